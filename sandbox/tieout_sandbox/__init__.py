@@ -1,0 +1,1 @@
+"""The offline twin of BuildOps and Spectrum: a generated contractor and faithful API emulators"""

@@ -1,0 +1,1 @@
+"""Airbyte source and Singer tap for the BuildOps public API"""

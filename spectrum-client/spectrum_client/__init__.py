@@ -1,0 +1,1 @@
+"""The one Spectrum client: Data Exchange SOAP/REST and ODBC transports, shared by source-spectrum and destination-spectrum"""
