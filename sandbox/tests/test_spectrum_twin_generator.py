@@ -1,0 +1,241 @@
+"""The Spectrum tables are the same contractor as the BuildOps records, deterministic, with ground truth."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from collections import defaultdict
+from decimal import Decimal
+
+import pytest
+import yaml
+from tieout_sandbox.spectrum import generate
+from tieout_sandbox.spectrum.generator import ANOMALY_TYPES
+from tieout_sandbox.spectrum.schema import TABLES, columns
+from tieout_sandbox.spectrum.testing import build
+
+
+@pytest.fixture(scope="module")
+def twin(tmp_path_factory):
+    out = tmp_path_factory.mktemp("spectrum-gen")
+    buildops, truth = build(out, seed=11, scale=0.1)
+    return out, buildops, truth
+
+
+def rows(out, table):
+    with (out / "spectrum" / f"{table}.csv").open(newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_given_buildops_records_when_generated_then_every_table_is_written_with_spectrum_columns(twin):
+    out, _, truth = twin
+    for table in TABLES:
+        with (out / "spectrum" / f"{table}.csv").open(encoding="utf-8") as fh:
+            assert fh.readline().strip().split(",") == columns(table)
+        assert truth["spectrum"]["counts"][table] == len(rows(out, table))
+    assert truth["spectrum"]["counts"]["JC_TRANSACTION_HISTORY_MC"] >= 40_000  # ~400,000 per scale 1
+
+
+def test_given_buildops_jobs_when_generated_then_job_numbers_are_right_justified_and_padded(twin):
+    out, buildops, _ = twin
+    jobs = rows(out, "JC_JOB_MASTER_MC")
+    assert all(len(j["Job_Number"]) == 10 and j["Job_Number"] == j["Job_Number"].strip().rjust(10) for j in jobs)
+    live = {j["jobNumber"] for j in buildops["jobs"] if not j["audit"]["deletedDateTime"]}
+    assert {j["Job_Number"].strip() for j in jobs} == live
+    assert {j["Company_Code"] for j in jobs} == {"MEC", "FPR"}
+
+
+def test_given_two_companies_when_generated_then_each_has_its_own_user_defined_cost_types(twin):
+    out, _, _ = twin
+    by_company = defaultdict(set)
+    for row in rows(out, "JC_COST_TYPE_MASTER_MC"):
+        by_company[row["Company_Code"]].add(row["Cost_Type"])
+    assert by_company["MEC"] == {"L", "M", "S", "E", "O", "B"}
+    assert by_company["FPR"] == {"L01", "LB1", "M01", "S01", "EQ", "O01"}
+    grid = {(r["Company_Code"], r["Cost_Type"]) for r in rows(out, "JC_PHASE_MASTER_MC")}
+    assert all(cost_type in by_company[company] for company, cost_type in grid)
+
+
+def test_given_jc_history_when_generated_then_dates_are_text_and_phase_jtd_sums_the_history(twin):
+    out, _, _ = twin
+    history = rows(out, "JC_TRANSACTION_HISTORY_MC")
+    assert all(len(r["Tran_Date_Text"]) == 8 and r["Tran_Date_Text"].isdigit() for r in history[:1000])
+    assert all(r["Tran_Date_Text_Year"] == r["Tran_Date_Text"][:4] for r in history[:1000])
+    jtd = defaultdict(Decimal)
+    for r in history:
+        jtd[(r["Company_Code"], r["Job_Number"], r["Phase_Code"], r["Cost_Type"])] += Decimal(r["Tran_Amount"])
+    phases = {(r["Company_Code"], r["Job_Number"], r["Phase_Code"], r["Cost_Type"]): Decimal(r["JTD_Actual_Dollars"])
+              for r in rows(out, "JC_PHASE_MASTER_MC")}
+    assert set(jtd) <= set(phases)  # no cost lands off the grid
+    assert all(phases[key] == amount for key, amount in jtd.items())
+
+
+def test_given_posted_buildops_invoices_when_generated_then_cr_invoices_carry_the_same_number_and_total(twin):
+    out, buildops, _ = twin
+    headers = {(h["Company_Code"], h["Invoice_Or_Transaction"]): h for h in rows(out, "CR_INVOICE_HEADER_MC")}
+    assert all(len(number) <= 10 for _, number in headers)
+    matched = 0
+    for invoice in buildops["invoices"]:
+        found = [h for (_, number), h in headers.items() if number == invoice["invoiceNumber"]]
+        if found:
+            matched += 1
+            assert Decimal(found[0]["Invoice_Total"]) == Decimal(str(invoice["totalAmount"])).quantize(Decimal("0.01"))
+            assert invoice["status"] not in ("Draft", "Void")
+    assert matched > 100
+
+
+def test_given_cr_invoices_when_generated_then_lines_add_up_and_open_items_equal_total_less_cash(twin):
+    out, _, _ = twin
+    lines = defaultdict(Decimal)
+    for d in rows(out, "CR_INVOICE_DETAIL_MC"):
+        lines[(d["Company_Code"], d["Invoice_Or_Transaction"])] += Decimal(d["Line_Extension"])
+    paid = defaultdict(Decimal)
+    for p in rows(out, "CR_PAY_ADJUST_HISTORY_MC"):
+        paid[(p["Company_Code"], p["Invoice_Or_Transaction"])] += Decimal(p["Payment_Amount"])
+    open_items = {(o["Company_Code"], o["Invoice_Or_Transaction"]): o for o in rows(out, "CR_OPEN_ITEM_MC")}
+    for h in rows(out, "CR_INVOICE_HEADER_MC"):
+        key = (h["Company_Code"], h["Invoice_Or_Transaction"])
+        assert lines[key] == Decimal(h["Invoice_Extension"])
+        balance = Decimal(h["Invoice_Total"]) - paid[key]
+        if balance:
+            assert Decimal(open_items[key]["Invoice_Balance"]) == balance
+        else:
+            assert key not in open_items
+
+
+def test_given_project_jobs_when_generated_then_progress_billing_holds_retention(twin):
+    out, _, _ = twin
+    billing = rows(out, "CR_BILLING_HEADER_MC")
+    assert billing
+    details = defaultdict(Decimal)
+    for d in rows(out, "CR_BILL_DETAIL_MC"):
+        details[(d["Company_Code"], d["Job_Number"], d["Application_Number"])] += Decimal(d["This_Period_Completed"])
+    for b in billing:
+        period = Decimal(b["Complete_To_Date"]) - Decimal(b["Previous_Billed"])
+        assert details[(b["Company_Code"], b["Job_Number"], b["Application_Number"])] == period
+        assert Decimal(b["Amount_Due"]) == period - Decimal(b["Retention_Amount"])
+    assert sum(Decimal(h["Retention_Amount"]) for h in rows(out, "CR_INVOICE_HEADER_MC")) > 0
+
+
+def test_given_timesheets_when_generated_then_payroll_lags_by_at_most_a_week(twin):
+    out, _, truth = twin
+    as_of = truth["spectrum"]["as_of"]
+    cards = rows(out, "PR_TIME_CARD_HISTORY_MC")
+    assert cards and all(c["Check_Date"] <= as_of for c in cards)
+    assert all(Decimal(c["Burden_Amount"]) > 0 for c in cards if Decimal(c["Pay_Extension"]) > 0)
+
+
+def test_given_vendors_when_generated_then_compliance_fields_and_document_tracking_exist(twin):
+    out, _, _ = twin
+    subs = [v for v in rows(out, "VN_VENDOR_MASTER_MC") if v["Type"] == "SUB"]
+    assert subs and all(v["Insurance_Cert_Flag"] == "Y" and v["Insurance_Exp_Date"] for v in subs)
+    items = {r["Tracking_Item_Code"] for r in rows(out, "VN_DOC_TRACKING_MC")}
+    assert items == {"INS_EXPIRE", "W9", "LR"}
+
+
+def test_given_generation_when_done_then_every_anomaly_type_is_in_truth_with_keys_and_amount(twin):
+    _, _, truth = twin
+    seen = {a["type"] for a in truth["anomalies"]}
+    assert seen == set(ANOMALY_TYPES)
+    for anomaly in truth["anomalies"]:
+        assert anomaly["keys"] and Decimal(anomaly["amount"]) >= 0
+
+
+def test_given_mapping_and_policy_when_generated_then_files_follow_the_contract(twin):
+    out, _, _ = twin
+    with (out / "mapping" / "cost_code_mapping.csv").open(encoding="utf-8") as fh:
+        mapping = list(csv.DictReader(fh))
+    assert list(mapping[0]) == ["company_code", "match_type", "match_value", "job_type", "phase_code", "cost_type",
+                                "note"]
+    assert {m["match_type"] for m in mapping} == {"product_code", "line_item_type", "job_type_default"}
+    policy = yaml.safe_load((out / "policy.yml").read_text())
+    assert set(policy["routing"]["progress_billed_job_types"]) == {"Tenant Improvement", "Construction Project"}
+    assert policy["compliance"]["require_coi"] is True
+
+
+def test_given_unmatched_customers_in_truth_when_crosswalk_read_then_they_are_absent_and_renamed(twin):
+    out, _, truth = twin
+    with (out / "mapping" / "customer_crosswalk.csv").open(encoding="utf-8") as fh:
+        crosswalk = {(r["buildops_customer_id"], r["company_code"]) for r in csv.DictReader(fh)}
+    names = {(c["Company_Code"], c["Customer_Code"]): c["Name"] for c in rows(out, "CR_CUSTOMER_MASTER_MC")}
+    for anomaly in (a for a in truth["anomalies"] if a["type"] == "customer_unmatched"):
+        keys = anomaly["keys"]
+        assert (keys["buildops_customer_id"], keys["company_code"]) not in crosswalk
+        assert names[(keys["company_code"], keys["customer_code"])] == anomaly["spectrum_name"]
+
+
+def test_given_the_same_seed_when_generated_twice_then_the_bytes_are_identical(tmp_path):
+    from tieout_sandbox.buildops.generator import generate as generate_buildops
+
+    digests = []
+    for run in ("a", "b"):
+        out = tmp_path / run
+        generate(out, generate_buildops(3, 0.03), 3, 0.03)
+        digest = hashlib.sha256()
+        for path in sorted((out / "spectrum").glob("*.csv")) + sorted((out / "mapping").glob("*.csv")):
+            digest.update(path.read_bytes())
+        digest.update((out / "policy.yml").read_bytes())
+        digests.append(digest.hexdigest())
+    assert digests[0] == digests[1]
+
+
+def test_given_truth_anomalies_when_checked_against_the_tables_then_each_is_really_there(twin):
+    out, buildops, truth = twin
+    by_type = defaultdict(list)
+    for anomaly in truth["anomalies"]:
+        by_type[anomaly["type"]].append(anomaly)
+    headers = {(h["Company_Code"], h["Invoice_Or_Transaction"]): h for h in rows(out, "CR_INVOICE_HEADER_MC")}
+    for a in by_type["double_billed"]:
+        k = a["keys"]
+        original, duplicate = headers[(k["company_code"], k["invoice_or_transaction"])], \
+            headers[(k["company_code"], k["duplicate_invoice_or_transaction"])]
+        assert original["Invoice_Total"] == duplicate["Invoice_Total"] == a["amount"]
+    billing = {(b["Company_Code"], b["Job_Number"].strip(), b["Application_Number"]): b
+               for b in rows(out, "CR_BILLING_HEADER_MC")}
+    for a in by_type["retainage_mismatch"]:
+        k = a["keys"]
+        app = billing[(k["company_code"], k["job_number"], str(k["application_number"]))]
+        invoice = headers[(k["company_code"], k["invoice_or_transaction"])]
+        assert abs(Decimal(app["Retention_Amount"]) - Decimal(invoice["Retention_Amount"])) == Decimal(a["amount"])
+    cards = {(c["Company_Code"], c["Employee_Code"], c["Period_End_Date"])
+             for c in rows(out, "PR_TIME_CARD_HISTORY_MC")}
+    for a in by_type["payroll_timing_gap"]:
+        k = a["keys"]
+        assert (k["company_code"], k["employee_code"], k["period_end_date"]) not in cards
+        assert Decimal(a["buildops_hours"]) > 0
+    paid = defaultdict(Decimal)
+    for p in rows(out, "CR_PAY_ADJUST_HISTORY_MC"):
+        paid[(p["Company_Code"], p["Invoice_Or_Transaction"])] += Decimal(p["Payment_Amount"])
+    invoices = {i["id"]: i for i in buildops["invoices"]}
+    for a in by_type["payment_status_drift"]:
+        k = a["keys"]
+        spectrum_paid = paid[(k["company_code"], k["invoice_or_transaction"])]
+        bo_paid = sum(Decimal(str(p["appliedAmount"])) for p in invoices[k["buildops_invoice_id"]]["payments"])
+        assert (spectrum_paid == 0) != (bo_paid == 0)
+    docs = defaultdict(dict)
+    for d in rows(out, "VN_DOC_TRACKING_MC"):
+        docs[(d["Company_Code"], d["Vendor_Code"])].setdefault(d["Tracking_Item_Code"], []).append(d)
+    for a in by_type["compliance_lapsed_assignment"]:
+        k = a["keys"]
+        held = docs[(k["company_code"], k["vendor_code"])]
+        if "coi" in a["lapsed"]:
+            assert held["INS_EXPIRE"][0]["Expiration_Date"] < a["po_date"]
+        if "w9" in a["lapsed"]:
+            assert "W9" not in held
+        if "lien_waiver" in a["lapsed"]:
+            assert all(r["Subcontract_Number"] != k["po_number"] for r in held.get("LR", []))
+
+
+def test_given_the_ledger_when_summed_then_gl_balances_and_key_codes_follow_spectrum_rules(twin):
+    out, _, _ = twin
+    balance = defaultdict(Decimal)
+    for line in rows(out, "GL_DETAIL_MC"):
+        balance[line["Company_Code"]] += Decimal(line["Amount"])
+    assert balance and all(total == 0 for total in balance.values())
+    forbidden = set("/*?\"'><#,&~")
+    for table, column, limit in (("CR_CUSTOMER_MASTER_MC", "Customer_Code", 10),
+                                 ("VN_VENDOR_MASTER_MC", "Vendor_Code", 10),
+                                 ("CR_INVOICE_HEADER_MC", "Invoice_Or_Transaction", 10)):
+        for row in rows(out, table):
+            code = row[column]
+            assert code and len(code) <= limit and code == code.upper() and not forbidden & set(code), code

@@ -1,0 +1,305 @@
+"""The BuildOps public API twin as a WSGI app (paths, params and envelopes per docs/ARCHITECTURE.md)."""
+
+from __future__ import annotations
+
+import re
+import socket
+import struct
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from urllib.parse import parse_qs
+
+import orjson
+
+from .auth import TokenError, TokenIssuer
+from .faults import FaultPlan, FaultSpecError
+from .store import DataFileError, Store
+
+
+@dataclass(frozen=True)
+class Route:
+    resource: str
+    noun: str                      # for "<Noun> not found"
+    size_param: str | None = "page_size"
+    extra: frozenset = frozenset()
+    envelope: str = "page"         # page | array | data
+
+
+ROUTES = {
+    "/v1/customers": Route("customers", "Customer", "limit", frozenset({"include_inactive"})),
+    "/v1/properties": Route("properties", "Property", extra=frozenset({"include_addresses"})),
+    "/v1/jobs": Route("jobs", "Job", extra=frozenset({"lastUpdatedDateStart"})),
+    "/v1/visits": Route("visits", "Visit"),
+    "/v1/invoices": Route("invoices", "Invoice"),
+    "/v1/payments": Route("payments", "Payment"),
+    "/v1/quotes": Route("quotes", "Quote"),
+    "/v1/employees": Route("employees", "Employee", extra=frozenset({"include_inactive"})),
+    "/v1/departments": Route("departments", "Department", None, envelope="array"),
+    "/v1/job-types": Route("job_types", "Job type", None, envelope="data"),
+    "/v1/pricebook/products": Route("pricebook_items", "Product"),
+    "/v1/vendors": Route("vendors", "Vendor"),
+    "/v1/purchase-orders": Route("purchase_orders", "Purchase order"),
+    "/v1/timesheets": Route("timesheets", "Timesheet entry"),
+    "/v1/service-agreements": Route("service_agreements", "Service agreement"),
+}
+REPRESENTATIVES = Route("customer_representatives", "Representative")
+REPS_PATH = re.compile(r"^/v1/customers/([^/]+)/our-representatives$")
+DETAIL_PATH = re.compile(r"^(/v1/(?:[a-z-]+|pricebook/products))/([^/]+)$")
+MAX_PAGE_SIZE = 100
+DEFAULT_PAGE_SIZE = 10
+JSON = [("Content-Type", "application/json; charset=utf-8")]
+
+
+class HttpError(Exception):
+    def __init__(self, status: int, message, body: dict | None = None, headers=()) -> None:
+        super().__init__(message)
+        self.status = status
+        self.body = body or {"statusCode": status, "message": message, "error": _REASONS.get(status, "Error")}
+        self.headers = list(headers)
+
+
+_REASONS = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
+            429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway",
+            503: "Service Unavailable", 504: "Gateway Timeout"}
+_STATUS_LINES = {code: f"{code} {text}" for code, text in _REASONS.items()} | {200: "200 OK", 201: "201 Created"}
+
+
+class ConnectionReset(Exception):
+    pass
+
+
+def _int_param(params, name, low, high=None) -> int | None:
+    values = params.get(name)
+    if values is None:
+        return None
+    if len(values) != 1 or not re.fullmatch(r"-?\d+", values[0]):
+        raise HttpError(400, [f"{name} must be an integer number"])
+    value = int(values[0])
+    if value < low:
+        raise HttpError(400, [f"{name} must not be less than {low}"])
+    if high is not None and value > high:
+        raise HttpError(400, [f"{name} must not be greater than {high}"])
+    return value
+
+
+def _bool_param(params, name) -> bool:
+    values = params.get(name)
+    if values is None:
+        return False
+    if len(values) != 1 or values[0].lower() not in ("true", "false"):
+        raise HttpError(400, [f"{name} must be a boolean value"])
+    return values[0].lower() == "true"
+
+
+def _iso_ms(params, name) -> int | None:
+    values = params.get(name)
+    if values is None:
+        return None
+    text = values[0] if len(values) == 1 else ""
+    try:
+        if not re.match(r"^\d{4}-\d{2}-\d{2}", text):
+            raise ValueError
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise HttpError(400, [f"{name} must be a valid ISO 8601 date string"]) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return int(moment.timestamp() * 1000)
+
+
+class BuildOpsApp:
+    """WSGI app. `faults` may be swapped at run time (POST /_sandbox/faults)."""
+
+    def __init__(self, store: Store, tokens: TokenIssuer, *, latency_ms: int = 0, faults: FaultPlan | None = None):
+        self.store = store
+        self.tokens = tokens
+        self.latency_s = latency_ms / 1000
+        self.faults = faults or FaultPlan()
+        self.requests = 0
+
+    # -- WSGI entry ---------------------------------------------------------------------------------------
+    def __call__(self, environ, start_response):
+        self.requests += 1
+        try:
+            status, body, headers = self.dispatch(environ)
+        except HttpError as err:
+            status, body, headers = err.status, orjson.dumps(err.body), err.headers
+        except ConnectionReset:
+            _reset(environ)
+            status, body, headers = 502, b"", []
+        except DataFileError as err:
+            print(f"tieout-sandbox: {err}", file=sys.stderr)
+            status, body, headers = 500, orjson.dumps({"statusCode": 500, "message": str(err),
+                                                       "error": "Internal Server Error"}), []
+        start_response(_STATUS_LINES.get(status, f"{status} Error"),
+                       [*JSON, ("Content-Length", str(len(body))), *headers])
+        return [body]
+
+    def dispatch(self, environ):
+        method = environ["REQUEST_METHOD"]
+        path = environ.get("PATH_INFO") or "/"
+        if path in ("/", "/health"):
+            return 200, b"OK!", []
+        if path == "/v1/auth/token" and method == "POST":
+            return self.issue_token(environ)
+        if path == "/_sandbox/stats":
+            return 200, orjson.dumps({"requests": self.requests, "faults": dict(self.faults.injected)}), []
+        if path == "/_sandbox/faults" and method == "POST":
+            try:
+                self.faults = FaultPlan.parse(_read_body(environ).decode() or None)
+            except FaultSpecError as err:
+                raise HttpError(400, str(err)) from None
+            return 200, orjson.dumps({"faults": self.faults.rates}), []
+        claims = self._claims(environ)
+        if path == "/v1/auth/scope" and method == "GET":
+            return 200, orjson.dumps({"tenantIds": self._scope(claims)}), []
+        if method != "GET":
+            raise HttpError(404, f"Cannot {method} {path}")
+        route, item_id, parent_id = self._route(path)
+        params = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+        tenant = self._tenant(environ, params, claims)
+        self._maybe_fault(environ, path, tenant, claims)
+        if self.latency_s:
+            time.sleep(self.latency_s)
+        if item_id is not None:
+            return self.detail(tenant, route, item_id, params)
+        return self.listing(tenant, route, params, parent_id)
+
+    # -- auth and tenancy ---------------------------------------------------------------------------------
+    def issue_token(self, environ):
+        try:
+            body = orjson.loads(_read_body(environ) or b"{}")
+            if not isinstance(body, dict):
+                raise ValueError
+        except ValueError:
+            raise HttpError(400, "Request body must be a JSON object: {\"clientId\", \"clientSecret\"}") from None
+        missing = [f"{name} should not be empty" for name in ("clientId", "clientSecret") if not body.get(name)]
+        if missing:
+            raise HttpError(400, missing)
+        if not TokenIssuer.check_client(body["clientId"], body["clientSecret"]):
+            raise HttpError(401, "Invalid client credentials",
+                            {"error": "invalid_client", "message": "Invalid client credentials"})
+        known = self.store.tenants()
+        wanted = body.get("tenantId")
+        if wanted is not None and wanted not in known:
+            raise HttpError(403, f"Client is not authorised for tenant {wanted}",
+                            {"error": "access_denied", "message": f"Client is not authorised for tenant {wanted}"})
+        return 201, orjson.dumps(self.tokens.issue([wanted] if wanted else known)), []
+
+    def _claims(self, environ) -> dict:
+        try:
+            return self.tokens.verify(environ.get("HTTP_AUTHORIZATION"))
+        except TokenError as err:
+            raise HttpError(401, str(err)) from None
+
+    def _scope(self, claims) -> list[str]:
+        known = set(self.store.tenants())
+        return [t for t in claims["tenants"] if t in known]
+
+    def _tenant(self, environ, params, claims) -> str:
+        query_tenant = params.pop("tenantId", [None])[0]  # some clients also send ?tenantId=
+        tenant = environ.get("HTTP_TENANTID") or query_tenant
+        if not tenant:
+            raise HttpError(400, ["tenantId header is required (the tenant UUID)"])
+        try:
+            uuid.UUID(tenant)
+        except ValueError:
+            raise HttpError(400, ["tenantId must be a UUID"]) from None
+        if tenant not in self._scope(claims):
+            raise HttpError(403, f"Forbidden resource: this client is not authorised for tenant {tenant}")
+        return tenant
+
+    def _maybe_fault(self, environ, path, tenant, claims) -> None:
+        if not self.faults:
+            return
+        key = f"{path}?{environ.get('QUERY_STRING', '')}|{tenant}"
+        fault = self.faults.draw(key)
+        if fault == "429":
+            raise HttpError(429, "ThrottlerException: Too Many Requests",
+                            headers=[("Retry-After", str(self.faults.retry_after))])
+        if fault == "5xx":
+            status = self.faults.status_for(key)
+            raise HttpError(status, _REASONS[status])
+        if fault == "reset":
+            raise ConnectionReset
+        if fault == "slow":
+            time.sleep(self.faults.slow_ms / 1000)
+        if fault == "expire":
+            self.tokens.expire_early(claims)
+            raise HttpError(401, "Unauthorized: token expired")
+
+    # -- resources ----------------------------------------------------------------------------------------
+    def _route(self, path):
+        route = ROUTES.get(path)
+        if route:
+            return route, None, None
+        match = REPS_PATH.match(path)
+        if match:
+            return REPRESENTATIVES, None, match.group(1)
+        match = DETAIL_PATH.match(path)
+        if match and match.group(1) in ROUTES and ROUTES[match.group(1)].envelope == "page":
+            return ROUTES[match.group(1)], match.group(2), None
+        raise HttpError(404, f"Cannot GET {path}")
+
+    def detail(self, tenant, route, item_id, params):
+        if params:
+            raise HttpError(400, [f"property {name} should not exist" for name in params])
+        body = self.store.get(tenant, route.resource).detail.get(item_id)
+        if body is None:
+            raise HttpError(404, f"{route.noun} not found")
+        return 200, body, []
+
+    def listing(self, tenant, route, params, parent_id):
+        allowed = {"page", route.size_param, *route.extra} if route.size_param else set(route.extra)
+        unknown = [name for name in params if name not in allowed]
+        if unknown:
+            raise HttpError(400, [f"property {name} should not exist" for name in unknown])
+        snap = self.store.get(tenant, route.resource)
+        if route.envelope == "array":
+            return 200, b"[" + b",".join(snap.lines) + b"]", []
+        if route.envelope == "data":
+            return 200, b'{"data":[' + b",".join(snap.lines) + b"]}", []
+        page = _int_param(params, "page", 0) or 0
+        size = _int_param(params, route.size_param, 1, MAX_PAGE_SIZE) or DEFAULT_PAGE_SIZE
+        rows = snap.lines
+        if parent_id is not None:
+            if self.store.get(tenant, "customers").detail.get(parent_id) is None:
+                raise HttpError(404, "Customer not found")
+            rows = snap.by_parent.get(parent_id, [])
+        elif snap.active is not None and not _bool_param(params, "include_inactive"):
+            rows = snap.active
+        elif snap.with_addresses is not None and _bool_param(params, "include_addresses"):
+            rows = snap.with_addresses
+        since = _iso_ms(params, "lastUpdatedDateStart")
+        if since is not None:
+            rows = snap.filtered.get(since)
+            if rows is None:
+                rows = [line for line, ms in zip(snap.lines, snap.updated_ms, strict=True) if ms >= since]
+                if len(snap.filtered) < 256:
+                    snap.filtered[since] = rows
+        start = page * size
+        body = b'{"items":[' + b",".join(rows[start:start + size]) + b'],"totalCount":' + str(len(rows)).encode() + b"}"
+        return 200, body, []
+
+
+def _read_body(environ) -> bytes:
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    return environ["wsgi.input"].read(length) if length > 0 else b""
+
+
+def _reset(environ) -> None:
+    """Drop the connection without a response: linger 0 makes the close send a TCP RST."""
+    sock = environ.get("werkzeug.socket")
+    if sock is None:
+        return
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass

@@ -1,0 +1,485 @@
+"""Accounts receivable: BuildOps invoices posted to Spectrum, AIA progress billing on project jobs, cash.
+
+Rules (documented in SPECTRUM.md):
+- A BuildOps invoice is "in scope" when it is not soft-deleted and its status is not Draft/Void.
+- In-scope invoices on jobs that are not progress-billed, issued at least POSTING_LAG_DAYS before the as-of
+  date, are already in Spectrum as CR invoices (one per BuildOps invoice, same number <= 10 chars).
+  Later ones are not posted yet (destination-spectrum's job).
+- Project jobs are billed in Spectrum only: one draw (application) per month, retention held per contract.
+- Cash applied in Spectrum mirrors the BuildOps payments, except where payment_status_drift is injected.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
+
+from . import bo
+from .catalog import GL
+from .context import Job, Run
+from .masters import register_customer
+
+POSTING_LAG_DAYS = 3
+OUT_OF_SCOPE_STATUSES = {"draft", "void", "voided", "canceled", "cancelled"}
+MATERIAL_TYPES = {"part", "material", "equipment", "inventory", "partlineitem", "materiallineitem", "item"}
+ZERO = Decimal("0.00")
+
+
+def in_scope(invoice: dict) -> bool:
+    return not bo.is_deleted(invoice) and str(invoice.get("status", "")).lower() not in OUT_OF_SCOPE_STATUSES
+
+
+def is_material_line(run: Run, item: dict) -> bool:
+    code = str(bo.pick(item, "product.code", "productCode", default=""))
+    product = run.products.get(code, {})
+    kind = str(bo.pick(product, "productType", default=bo.pick(item, "lineItemType", default=""))).lower()
+    return kind in MATERIAL_TYPES or (kind == "" and code[:4] not in ("LAB-", "FEE-", "DISC"))
+
+
+def invoice_company(run: Run, invoice: dict) -> tuple[str, Job | None]:
+    job = run.jobs.get(bo.pick(invoice, "jobId", default=""))
+    if job:
+        return job.company, job
+    company = run.departments.get(bo.pick(invoice, "departmentId", default=""), ("MEC", ""))[0]
+    return company, None
+
+
+class Receivables:
+    def __init__(self, run: Run):
+        self.run = run
+        self.balances: dict[tuple[str, str], dict] = defaultdict(
+            lambda: {"balance": ZERO, "billed": ZERO, "paid": ZERO, "last_billed": None}
+        )
+        self.numbers: set[tuple[str, str]] = set()
+        self.invoiced_jobs: set[tuple[str, str]] = set()
+        self.rng = run.rng("ar")
+
+    # ---- service invoices from BuildOps ----------------------------------------------------------------
+    def post_buildops_invoices(self) -> None:
+        run = self.run
+        candidates = []
+        for invoice in run.buildops.get("invoices", []):
+            if not in_scope(invoice):
+                continue
+            company, job = invoice_company(run, invoice)
+            if job and job.progress_billed:
+                continue
+            issued = bo.to_date(bo.pick(invoice, "issuedDate", "postingDate", "audit.createdDateTime"))
+            if not issued or (run.as_of - issued).days < POSTING_LAG_DAYS:
+                continue
+            number = bo.spectrum_invoice_number(bo.pick(invoice, "invoiceNumber", default=invoice.get("id")))
+            if not number or (company, number) in self.numbers:
+                continue
+            self.numbers.add((company, number))
+            candidates.append((invoice, company, job, issued, number))
+        drift = self._pick_drift(candidates)
+        doubles = set(self.rng.sample(range(len(candidates)), min(len(candidates) // 150 + 2, len(candidates))))
+        for i, (invoice, company, job, issued, number) in enumerate(candidates):
+            self._post_one(invoice, company, job, issued, number, drift.get(invoice.get("id")))
+            if i in doubles:
+                self._double_bill(invoice, company, job, issued, number)
+
+    def _pick_drift(self, candidates: list) -> dict[str, str]:
+        paid, unpaid = [], []
+        for invoice, *_ in candidates:
+            total = bo.money(invoice.get("totalAmount"))
+            applied = sum(
+                (bo.money(p.get("appliedAmount", p.get("paymentAmount"))) for p in invoice.get("payments") or []), ZERO
+            )
+            if total > 0 and applied >= total:
+                paid.append(invoice["id"])
+            elif total > 0 and applied == 0:
+                unpaid.append(invoice["id"])
+        k = max(2, len(candidates) // 250)
+        out = {i: "spectrum_open" for i in self.rng.sample(sorted(paid), min(k, len(paid)))}
+        out.update({i: "spectrum_paid" for i in self.rng.sample(sorted(unpaid), min(k, len(unpaid)))})
+        return out
+
+    def _post_one(
+        self, invoice: dict, company: str, job: Job | None, issued: dt.date, number: str, drift: str | None
+    ) -> None:
+        run = self.run
+        customer_id = bo.pick(invoice, "billingCustomerId", "customerId")
+        customer = register_customer(run, company, customer_id)
+        job_number = job.number if job else ""
+        total = bo.money(invoice.get("totalAmount"))
+        tax = bo.money(invoice.get("taxAmount"))
+        extension = total - tax
+        due = bo.to_date(bo.pick(invoice, "dueDate")) or issued + dt.timedelta(days=30)
+        self._header(
+            company,
+            customer,
+            job_number,
+            number,
+            "I",
+            issued,
+            due,
+            extension,
+            tax,
+            ZERO,
+            ZERO,
+            remarks=f"BuildOps {bo.pick(invoice, 'invoiceNumber', default='')}",
+            batch=f"BO{issued:%m%d}",
+        )
+        sequence, lines_total = 0, ZERO
+        for item in invoice.get("invoiceItems") or []:
+            amount = bo.money(item.get("amount"))
+            sequence += 1
+            lines_total += amount
+            code = str(bo.pick(item, "product.code", "productCode", default=""))
+            phase, cost_type = self._line_phase(run, job, item)
+            run.tables["CR_INVOICE_DETAIL_MC"].write(
+                {
+                    "Company_Code": company,
+                    "Customer_Code": customer,
+                    "Invoice_Or_Transaction": number,
+                    "Sequence": sequence,
+                    "Job_Number": job_number,
+                    "Phase_Code": phase,
+                    "Cost_Type": cost_type,
+                    "Detail_Description": bo.text(bo.pick(item, "name", "description"), 30),
+                    "Item_Code": code[:30],
+                    "Quantity": bo.number(item.get("quantity")),
+                    "Unit_Price": bo.number(item.get("unitPrice")),
+                    "Line_Extension": amount,
+                    "Retention_Amount": ZERO,
+                    "Sales_Tax_Amount": ZERO,
+                    "GL_Account": GL["revenue_service"],
+                }
+            )
+            if job and amount > 0 and is_material_line(run, item):
+                self._issue_material(job, item, code, amount, issued, number, customer)
+        if lines_total != extension:
+            sequence += 1
+            run.tables["CR_INVOICE_DETAIL_MC"].write(
+                {
+                    "Company_Code": company,
+                    "Customer_Code": customer,
+                    "Invoice_Or_Transaction": number,
+                    "Sequence": sequence,
+                    "Job_Number": job_number,
+                    "Phase_Code": "",
+                    "Cost_Type": "",
+                    "Detail_Description": "Invoice discount/adjustment",
+                    "Item_Code": "",
+                    "Quantity": bo.number(1),
+                    "Unit_Price": bo.number(extension - lines_total),
+                    "Line_Extension": extension - lines_total,
+                    "Retention_Amount": ZERO,
+                    "Sales_Tax_Amount": ZERO,
+                    "GL_Account": GL["revenue_service"],
+                }
+            )
+        payments = [
+            (
+                bo.to_date(p.get("paymentDate")) or issued,
+                bo.money(p.get("appliedAmount", p.get("paymentAmount"))),
+                str(p.get("paymentNumber", "")),
+            )
+            for p in invoice.get("payments") or []
+        ]
+        payments = [p for p in payments if p[1] != 0]
+        buildops_paid = sum((p[1] for p in payments), ZERO)
+        if drift == "spectrum_open":
+            payments = []
+        elif drift == "spectrum_paid":
+            payments = [
+                (
+                    min(run.as_of, issued + dt.timedelta(days=self.rng.randint(10, 40))),
+                    total,
+                    f"CHK{self.rng.randint(10000, 99999)}",
+                )
+            ]
+        spectrum_paid = self._cash(company, customer, job_number, number, total, ZERO, payments)
+        self._open_item(company, customer, job_number, number, issued, due, total, ZERO, spectrum_paid, ZERO)
+        run.posted_invoices[invoice["id"]] = {
+            "company": company,
+            "number": number,
+            "customer": customer,
+            "total": total,
+            "job": job_number,
+        }
+        if drift:
+            run.anomaly(
+                "payment_status_drift",
+                {
+                    "company_code": company,
+                    "customer_code": customer,
+                    "invoice_or_transaction": number,
+                    "buildops_invoice_id": invoice["id"],
+                    "buildops_invoice_number": str(bo.pick(invoice, "invoiceNumber", default="")),
+                },
+                abs((total - buildops_paid) - (total - spectrum_paid)),
+                buildops_status="paid" if drift == "spectrum_open" else "open",
+                spectrum_status="open" if drift == "spectrum_open" else "paid",
+            )
+
+    def _line_phase(self, run: Run, job: Job | None, item: dict) -> tuple[str, str]:
+        """Where the bookkeeper posted the line historically: labor 100, materials 200, the rest 900."""
+        if not job or job.kind == "project":
+            return "", ""
+        from .catalog import COST_TYPES
+
+        types = COST_TYPES[job.company]
+        if is_material_line(run, item):
+            return "200", types["material"]
+        kind = str(bo.pick(item, "lineItemType", default="")).lower()
+        if "labor" in kind or str(bo.pick(item, "product.code", default="")).startswith("LAB-"):
+            return "100", types["labor"]
+        return "900", types["other"]
+
+    def _issue_material(
+        self, job: Job, item: dict, code: str, amount: Decimal, issued: dt.date, number: str, customer: str
+    ) -> None:
+        from .catalog import COST_TYPES
+        from .jobcost import write_jc
+
+        product = self.run.products.get(code, {})
+        unit_cost = bo.money(product.get("unitCost"))
+        quantity = bo.number(item.get("quantity"))
+        cost = (
+            (unit_cost * quantity).quantize(bo.CENT) if unit_cost > 0 else (amount * Decimal("0.6")).quantize(bo.CENT)
+        )
+        material = COST_TYPES[job.company]["material"]
+        phases = sorted(phase for phase, cost_type in job.grid if cost_type == material)
+        if not phases:
+            return
+        write_jc(
+            self.run,
+            job,
+            "200" if "200" in phases else phases[0],
+            material,
+            "IC",
+            issued,
+            cost,
+            reference=number,
+            description=bo.text(bo.pick(item, "name"), 30),
+            quantity=quantity,
+            customer=customer,
+        )
+
+    def _double_bill(self, invoice: dict, company: str, job: Job | None, issued: dt.date, number: str) -> None:
+        """The same ticket keyed again by hand in Spectrum under a suffixed number."""
+        duplicate = number[:9] + "A"
+        if (company, duplicate) in self.numbers:
+            return
+        self.numbers.add((company, duplicate))
+        run = self.run
+        customer = register_customer(run, company, bo.pick(invoice, "billingCustomerId", "customerId"))
+        total, tax = bo.money(invoice.get("totalAmount")), bo.money(invoice.get("taxAmount"))
+        if total <= 0:
+            return
+        when = issued + dt.timedelta(days=2)
+        job_number = job.number if job else ""
+        self._header(
+            company,
+            customer,
+            job_number,
+            duplicate,
+            "I",
+            when,
+            when + dt.timedelta(days=30),
+            total - tax,
+            tax,
+            ZERO,
+            ZERO,
+            remarks="Manual entry",
+            batch=f"MAN{when:%m%d}",
+        )
+        run.tables["CR_INVOICE_DETAIL_MC"].write(
+            {
+                "Company_Code": company,
+                "Customer_Code": customer,
+                "Invoice_Or_Transaction": duplicate,
+                "Sequence": 1,
+                "Job_Number": job_number,
+                "Phase_Code": "",
+                "Cost_Type": "",
+                "Detail_Description": "Service per ticket",
+                "Item_Code": "",
+                "Quantity": bo.number(1),
+                "Unit_Price": bo.number(total - tax),
+                "Line_Extension": total - tax,
+                "Retention_Amount": ZERO,
+                "Sales_Tax_Amount": ZERO,
+                "GL_Account": GL["revenue_service"],
+            }
+        )
+        self._open_item(
+            company, customer, job_number, duplicate, when, when + dt.timedelta(days=30), total, ZERO, ZERO, ZERO
+        )
+        run.anomaly(
+            "double_billed",
+            {
+                "company_code": company,
+                "customer_code": customer,
+                "job_number": job_number.strip(),
+                "invoice_or_transaction": number,
+                "duplicate_invoice_or_transaction": duplicate,
+                "buildops_invoice_id": invoice["id"],
+            },
+            total,
+        )
+
+    # ---- shared writers -------------------------------------------------------------------------------
+    def _header(
+        self,
+        company,
+        customer,
+        job_number,
+        number,
+        tran_type,
+        date,
+        due,
+        extension,
+        tax,
+        retention_percent,
+        retention,
+        remarks="",
+        batch="",
+        application=None,
+    ) -> None:
+        run = self.run
+        total = extension + tax
+        self.invoiced_jobs.add((company, job_number))
+        run.tables["CR_INVOICE_HEADER_MC"].write(
+            {
+                "Company_Code": company,
+                "Customer_Code": customer,
+                "Job_Number": job_number,
+                "Invoice_Or_Transaction": number,
+                "Transaction_Type": tran_type,
+                "Invoice_Date": date,
+                "GL_Date": date,
+                "Due_Date": due,
+                "Terms_Code": "N30",
+                "Sales_Tax_Code": "TX825" if tax else "",
+                "Invoice_Extension": extension,
+                "Sales_Tax_Amount": tax,
+                "Retention_Percent": retention_percent,
+                "Retention_Amount": retention,
+                "Invoice_Total": total,
+                "Batch_Code": batch,
+                "AR_GL_Account": GL["ar"],
+                "Customer_PO": "",
+                "Remarks": remarks[:65],
+                "Application_Number": application,
+                "Cost_Center": "",
+                "Operator": "BO" if batch.startswith("BO") else "AR1",
+            }
+        )
+        facts = self.balances[(company, customer)]
+        facts["billed"] += total
+        facts["balance"] += total
+        facts["last_billed"] = max(facts["last_billed"] or date, date)
+        revenue = GL["revenue_project"] if application else GL["revenue_service"]
+        run.gl(
+            company,
+            GL["ar"],
+            date,
+            total,
+            "CR",
+            f"Inv {number}",
+            Customer_Code=customer,
+            Customer_Invoice_Number=number,
+            Job_Number=job_number,
+        )
+        run.gl(
+            company,
+            revenue,
+            date,
+            -extension,
+            "CR",
+            f"Inv {number}",
+            Customer_Code=customer,
+            Customer_Invoice_Number=number,
+            Job_Number=job_number,
+        )
+        if tax:
+            run.gl(
+                company,
+                GL["sales_tax"],
+                date,
+                -tax,
+                "CR",
+                f"Inv {number}",
+                Customer_Code=customer,
+                Customer_Invoice_Number=number,
+            )
+
+    def _cash(self, company, customer, job_number, number, total, retention, payments) -> Decimal:
+        run = self.run
+        paid = ZERO
+        for when, amount, reference in payments:
+            amount = min(amount, total - paid)
+            if amount <= 0:
+                continue
+            paid += amount
+            run.tables["CR_PAY_ADJUST_HISTORY_MC"].write(
+                {
+                    "Company_Code": company,
+                    "Customer_Code": customer,
+                    "Job_Number": job_number,
+                    "Invoice_Or_Transaction": number,
+                    "Transaction_Type": "P",
+                    "Transaction_Date": when,
+                    "Reference_Number": reference[:20] or f"CHK{self.rng.randint(10000, 99999)}",
+                    "Payment_Amount": amount,
+                    "Discount_Amount": ZERO,
+                    "Adjustment_Amount": ZERO,
+                    "Retention_Paid": ZERO if retention == 0 else min(retention, amount),
+                    "Deposit_Number": f"D{when:%y%m%d}",
+                    "Batch_Code": f"CR{when:%m%d}",
+                    "Remarks": "",
+                }
+            )
+            run.gl(
+                company,
+                GL["cash"],
+                when,
+                amount,
+                "CR",
+                f"Pmt {number}",
+                Customer_Code=customer,
+                Customer_Invoice_Number=number,
+            )
+            run.gl(
+                company,
+                GL["ar"],
+                when,
+                -amount,
+                "CR",
+                f"Pmt {number}",
+                Customer_Code=customer,
+                Customer_Invoice_Number=number,
+            )
+        facts = self.balances[(company, customer)]
+        facts["paid"] += paid
+        facts["balance"] -= paid
+        return paid
+
+    def _open_item(
+        self, company, customer, job_number, number, date, due, total, retention, paid, retention_paid
+    ) -> None:
+        """Only invoices with a balance stay in CR_OPEN_ITEM_MC; paid ones live in pay history alone."""
+        balance = total - paid
+        if balance == 0:
+            return
+        self.run.tables["CR_OPEN_ITEM_MC"].write(
+            {
+                "Company_Code": company,
+                "Customer_Code": customer,
+                "Job_Number": job_number,
+                "Invoice_Or_Transaction": number,
+                "Transaction_Type": "I",
+                "Invoice_Description": f"Invoice {number}",
+                "Invoice_Date": date,
+                "Due_Date": due,
+                "Invoice_Amount": total,
+                "Retention_Amount": retention,
+                "Amount_Paid": paid,
+                "Invoice_Balance": balance,
+                "Retention_Balance": retention - retention_paid,
+            }
+        )

@@ -1,0 +1,116 @@
+"""What one Spectrum generation run knows: the seed's random streams, lookups built from BuildOps, writers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from .writer import Tables
+
+
+@dataclass
+class Job:
+    company: str
+    number: str  # padded to 10, as Spectrum stores it
+    buildops_id: str | None
+    buildops_number: str
+    customer_code: str
+    buildops_customer_id: str | None
+    job_type: str
+    kind: str  # service | agreement | project
+    trade: str
+    status: str  # A | I | C
+    start: dt.date
+    end: dt.date | None
+    contract: Decimal
+    grid: dict[tuple[str, str], str] = field(default_factory=dict)  # (phase, cost type) -> description
+    progress_billed: bool = False
+    serviced_by_agreement: bool = False
+    buildops_status: str = ""
+
+
+@dataclass
+class Vendor:
+    company: str
+    code: str
+    name: str
+    is_sub: bool
+    buildops_id: str | None
+
+
+@dataclass
+class Employee:
+    company: str
+    code: str
+    name: str
+    rate: Decimal
+    department: str
+
+
+@dataclass
+class Run:
+    out: Path
+    seed: int
+    scale: float
+    tables: Tables
+    as_of: dt.date
+    buildops: dict[str, list[dict]]
+    anomalies: list[dict] = field(default_factory=list)
+    customer_codes: dict[tuple[str, str], str] = field(default_factory=dict)  # (company, bo id) -> code
+    customer_names: dict[tuple[str, str], str] = field(default_factory=dict)  # (company, code) -> name
+    jobs: dict[str, Job] = field(default_factory=dict)  # BuildOps job id -> Job
+    jobs_by_key: dict[tuple[str, str], Job] = field(default_factory=dict)  # (company, padded) -> Job
+    vendors: dict[tuple[str, str], Vendor] = field(default_factory=dict)  # (company, bo id) -> Vendor
+    employees: dict[str, Employee] = field(default_factory=dict)  # BuildOps employee id -> Employee
+    departments: dict[str, tuple[str, str]] = field(default_factory=dict)  # dept id -> (company, name)
+    job_types: dict[str, str] = field(default_factory=dict)  # job type id -> name
+    products: dict[str, dict] = field(default_factory=dict)  # product code -> record
+    jtd: dict[tuple[str, str, str, str], list] = field(default_factory=dict)  # phase key -> [$, hours]
+    policy: dict = field(default_factory=dict)
+    mapping_rows: list[dict] = field(default_factory=list)
+    posted_invoices: dict[str, dict] = field(default_factory=dict)  # BuildOps invoice id -> posting facts
+    gl_sequence: int = 0
+
+    def rng(self, part: str) -> random.Random:
+        # Independent of the BuildOps generator's streams: "spectrum/" prefix, one stream per part.
+        return random.Random(f"{self.seed}/spectrum/{part}")
+
+    def anomaly(self, kind: str, keys: dict, amount: Decimal, **detail) -> None:
+        self.anomalies.append(
+            {
+                "type": kind,
+                "system": "spectrum",
+                "keys": keys,
+                "amount": format(amount.quantize(Decimal("0.01")), "f"),
+                **detail,
+            }
+        )
+
+    def add_jtd(
+        self, company: str, job: str, phase: str, cost_type: str, dollars: Decimal, hours: Decimal = Decimal(0)
+    ) -> None:
+        slot = self.jtd.setdefault((company, job, phase, cost_type), [Decimal(0), Decimal(0)])
+        slot[0] += dollars
+        slot[1] += hours
+
+    def gl(
+        self, company: str, account: str, date: dt.date, amount: Decimal, source: str, remarks: str, **extra
+    ) -> None:
+        self.gl_sequence += 1
+        self.tables["GL_DETAIL_MC"].write(
+            {
+                "Company_Code": company,
+                "Year": f"{date.year:04d}",
+                "Gl_Period": f"{date.month:02d}",
+                "GL_Account": account,
+                "Tran_Date": date,
+                "Sequence": self.gl_sequence,
+                "Amount": amount,
+                "Source_Transaction_Type": source,
+                "Journal_Remarks": remarks[:30],
+                **extra,
+            }
+        )

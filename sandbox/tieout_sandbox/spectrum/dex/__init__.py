@@ -1,0 +1,1 @@
+"""Spectrum Data Exchange emulator (SOAP Get/Put services, REST services, OAuth)."""

@@ -1,0 +1,302 @@
+"""The files humans maintain beside Spectrum: cost code mapping, crosswalks and policy.yml.
+
+Gaps are deliberate and each one has a rule that finds it (SPECTRUM.md "Anomalies"):
+- about 3% of part products have no product_code row (-> unmapped_pricebook_item where nothing else matches);
+- two used products per company map to phase 250, on no job's grid (-> mapping_to_missing_phase);
+- about 20% of customer pairs are not in the crosswalk (matched by name); three are renamed in Spectrum
+  and have no crosswalk row (-> customer_unmatched).
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections import defaultdict
+from decimal import Decimal
+from pathlib import Path
+
+import yaml
+
+from . import bo
+from .ar import in_scope
+from .catalog import COMPANIES, COST_TYPES
+from .context import Run
+
+MAPPING_COLUMNS = ["company_code", "match_type", "match_value", "job_type", "phase_code", "cost_type", "note"]
+SERVICE_DEFAULT_JOB_TYPES = {"Preventive Maintenance": "MEC", "Fire Inspection": "FPR"}
+POSTING_MODES = {"Preventive Maintenance": "daily_summary", "Fire Inspection": "daily_summary"}
+
+
+def product_company(code: str) -> tuple[str, ...]:
+    upper = code.upper()
+    if upper.startswith(("FEE-", "DISC-")):
+        return COMPANIES
+    if upper.startswith(("FP-", "FA-", "LAB-FP", "LAB-FA")):
+        return ("FPR",)
+    return ("MEC",)
+
+
+def build_policy(run: Run) -> dict:
+    names = sorted({j.job_type for j in run.jobs.values()} | set(run.job_types.values()))
+    progress = [n for n in names if bo.is_project_job_type(n)]
+    run.policy = {
+        "as_of": run.as_of.isoformat(),
+        "routing": {
+            "progress_billed_job_types": progress,
+            "job_type_overrides": {},
+            "ambiguous": "hold",
+        },
+        "compliance": {"require_coi": True, "require_lien_waiver": True, "require_w9": True, "coi_grace_days": 10},
+        "posting": {
+            "default_mode": "detail",
+            "modes": {n: POSTING_MODES.get(n, "detail") for n in names if n not in progress},
+        },
+        "companies": {c: {"cost_types": COST_TYPES[c]} for c in COMPANIES},
+    }
+    return run.policy
+
+
+def build_mapping(run: Run) -> None:
+    rng = run.rng("mapping")
+    rows: list[dict] = []
+    parts = sorted(
+        code for code, p in run.products.items() if str(p.get("productType", "")) in ("Part", "Material", "Equipment")
+    )
+    dropped = set(rng.sample(parts, max(1, len(parts) * 3 // 100))) if parts else set()
+    used = _used_products(run)
+    missing_phase: set[tuple[str, str]] = set()
+    for company in COMPANIES:
+        # The two least-used parts: a rarely touched mapping row is the one nobody notices is wrong.
+        pool = sorted(
+            (count, code)
+            for code, count in used.get(company, {}).items()
+            if code in run.products
+            and code not in dropped
+            and str(run.products[code].get("productType")) in ("Part", "Material")
+        )
+        missing_phase |= {(company, code) for _, code in pool[:2]}
+    for code in sorted(run.products):
+        product = run.products[code]
+        kind = str(product.get("productType", ""))
+        for company in product_company(code):
+            types = COST_TYPES[company]
+            if code in dropped:
+                continue
+            if (company, code) in missing_phase:
+                phase, category, note = "250", "material", "Specialty parts"
+            elif kind == "Labor":
+                phase, category, note = "100", "labor", ""
+            elif kind in ("Fee", "Discount"):
+                phase, category, note = "900", "other", ""
+            else:
+                phase, category, note = "200", "material", ""
+            rows.append(
+                {
+                    "company_code": company,
+                    "match_type": "product_code",
+                    "match_value": code,
+                    "job_type": "",
+                    "phase_code": phase,
+                    "cost_type": types[category],
+                    "note": note,
+                }
+            )
+    for company in COMPANIES:
+        types = COST_TYPES[company]
+        rows.append(
+            {
+                "company_code": company,
+                "match_type": "line_item_type",
+                "match_value": "LaborLineItem",
+                "job_type": "",
+                "phase_code": "100",
+                "cost_type": types["labor"],
+                "note": "",
+            }
+        )
+        rows.append(
+            {
+                "company_code": company,
+                "match_type": "line_item_type",
+                "match_value": "Fee",
+                "job_type": "",
+                "phase_code": "900",
+                "cost_type": types["other"],
+                "note": "",
+            }
+        )
+        rows.append(
+            {
+                "company_code": company,
+                "match_type": "line_item_type",
+                "match_value": "Discount",
+                "job_type": "",
+                "phase_code": "900",
+                "cost_type": types["other"],
+                "note": "",
+            }
+        )
+    for job_type, company in SERVICE_DEFAULT_JOB_TYPES.items():
+        rows.append(
+            {
+                "company_code": company,
+                "match_type": "job_type_default",
+                "match_value": "",
+                "job_type": job_type,
+                "phase_code": "200",
+                "cost_type": COST_TYPES[company]["material"],
+                "note": "Agreement visits: everything else to parts",
+            }
+        )
+    run.mapping_rows = rows
+
+
+def _used_products(run: Run) -> dict[str, dict[str, int]]:
+    used: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for invoice, job in _scoped_invoices(run):
+        for item in invoice.get("invoiceItems") or []:
+            code = bo.pick(item, "product.code")
+            if code:
+                used[job.company][str(code)] += 1
+    return used
+
+
+def _scoped_invoices(run: Run):
+    """In-scope BuildOps invoices on Spectrum jobs that BuildOps bills (not progress-billed job types)."""
+    progress = set(run.policy["routing"]["progress_billed_job_types"])
+    for invoice in run.buildops.get("invoices", []):
+        job = run.jobs.get(invoice.get("jobId") or "")
+        if job and in_scope(invoice) and job.job_type not in progress:
+            yield invoice, job
+
+
+def mapping_index(rows: list[dict]) -> dict[tuple[str, str, str], list[dict]]:
+    index: dict[tuple[str, str, str], list[dict]] = defaultdict(list)
+    for row in rows:
+        index[(row["company_code"], row["match_type"], row["match_value"])].append(row)
+    return index
+
+
+def resolve(index: dict, company: str, item: dict, job_type: str) -> dict | None:
+    """First match wins: product_code, then line_item_type (job_type blank = any job type), then
+    job_type_default for the job's type."""
+    code = str(bo.pick(item, "product.code", default=""))
+    line_type = str(item.get("lineItemType") or "")
+    for match_type, value in (("product_code", code), ("line_item_type", line_type)):
+        if value:
+            for row in index.get((company, match_type, value), ()):
+                if row["job_type"] in ("", job_type):
+                    return row
+    for row in index.get((company, "job_type_default", ""), ()):
+        if row["job_type"] == job_type:
+            return row
+    return None
+
+
+def mapping_truth(run: Run) -> None:
+    index = mapping_index(run.mapping_rows)
+    unmapped: dict[tuple[str, str | None], list] = defaultdict(lambda: [Decimal("0.00"), set()])
+    missing: dict[tuple[str, str, str, str], list] = defaultdict(lambda: [Decimal("0.00"), set(), set()])
+    for invoice, job in _scoped_invoices(run):
+        for item in invoice.get("invoiceItems") or []:
+            row = resolve(index, job.company, item, job.job_type)
+            amount = bo.money(item.get("amount"))
+            if row is None:
+                slot = unmapped[(job.company, bo.pick(item, "product.code"))]
+                slot[0] += amount
+                slot[1].add(invoice["id"])
+            elif (row["phase_code"], row["cost_type"]) not in job.grid:
+                slot = missing[(job.company, job.number.strip(), row["phase_code"], row["cost_type"])]
+                slot[0] += amount
+                slot[1].add(invoice["id"])
+                slot[2].add(f"{row['match_type']}:{row['match_value']}")
+    for (company, code), (amount, invoices) in sorted(unmapped.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
+        run.anomaly(
+            "unmapped_pricebook_item",
+            {"company_code": company, "product_code": code},
+            amount,
+            system="mapping",
+            buildops_invoice_ids=sorted(invoices),
+        )
+    for (company, job_number, phase, cost_type), (amount, invoices, rules) in sorted(missing.items()):
+        run.anomaly(
+            "mapping_to_missing_phase",
+            {"company_code": company, "job_number": job_number, "phase_code": phase, "cost_type": cost_type},
+            amount,
+            system="mapping",
+            mapping_rows=sorted(rules),
+            buildops_invoice_ids=sorted(invoices),
+        )
+
+
+def normalized_name(name: str) -> str:
+    """The name rule shared with transforms: first 30 characters, uppercase, A-Z and 0-9 only."""
+    return re.sub(r"[^A-Z0-9]", "", str(name)[:30].upper())
+
+
+def build_crosswalk(run: Run) -> list[dict]:
+    """Pick customer pairs left out of the crosswalk; rename three of them in Spectrum (customer_unmatched)."""
+    rng = run.rng("crosswalk")
+    counts: dict[str, int] = defaultdict(int)
+    for customer in run.buildops.get("customers", []):
+        counts[normalized_name(customer.get("name", ""))] += 1
+    rows, unlisted = [], []
+    for (company, customer_id), code in sorted(run.customer_codes.items()):
+        name = run.customer_names[(company, code)]
+        unique = counts.get(normalized_name(name), 0) == 1
+        if unique and rng.random() < 0.2:
+            unlisted.append((company, customer_id, code))
+            continue
+        rows.append({"buildops_customer_id": customer_id, "company_code": company, "customer_code": code})
+    totals: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    for invoice, job in _scoped_invoices(run):
+        totals[(job.company, bo.pick(invoice, "billingCustomerId", "customerId"))] += bo.money(
+            invoice.get("totalAmount")
+        )
+    billed = [u for u in unlisted if totals.get((u[0], u[1]), 0) > 0]
+    for company, customer_id, code in rng.sample(billed, min(3, len(billed))):
+        old = run.customer_names[(company, code)]
+        run.customer_names[(company, code)] = f"{old.split(' ')[0]} ACCTS PAYABLE DEPT"[:30].upper()
+        run.anomaly(
+            "customer_unmatched",
+            {"buildops_customer_id": customer_id, "company_code": company, "customer_code": code},
+            totals[(company, customer_id)],
+            buildops_name=old,
+            spectrum_name=run.customer_names[(company, code)],
+        )
+    return rows
+
+
+def write_files(run: Run, out_dir: Path, crosswalk: list[dict]) -> None:
+    mapping_dir = out_dir / "mapping"
+    mapping_dir.mkdir(parents=True, exist_ok=True)
+    _csv(mapping_dir / "cost_code_mapping.csv", MAPPING_COLUMNS, run.mapping_rows)
+    _csv(mapping_dir / "customer_crosswalk.csv", ["buildops_customer_id", "company_code", "customer_code"], crosswalk)
+    _csv(
+        mapping_dir / "vendor_crosswalk.csv",
+        ["buildops_vendor_id", "company_code", "vendor_code"],
+        [
+            {"buildops_vendor_id": vid, "company_code": c, "vendor_code": v.code}
+            for (c, vid), v in sorted(run.vendors.items(), key=lambda kv: (kv[0][0], kv[1].code))
+        ],
+    )
+    _csv(
+        mapping_dir / "employee_crosswalk.csv",
+        ["buildops_employee_id", "company_code", "employee_code"],
+        [
+            {"buildops_employee_id": eid, "company_code": e.company, "employee_code": e.code}
+            for eid, e in sorted(run.employees.items(), key=lambda kv: (kv[1].company, kv[1].code))
+        ],
+    )
+    (out_dir / "policy.yml").write_text(
+        "# Routing + compliance policy: humans set policy, connectors execute (docs/ARCHITECTURE.md).\n"
+        + yaml.safe_dump(run.policy, sort_keys=False),
+        encoding="utf-8",
+    )
+
+
+def _csv(path: Path, columns: list[str], rows: list[dict]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, columns, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
