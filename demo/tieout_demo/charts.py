@@ -121,9 +121,11 @@ def line_chart(labels: Sequence[str], series: dict[str, Sequence[float | None]],
         parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" class="grid"/>')
         parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" class="tick">'
                      f'{escape(fmt(value))}</text>')
+    every = max(1, -(-len(labels) * 60 // plot_w))  # about 60 px per label keeps month labels apart
     for i, label in enumerate(labels):
-        parts.append(f'<text x="{left + step * i:.1f}" y="{height - bottom + 16}" text-anchor="middle" '
-                     f'class="tick">{escape(label)}</text>')
+        if i % every == 0:
+            parts.append(f'<text x="{left + step * i:.1f}" y="{height - bottom + 16}" text-anchor="middle" '
+                         f'class="tick">{escape(label)}</text>')
     for k, (name, values) in enumerate(series.items()):
         points = [(left + step * i, top + plot_h - plot_h * (float(v) - y_min) / span)
                   for i, v in enumerate(values) if v is not None]

@@ -12,6 +12,23 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 TRANSFORMS = REPO_ROOT / "transforms"
 
 
+def close_vars(data_dir: Path) -> dict:
+    """The vars a close needs, read from the sandbox directory: the policy humans set, the as-of date, and the
+    month being closed (the last complete month before the as-of date)."""
+    import datetime as dt
+
+    import yaml
+
+    truth = json.loads((data_dir / "truth.json").read_text())
+    as_of = dt.date.fromisoformat(truth["spectrum"]["as_of"])  # the ledger's books are as of this day
+    closed_month = as_of.replace(day=1) - dt.timedelta(days=1)
+    return {
+        "policy": yaml.safe_load((data_dir / "policy.yml").read_text()),
+        "as_of_date": as_of.isoformat(),
+        "close_period": closed_month.strftime("%Y-%m"),
+    }
+
+
 def dbt_build(warehouse: Path, data_dir: Path, *, dbt_vars: dict | None = None, log_file: Path) -> None:
     dbt = shutil.which("dbt")
     if not dbt:
@@ -20,12 +37,12 @@ def dbt_build(warehouse: Path, data_dir: Path, *, dbt_vars: dict | None = None, 
         **os.environ,
         "TIEOUT_WAREHOUSE": str(warehouse),
         "TIEOUT_DATA_DIR": str(data_dir),
+        "TIEOUT_MAPPING_DIR": str(data_dir / "mapping"),
         "DO_NOT_TRACK": "1",
     }
     cmd = [dbt, "build", "--project-dir", str(TRANSFORMS), "--profiles-dir", str(TRANSFORMS),
            "--target", "duckdb"]
-    if dbt_vars:
-        cmd += ["--vars", json.dumps(dbt_vars)]
+    cmd += ["--vars", json.dumps({**close_vars(data_dir), **(dbt_vars or {})})]
     with open(log_file, "wb") as log:
         proc = subprocess.run(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, check=False)
     if proc.returncode != 0:

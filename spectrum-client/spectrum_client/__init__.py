@@ -1,1 +1,52 @@
-"""The one Spectrum client: Data Exchange SOAP/REST and ODBC transports, shared by source-spectrum and destination-spectrum"""
+"""The one Spectrum client: Data Exchange SOAP/REST and ODBC transports, shared by source-spectrum and
+destination-spectrum. See README.md for the API."""
+
+from .data_exchange import DataExchangeClient, GetResult, Partition
+from .errors import (
+    AuthorizationRejected,
+    DatabaseUnreachable,
+    DataExchangeError,
+    DataExchangeUnreachable,
+    LoginFailed,
+    MalformedResponse,
+    OdbcDriverMissing,
+    OdbcError,
+    PostingOutcomeUnknown,
+    QueryFailed,
+    ServiceError,
+    ServiceNotAuthorized,
+    SpectrumConfigError,
+    SpectrumError,
+    TruncatedResult,
+)
+from .http import DataExchangeSettings
+from .odbc import OdbcSettings, SpectrumOdbc
+from .put import APInvoice, ARInvoiceLine, JCTransaction, PutResult
+
+__all__ = [
+    "APInvoice",
+    "ARInvoiceLine",
+    "AuthorizationRejected",
+    "DataExchangeClient",
+    "DataExchangeError",
+    "DataExchangeSettings",
+    "DataExchangeUnreachable",
+    "DatabaseUnreachable",
+    "GetResult",
+    "JCTransaction",
+    "LoginFailed",
+    "MalformedResponse",
+    "OdbcDriverMissing",
+    "OdbcError",
+    "OdbcSettings",
+    "Partition",
+    "PostingOutcomeUnknown",
+    "PutResult",
+    "QueryFailed",
+    "ServiceError",
+    "ServiceNotAuthorized",
+    "SpectrumConfigError",
+    "SpectrumError",
+    "SpectrumOdbc",
+    "TruncatedResult",
+]

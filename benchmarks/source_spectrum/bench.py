@@ -1,0 +1,264 @@
+"""source-spectrum read benchmark: JC_TRANSACTION_HISTORY_MC over ODBC (SQLite) beside its ceiling and floor.
+
+    .venv/bin/python benchmarks/source_spectrum/bench.py [--rows 2000000] [--with-singer]
+
+1. `tieout-sandbox generate` (small scale) gives realistic JC_TRANSACTION_HISTORY_MC rows; they are cycled
+   into a SQLite database of `--rows` rows (unique keys), reached through the SQLite ODBC driver.
+2. Each contender runs as its own process (peak RSS from wait4), stdout piped to a counter:
+   - source-spectrum  `source-spectrum read`, stream job_cost_transactions, full refresh (the product);
+   - ceiling          a trivial airbyte-cdk AbstractSource emitting the same records from memory;
+   - floor            a bare pyodbc fetchmany loop writing one orjson line per row;
+   - connector again on a quarter of the rows: peak RSS must not grow with the table.
+Results: a table on stdout and benchmarks/results/source_spectrum.json (gitignored).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+VENV_BIN = ROOT / ".venv" / "bin"
+PYTHON = str(VENV_BIN / "python")
+TABLE = "JC_TRANSACTION_HISTORY_MC"
+
+CEILING = r'''
+import sys, json, itertools
+from airbyte_cdk.entrypoint import launch
+from airbyte_cdk.models import ConnectorSpecification
+from airbyte_cdk.sources import AbstractSource
+from airbyte_cdk.sources.streams import Stream
+
+SAMPLE = [json.loads(line) for line in open(sys.argv[1])]
+TOTAL = int(sys.argv[2])
+
+class Rows(Stream):
+    primary_key = None
+    name = "job_cost_transactions"
+    def get_json_schema(self):
+        return {"type": "object", "properties": {}}
+    def read_records(self, *args, **kwargs):
+        return itertools.islice(itertools.cycle(SAMPLE), TOTAL)
+
+class Ceiling(AbstractSource):
+    def spec(self, logger):
+        return ConnectorSpecification(connectionSpecification={"type": "object", "properties": {}})
+    def check_connection(self, logger, config):
+        return True, None
+    def streams(self, config):
+        return [Rows()]
+
+launch(Ceiling(), ["read", "--config", sys.argv[3], "--catalog", sys.argv[4]])
+'''
+
+FLOOR = r'''
+import sys, pyodbc, orjson
+# autocommit and no parameters: the only way the SQLite ODBC driver streams instead of buffering the result
+conn = pyodbc.connect(sys.argv[1], autocommit=True)
+cur = conn.cursor()
+cur.execute("SELECT * FROM JC_TRANSACTION_HISTORY_MC")
+names = [d[0].lower() for d in cur.description]
+out = sys.stdout.buffer
+while True:
+    rows = cur.fetchmany(5000)
+    if not rows:
+        break
+    for row in rows:
+        out.write(orjson.dumps(dict(zip(names, row)), default=str) + b"\n")
+'''
+
+
+def build_database(work: Path, rows: int) -> Path:
+    data = work / "data"
+    subprocess.run([str(VENV_BIN / "tieout-sandbox"), "generate", "--out", str(data), "--scale", "0.05"],
+                   check=True, stdout=subprocess.DEVNULL)
+    with (data / "spectrum" / f"{TABLE}.csv").open() as f:
+        reader = csv.reader(f)
+        header = next(reader)
+        sample = [row for row in reader]
+    sys.path.insert(0, str(ROOT / "source-spectrum"))
+    from source_spectrum.catalog import spec_for
+
+    kinds = {c.name: c.kind for c in spec_for("job_cost_transactions", "sql").columns}
+    sql_type = {"dec2": "DECIMAL(14,2)", "dec4": "DECIMAL(14,4)", "int": "INTEGER", "date": "DATE"}
+    db = work / "bench.sqlite"
+    con = sqlite3.connect(db)
+    columns = ", ".join(f"{h} {sql_type.get(kinds[h], 'VARCHAR(30)')}" for h in header)
+    con.execute(f"CREATE TABLE {TABLE} ({columns})")
+    seq = header.index("Detail_Sequence")
+    batch = []
+    for i in range(rows):
+        row = list(sample[i % len(sample)])
+        row[seq] = str(i)  # keeps the primary key unique as rows are cycled
+        batch.append([v if v != "" else None for v in row])
+        if len(batch) == 50_000:
+            con.executemany(f"INSERT INTO {TABLE} VALUES ({','.join('?' * len(header))})", batch)
+            batch.clear()
+    if batch:
+        con.executemany(f"INSERT INTO {TABLE} VALUES ({','.join('?' * len(header))})", batch)
+    con.commit()
+    con.close()
+    return db
+
+
+def run_counted(argv: list[str], env: dict[str, str] | None = None) -> dict[str, float]:
+    """Run a contender; count RECORD lines (or all lines for the floor) from its stdout; peak RSS via wait4."""
+    start = time.perf_counter()
+    errors = tempfile.TemporaryFile()  # noqa: SIM115 - read back after the process ends
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=errors, env=env)
+    assert proc.stdout is not None
+    records = lines = 0
+    last = b""
+    first_output = None
+    tail = b""
+    while chunk := proc.stdout.read(1 << 16):
+        data = tail + chunk
+        cut = data.rfind(b"\n") + 1
+        complete, tail = data[:cut], data[cut:]
+        lines += complete.count(b"\n")
+        found = complete.count(b'"type":"RECORD"')
+        if first_output is None and (found or (b'"type"' not in complete and complete)):
+            first_output = time.perf_counter()  # process start-up (imports, connect) ends here
+        records += found
+        last = (last + complete)[-4000:]
+    _, status, usage = os.wait4(proc.pid, 0)
+    end = time.perf_counter()
+    if status != 0:
+        errors.seek(0)
+        raise SystemExit(f"{argv[:3]} exited with status {status}:\n{last.decode(errors='replace')}\n"
+                         f"{errors.read()[-4000:].decode(errors='replace')}")
+    startup = (first_output or end) - start
+    return {"records": records, "lines": lines, "seconds": end - start, "startup_s": startup,
+            "streaming_s": end - (first_output or end), "peak_rss_mb": usage.ru_maxrss / 1024}
+
+
+def breakdown(db: Path, rows: int = 100_000) -> dict[str, float]:
+    """Where one record's time goes, in process: ODBC fetch, then normalisation (µs per record)."""
+    sys.path.insert(0, str(ROOT / "source-spectrum"))
+    from source_spectrum.catalog import spec_for
+    from source_spectrum.normalise import RecordBuilder
+    from source_spectrum.transports.sql import select_sql
+    from spectrum_client import OdbcSettings, SpectrumOdbc
+
+    spec = spec_for("job_cost_transactions", "sql")
+    sql = select_sql(spec, incremental=False)
+    with SpectrumOdbc(OdbcSettings(driver="SQLite3", database=str(db))) as odbc:
+        start = time.perf_counter()
+        fetched = []
+        for row in odbc.rows(sql, ["MEC"]):
+            fetched.append(row)
+            if len(fetched) == rows:
+                break
+        fetch = time.perf_counter() - start
+    build = RecordBuilder(spec.columns, spec.primary_key).build_row
+    start = time.perf_counter()
+    for row in fetched:
+        build(row, "MEC")
+    normalise = time.perf_counter() - start
+    count = len(fetched)
+    return {"rows": count, "fetch_us": fetch / count * 1e6, "normalise_us": normalise / count * 1e6}
+
+
+def first_records(argv: list[str], env: dict[str, str], limit: int) -> list[dict]:
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+    assert proc.stdout is not None
+    out = []
+    for line in proc.stdout:
+        if b'"type":"RECORD"' in line:
+            out.append(json.loads(line)["record"]["data"])
+            if len(out) == limit:
+                break
+    proc.kill()
+    proc.wait()
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=2_000_000)
+    parser.add_argument("--with-singer", action="store_true", help="also run tap-spectrum (slow: ~10k rows/s)")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="bench-source-spectrum-"))
+    env = {**os.environ, "TMPDIR": str(work), "DO_NOT_TRACK": "1"}
+    try:
+        print(f"building a {args.rows:,}-row {TABLE} in SQLite ...", flush=True)
+        db = build_database(work, args.rows)
+        config = {"transport": "sql", "companies": ["MEC", "FPR"], "odbc": {"driver": "SQLite3", "database": str(db)}}
+        (work / "config.json").write_text(json.dumps(config))
+        stream = {"name": "job_cost_transactions", "json_schema": {}, "supported_sync_modes": ["full_refresh"]}
+        catalog = {"streams": [{"stream": stream, "sync_mode": "full_refresh", "destination_sync_mode": "overwrite"}]}
+        (work / "catalog.json").write_text(json.dumps(catalog))
+        connector = [str(VENV_BIN / "source-spectrum"), "read", "--config", str(work / "config.json"),
+                     "--catalog", str(work / "catalog.json")]
+
+        results: dict[str, dict[str, float]] = {}
+        print("source-spectrum read ...", flush=True)
+        results["source-spectrum (airbyte-cdk)"] = run_counted(connector, env)
+
+        # The ceiling emits exactly what the connector emitted: a sample of its records, cycled.
+        sample = work / "sample.jsonl"
+        sample.write_text("".join(json.dumps(r) + "\n" for r in first_records(connector, env, 5000)))
+        (work / "ceiling.py").write_text(CEILING)
+        print("ceiling: trivial airbyte-cdk source from memory ...", flush=True)
+        results["ceiling: airbyte-cdk from memory"] = run_counted(
+            [PYTHON, str(work / "ceiling.py"), str(sample), str(args.rows), str(work / "config.json"),
+             str(work / "catalog.json")], env)
+
+        (work / "floor.py").write_text(FLOOR)
+        print("floor: bare pyodbc fetchmany + orjson ...", flush=True)
+        floor = run_counted([PYTHON, str(work / "floor.py"), f"Driver=SQLite3;Database={db};StepAPI=1"], env)
+        floor["records"] = floor["lines"]
+        results["floor: pyodbc fetchmany + orjson"] = floor
+
+        if args.with_singer:
+            print("tap-spectrum ...", flush=True)
+            tap = [str(VENV_BIN / "tap-spectrum"), "--config", str(work / "config.json")]
+            results["tap-spectrum (singer-sdk), all streams"] = run_counted(tap, env)
+
+        print("in-process breakdown (fetch, normalise) ...", flush=True)
+        parts = breakdown(db)
+
+        quarter = args.rows // 4
+        con = sqlite3.connect(db)
+        con.execute(f"DELETE FROM {TABLE} WHERE Detail_Sequence >= ?", (quarter,))
+        con.commit()
+        con.close()
+        print(f"source-spectrum read of {quarter:,} rows (memory flatness) ...", flush=True)
+        results[f"source-spectrum, {quarter:,} rows"] = run_counted(connector, env)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    ceiling = results["ceiling: airbyte-cdk from memory"]
+    print()
+    print("records/s counts from the first record out to the end (process start-up shown apart)")
+    print(f"{'contender':42} {'records':>10} {'start-up s':>10} {'stream s':>9} {'records/s':>10}"
+          f" {'peak RSS MB':>12} {'time vs ceiling':>16}")
+    ceiling_rate = ceiling["records"] / ceiling["streaming_s"]
+    for name, r in results.items():
+        rate = r["records"] / r["streaming_s"]
+        r["records_per_s"] = rate
+        print(f"{name:42} {r['records']:>10,.0f} {r['startup_s']:>10.1f} {r['streaming_s']:>9.1f} {rate:>10,.0f}"
+              f" {r['peak_rss_mb']:>12.0f} {ceiling_rate / rate:>15.2f}x")
+    total_us = 1e6 / results["source-spectrum (airbyte-cdk)"]["records_per_s"]
+    framework_us = max(total_us - parts["fetch_us"] - parts["normalise_us"], 0.0)
+    print(f"\nper record in source-spectrum: {total_us:.1f} µs = ODBC fetch {parts['fetch_us']:.1f}"
+          f" + normalise {parts['normalise_us']:.1f} + airbyte-cdk (message, serialise, write) {framework_us:.1f}")
+    out = ROOT / "benchmarks" / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "source_spectrum.json").write_text(json.dumps(
+        {"rows": args.rows, "results": results, "per_record_us": {**parts, "framework_us": framework_us}},
+        indent=2))
+    print(f"\nresults: {out / 'source_spectrum.json'}")
+
+
+if __name__ == "__main__":
+    main()

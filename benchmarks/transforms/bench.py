@@ -1,0 +1,79 @@
+"""dbt build on DuckDB at scale 1 and scale 5: wall time and peak RSS, beside a no-change rebuild (dbt's
+fixed overhead) measured in the same run. Raw data is landed the way the demo lands it (PyAirbyte)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+from tieout_demo import sandbox_process
+from tieout_demo.dbt_runner import TRANSFORMS
+from tieout_demo.sync import sync_source
+
+
+def timed_dbt_build(warehouse: Path, data_dir: Path) -> tuple[float, float]:
+    """Returns (wall seconds, peak RSS MB) of one `dbt build` process, measured with wait4."""
+    env = {**os.environ, "TIEOUT_WAREHOUSE": str(warehouse), "TIEOUT_DATA_DIR": str(data_dir),
+           "TIEOUT_MAPPING_DIR": str(data_dir / "mapping"), "DO_NOT_TRACK": "1"}
+    cmd = [shutil.which("dbt"), "build", "--project-dir", str(TRANSFORMS), "--profiles-dir", str(TRANSFORMS),
+           "--target", "duckdb", "--quiet"]
+    t0 = time.monotonic()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.monotonic() - t0
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"dbt build failed: {proc.stderr.read().decode()[-2000:]}")
+    return wall, usage.ru_maxrss / 1024
+
+
+def land(scale: float, work: Path) -> tuple[Path, Path, dict]:
+    data_dir, warehouse = work / f"sandbox-{scale}", work / f"warehouse-{scale}.duckdb"
+    if not (data_dir / "truth.json").exists():
+        sandbox_process.generate(data_dir, seed=7, scale=scale)
+    warehouse.unlink(missing_ok=True)
+    with sandbox_process.serving(data_dir):
+        configs = data_dir / "configs"
+        sync_source("source-buildops", configs / "source-buildops.json", warehouse, "buildops_raw")
+        sync_source("source-spectrum", configs / "source-spectrum.sql.json", warehouse, "spectrum_raw")
+    truth = json.loads((data_dir / "truth.json").read_text())
+    return data_dir, warehouse, truth
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--scales", default="1,5")
+    parser.add_argument("--work", type=Path, default=Path(".run/bench-transforms"))
+    parser.add_argument("--results", type=Path, default=Path("benchmarks/results/transforms.json"))
+    args = parser.parse_args()
+    args.work.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for scale in [float(s) for s in args.scales.split(",")]:
+        data_dir, warehouse, truth = land(scale, args.work)
+        cold_s, cold_mb = timed_dbt_build(warehouse, data_dir)
+        again_s, again_mb = timed_dbt_build(warehouse, data_dir)
+        counts = truth.get("spectrum", {}).get("counts", {})
+        rows.append({
+            "scale": scale,
+            "invoice_items": truth["buildops"]["counts"].get("invoice_items"),
+            "jc_transactions": counts.get("JC_TRANSACTION_HISTORY_MC"),
+            "build_s": round(cold_s, 1), "build_peak_rss_mb": round(cold_mb),
+            "rebuild_s": round(again_s, 1), "rebuild_peak_rss_mb": round(again_mb),
+        })
+    print(f"{'scale':>5} {'items':>9} {'jc tx':>10} {'build s':>8} {'rss MB':>7} {'rebuild s':>9} {'above fixed':>11}")
+    for r in rows:
+        print(f"{r['scale']:>5} {r['invoice_items'] or 0:>9,} {r['jc_transactions'] or 0:>10,} {r['build_s']:>8} "
+              f"{r['build_peak_rss_mb']:>7} {r['rebuild_s']:>9} {r['build_s'] - r['rebuild_s']:>11.1f}")
+    if len(rows) == 2:
+        growth = (rows[1]["build_s"] - rows[1]["rebuild_s"]) / max(rows[0]["build_s"] - rows[0]["rebuild_s"], 0.1)
+        print(f"time above the fixed overhead grows {growth:.1f}x from scale {rows[0]['scale']} to {rows[1]['scale']}")
+    args.results.parent.mkdir(parents=True, exist_ok=True)
+    args.results.write_text(json.dumps(rows, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,70 @@
+from pathlib import Path
+
+import pytest
+from pydantic import BaseModel, Field, SecretStr, field_validator
+from tieout_core import ConfigError, ConnectorConfig, airbyte_spec, check_spec_file, config_json_schema
+from tieout_core.config import write_spec_file
+
+
+class Window(BaseModel):
+    minutes: int = Field(10, ge=0)
+
+
+class ExampleConfig(ConnectorConfig):
+    base_url: str = Field(description="API root")
+    client_secret: SecretStr = Field(description="secret")
+    page_size: int = Field(100, ge=1, le=100)
+    window: Window = Field(default_factory=Window)
+
+    @field_validator("base_url")
+    @classmethod
+    def _https(cls, value: str) -> str:
+        if not value.startswith("https://"):
+            raise ValueError("must start with https://; use the https URL of your tenant")
+        return value
+
+
+def test_given_a_secret_field_when_rendering_the_airbyte_spec_then_it_is_marked_airbyte_secret():
+    spec = airbyte_spec(ExampleConfig, "https://docs.invalid")
+    props = spec["connectionSpecification"]["properties"]
+    assert props["client_secret"]["airbyte_secret"] is True
+    assert "airbyte_secret" not in props["base_url"]
+    assert spec["connectionSpecification"]["required"] == ["base_url", "client_secret"]
+
+
+def test_given_a_secret_field_when_rendering_singer_settings_then_it_is_marked_secret_and_refs_are_inlined():
+    schema = config_json_schema(ExampleConfig, "singer")
+    assert schema["properties"]["client_secret"]["secret"] is True
+    assert "airbyte_secret" not in schema["properties"]["client_secret"]
+    assert "$defs" not in schema and "$ref" not in str(schema)
+    assert schema["properties"]["window"]["properties"]["minutes"]["minimum"] == 0
+
+
+def test_given_an_out_of_range_value_when_parsing_then_the_error_names_the_field_and_the_limit():
+    with pytest.raises(ConfigError) as caught:
+        ExampleConfig.parse({"base_url": "https://x", "client_secret": "s3cr3t-value", "page_size": 500})
+    assert caught.value.message == "Invalid config: page_size: Input should be less than or equal to 100"
+
+
+def test_given_a_validator_failure_when_parsing_then_the_message_gives_the_fix_without_the_secret():
+    with pytest.raises(ConfigError) as caught:
+        ExampleConfig.parse({"base_url": "http://x", "client_secret": "s3cr3t-value"})
+    assert "base_url: must start with https://; use the https URL of your tenant" in caught.value.message
+    assert "s3cr3t-value" not in caught.value.message
+
+
+def test_given_a_missing_required_field_when_parsing_then_it_is_named():
+    with pytest.raises(ConfigError, match=r"client_secret: Field required"):
+        ExampleConfig.parse({"base_url": "https://x"})
+
+
+def test_given_a_committed_spec_when_the_model_changes_then_the_check_reports_drift(tmp_path: Path):
+    spec_path = tmp_path / "spec.json"
+    write_spec_file(ExampleConfig, "https://docs.invalid", spec_path)
+    assert check_spec_file(ExampleConfig, "https://docs.invalid", spec_path) is None
+
+    class Changed(ExampleConfig):
+        extra_setting: int = 1
+
+    message = check_spec_file(Changed, "https://docs.invalid", spec_path)
+    assert message is not None and "out of date" in message

@@ -1,0 +1,254 @@
+import socket
+import threading
+import time
+
+import pytest
+from tieout_core import ConfigError, TransientError
+from tieout_core.http import BearerTokenAuth, HttpClient, RetryPolicy, ordered_map, page_number_pages
+from tieout_core.testing import Reply, scripted_server
+
+FAST = RetryPolicy(attempts=4, backoff_factor=0.01, backoff_max=0.05, jitter=0.0)
+
+
+def sequence(*replies):
+    """A handler answering with each reply in turn, then repeating the last one."""
+    remaining = list(replies)
+
+    def handler(_request):
+        return remaining.pop(0) if len(remaining) > 1 else remaining[0]
+
+    return handler
+
+
+def token_counter(lifetime=3600):
+    issued = []
+
+    def fetch():
+        issued.append(f"token-{len(issued)}")
+        return issued[-1], lifetime
+
+    return issued, fetch
+
+
+def test_given_a_valid_token_when_making_two_calls_then_the_token_is_fetched_once_and_sent():
+    issued, fetch = token_counter()
+    with scripted_server() as server:
+        server.route("GET", "/v1/things", lambda r: Reply(200, {"items": []}))
+        client = HttpClient(server.base_url, auth=BearerTokenAuth(fetch), retry=FAST)
+        client.get_json("/v1/things")
+        client.get_json("/v1/things")
+    assert issued == ["token-0"]
+    assert [r.headers["Authorization"] for r in server.requests] == ["Bearer token-0"] * 2
+
+
+def test_given_a_token_near_expiry_when_calling_then_it_is_refreshed_before_use():
+    _, fetch = token_counter(lifetime=0.2)
+    auth = BearerTokenAuth(fetch, refresh_margin=300)
+    assert auth.token() == "token-0"
+    time.sleep(0.15)  # past half the lifetime: the early-refresh threshold for short tokens
+    assert auth.token() == "token-1"
+
+
+def test_given_a_401_when_calling_then_the_token_is_refreshed_and_the_call_retried():
+    issued, fetch = token_counter()
+    with scripted_server() as server:
+        server.route(
+            "GET",
+            "/v1/things",
+            lambda r: Reply(200, {"ok": True})
+            if r.headers["Authorization"] == "Bearer token-1"
+            else Reply(401, {"message": "expired"}),
+        )
+        client = HttpClient(server.base_url, auth=BearerTokenAuth(fetch), retry=FAST)
+        assert client.get_json("/v1/things") == {"ok": True}
+    assert issued == ["token-0", "token-1"]
+
+
+def test_given_a_persistent_401_when_calling_then_a_config_error_names_the_request():
+    _, fetch = token_counter()
+    with scripted_server() as server:
+        server.route("GET", "/v1/things", lambda r: Reply(401, {"message": "invalid token"}))
+        client = HttpClient(server.base_url, auth=BearerTokenAuth(fetch), retry=FAST)
+        with pytest.raises(ConfigError) as caught:
+            client.get_json("/v1/things", params={"page": 0})
+    assert caught.value.message == "GET /v1/things was refused with HTTP 401: invalid token"
+    assert len(server.requests) == 3  # the first try and two fresh tokens, then it gives up
+
+
+def test_given_a_429_with_retry_after_when_calling_then_the_client_waits_and_succeeds():
+    with scripted_server() as server:
+        server.route(
+            "GET",
+            "/v1/things",
+            sequence(Reply(429, {"message": "slow down"}, {"Retry-After": "1"}), Reply(200, {"n": 1})),
+        )
+        client = HttpClient(server.base_url, retry=FAST)
+        started = time.monotonic()
+        assert client.get_json("/v1/things") == {"n": 1}
+        waited = time.monotonic() - started
+    assert len(server.requests) == 2
+    assert waited >= 0.9  # Retry-After (1 s) beat the 0.01 s backoff
+
+
+def test_given_a_burst_of_5xx_when_calling_then_it_is_retried_until_success():
+    with scripted_server() as server:
+        server.route(
+            "GET", "/v1/things", sequence(Reply(503), Reply(500), Reply(502), Reply(200, {"n": 2}))
+        )
+        client = HttpClient(server.base_url, retry=FAST)
+        assert client.get_json("/v1/things") == {"n": 2}
+    assert len(server.requests) == 4
+
+
+def test_given_a_server_that_keeps_failing_when_retries_run_out_then_a_transient_error_says_so():
+    with scripted_server() as server:
+        server.route("GET", "/v1/things", lambda r: Reply(500, {"message": "boom"}))
+        client = HttpClient(server.base_url, retry=FAST)
+        with pytest.raises(TransientError) as caught:
+            client.get_json("/v1/things")
+    assert caught.value.message == "GET /v1/things kept failing with HTTP 500 after retries: boom"
+    assert len(server.requests) == FAST.attempts + 1
+
+
+def test_given_a_dropped_connection_when_calling_then_it_is_retried():
+    with scripted_server() as server:
+        server.route("GET", "/v1/things", sequence(Reply(drop_connection=True), Reply(200, {"n": 3})))
+        client = HttpClient(server.base_url, retry=FAST)
+        assert client.get_json("/v1/things") == {"n": 3}
+    assert len(server.requests) == 2
+
+
+def test_given_nothing_listening_when_calling_then_a_transient_error_names_the_host_and_the_fix():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    client = HttpClient(f"http://127.0.0.1:{port}", retry=RetryPolicy(attempts=1, backoff_factor=0.01))
+    with pytest.raises(TransientError) as caught:
+        client.get_json("/v1/things")
+    assert caught.value.message == (
+        f"Could not connect to 127.0.0.1:{port} (GET /v1/things): check the base URL and that the host "
+        "is reachable"
+    )
+
+
+def test_given_a_body_that_is_not_json_when_calling_then_a_transient_error_says_so():
+    with scripted_server() as server:
+        server.route("GET", "/v1/things", lambda r: Reply(200, None))  # an empty body
+        client = HttpClient(server.base_url, retry=FAST)
+        with pytest.raises(TransientError, match="GET /v1/things returned a body that is not JSON"):
+            client.get_json("/v1/things")
+
+
+def test_given_a_total_count_when_paging_then_pages_stop_at_the_total_without_an_extra_call():
+    calls = []
+
+    def fetch(page):
+        calls.append(page)
+        return list(range(10)), 20
+
+    pages = list(page_number_pages(fetch, page_base=0, page_size=10))
+    assert [p.number for p in pages] == [0, 1] and calls == [0, 1]
+    assert pages[-1].next_page is None and pages[0].next_page == 1
+
+
+def test_given_no_total_count_when_paging_then_a_short_page_ends_the_walk():
+    sizes = {1: 10, 2: 10, 3: 4}
+    pages = list(page_number_pages(lambda p: (list(range(sizes[p])), None), page_base=1, page_size=10))
+    assert [p.number for p in pages] == [1, 2, 3]
+
+
+def test_given_a_resume_page_when_paging_then_the_walk_starts_there():
+    pages = list(page_number_pages(lambda p: ([p] * 10, 30), page_base=0, page_size=10, start_page=2))
+    assert [p.number for p in pages] == [2]
+
+
+def test_given_slow_and_fast_items_when_mapping_concurrently_then_order_is_kept_and_concurrency_bounded():
+    in_flight, peak = 0, 0
+    lock = threading.Lock()
+
+    def work(i):
+        nonlocal in_flight, peak
+        with lock:
+            in_flight += 1
+            peak = max(peak, in_flight)
+        time.sleep(0.02 if i % 3 == 0 else 0.001)
+        with lock:
+            in_flight -= 1
+        return i * 2
+
+    assert list(ordered_map(work, range(40), max_workers=4)) == [i * 2 for i in range(40)]
+    assert peak <= 4
+
+
+def test_given_concurrent_calls_when_one_token_expires_then_each_stale_holder_refreshes_without_failing():
+    issued, fetch = token_counter()
+    expired: set[str] = set()
+    lock = threading.Lock()
+
+    def handler(request):
+        token = request.headers["Authorization"].removeprefix("Bearer ")
+        with lock:
+            if token in expired:
+                return Reply(401, {"message": "token expired"})
+            if request.query.get("expire") == "1" and token == "token-0":
+                expired.add(token)  # this call expires the token every other call is holding
+                return Reply(401, {"message": "token expired"})
+        return Reply(200, {"ok": request.query.get("n")})
+
+    with scripted_server() as server:
+        server.route("GET", "/v1/things", handler)
+        client = HttpClient(server.base_url, auth=BearerTokenAuth(fetch), retry=FAST)
+        client.get_json("/v1/things")  # warm the token
+        calls = [{"n": str(i), "expire": "1" if i == 3 else "0"} for i in range(16)]
+        results = list(ordered_map(lambda p: client.get_json("/v1/things", params=p), calls, 8))
+    assert [r["ok"] for r in results] == [str(i) for i in range(16)]
+    assert len(issued) == 2  # the stale token is replaced once, not once per thread
+
+
+def test_given_a_slow_source_when_prefetching_then_order_is_kept_and_the_next_item_is_fetched_ahead():
+    from tieout_core.http import prefetch
+
+    fetched = []
+
+    def pages():
+        for i in range(5):
+            fetched.append(i)
+            yield i
+
+    consumed = []
+    for item in prefetch(pages(), depth=1):
+        time.sleep(0.02)  # by now the producer has fetched the next page
+        consumed.append((item, max(fetched)))
+    assert [c[0] for c in consumed] == [0, 1, 2, 3, 4]
+    assert all(ahead >= min(item + 1, 4) for item, ahead in consumed)
+
+
+def test_given_a_failing_source_when_prefetching_then_the_error_reaches_the_consumer_in_order():
+    from tieout_core.http import prefetch
+
+    def pages():
+        yield 1
+        raise TransientError("page 2 failed")
+
+    got = []
+    with pytest.raises(TransientError, match="page 2 failed"):
+        for item in prefetch(pages()):
+            got.append(item)
+    assert got == [1]
+
+
+def test_given_a_consumer_that_stops_early_when_prefetching_then_the_producer_stops():
+    from tieout_core.http import prefetch
+
+    produced = []
+
+    def pages():
+        for i in range(1000):
+            produced.append(i)
+            yield i
+
+    iterator = prefetch(pages(), depth=1)
+    assert next(iterator) == 0
+    iterator.close()
+    time.sleep(0.3)
+    assert len(produced) <= 3

@@ -1,0 +1,169 @@
+"""Adapter: a ConnectorDefinition as an airbyte-cdk `AbstractSource` with `Stream` + `CheckpointMixin`.
+
+The CDK does all message serialization, config validation against the spec, secret masking in logs,
+stream statuses and state bookkeeping. This module only maps our declarations onto its classes and our
+ConnectorErrors onto `AirbyteTracedException` with the right `failure_type`.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping
+from typing import Any
+
+from airbyte_cdk.entrypoint import AirbyteEntrypoint
+from airbyte_cdk.logger import PRINT_BUFFER
+from airbyte_cdk.models import (
+    AirbyteConnectionStatus,
+    ConnectorSpecification,
+    Status,
+    SyncMode,
+)
+from airbyte_cdk.sources import AbstractSource
+from airbyte_cdk.sources.streams import CheckpointMixin, Stream
+
+from tieout_core.config import airbyte_spec
+from tieout_core.connector import ConnectorDefinition
+from tieout_core.declarations import Checkpoint, StreamDeclaration, records_applying_checkpoints
+from tieout_core.errors import ConfigError, ConnectorError, to_airbyte_exception
+
+
+def _read(declaration: StreamDeclaration, state: Mapping[str, Any]) -> Iterator[Any]:
+    try:
+        yield from declaration.read(state)
+    except ConnectorError as error:
+        raise to_airbyte_exception(error) from error
+
+
+class DeclaredFullRefreshStream(Stream):
+    """A stream without a cursor: every read returns everything."""
+
+    def __init__(self, declaration: StreamDeclaration):
+        super().__init__()
+        self.declaration = declaration
+
+    @property
+    def name(self) -> str:
+        return self.declaration.name
+
+    @property
+    def primary_key(self) -> list[str]:
+        return list(self.declaration.primary_key)
+
+    def get_json_schema(self) -> Mapping[str, Any]:
+        return self.declaration.json_schema
+
+    def read_records(self, sync_mode, cursor_field=None, stream_slice=None, stream_state=None):
+        for item in _read(self.declaration, {}):
+            if not isinstance(item, Checkpoint):
+                yield item
+
+
+class DeclaredIncrementalStream(DeclaredFullRefreshStream, CheckpointMixin):
+    """A stream with a cursor. State is whatever the read function last checkpointed.
+
+    The CDK asks for `state` every `checkpoint_every` records and at the end of the stream; it always
+    gets the latest `Checkpoint`, which accounts only for records already emitted.
+    """
+
+    def __init__(self, declaration: StreamDeclaration):
+        super().__init__(declaration)
+        self._state: MutableMapping[str, Any] = {}
+
+    @property
+    def cursor_field(self) -> list[str]:
+        return list(self.declaration.cursor_field or ())
+
+    @property
+    def source_defined_cursor(self) -> bool:
+        return True
+
+    @property
+    def state_checkpoint_interval(self) -> int | None:
+        return self.declaration.checkpoint_every
+
+    @property
+    def state(self) -> MutableMapping[str, Any]:
+        return self._state
+
+    @state.setter
+    def state(self, value: MutableMapping[str, Any]) -> None:
+        self._state = dict(value or {})
+
+    def read_records(self, sync_mode, cursor_field=None, stream_slice=None, stream_state=None):
+        start_state = self._state if sync_mode == SyncMode.incremental else {}
+        yield from records_applying_checkpoints(_read(self.declaration, start_state), self._set_state)
+
+    def _set_state(self, state: dict[str, Any]) -> None:
+        self._state = state
+
+
+class DeclaredSource(AbstractSource):
+    def __init__(self, connector: ConnectorDefinition):
+        self.connector = connector
+
+    @property
+    def name(self) -> str:
+        return self.connector.name
+
+    def spec(self, logger: logging.Logger) -> ConnectorSpecification:
+        spec = airbyte_spec(self.connector.config_model, self.connector.documentation_url)
+        return ConnectorSpecification(
+            documentationUrl=spec["documentationUrl"],
+            connectionSpecification=spec["connectionSpecification"],
+        )
+
+    def check(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteConnectionStatus:
+        # A config error (bad credentials, unknown tenant, invalid setting) becomes a TRACE with
+        # failure_type config_error plus a FAILED status (exit 0), as the CDK entrypoint does for it.
+        # Anything else the user can meet (host unreachable) is a FAILED status with the message.
+        try:
+            self.connector.check(self.connector.parse_config(config))
+        except ConfigError as error:
+            raise to_airbyte_exception(error) from error
+        except ConnectorError as error:
+            return AirbyteConnectionStatus(status=Status.FAILED, message=error.message)
+        return AirbyteConnectionStatus(status=Status.SUCCEEDED)
+
+    def check_connection(self, logger: logging.Logger, config: Mapping[str, Any]) -> tuple[bool, Any]:
+        status = self.check(logger, config)
+        return status.status == Status.SUCCEEDED, status.message
+
+    def streams(self, config: Mapping[str, Any]) -> list[Stream]:
+        try:
+            parsed = self.connector.parse_config(config)
+            declarations = self.connector.build_streams(parsed)
+        except ConnectorError as error:
+            raise to_airbyte_exception(error) from error
+        return [
+            DeclaredIncrementalStream(d) if d.incremental else DeclaredFullRefreshStream(d)
+            for d in declarations
+        ]
+
+
+class DeclaredEntrypoint(AirbyteEntrypoint):
+    """The CDK entrypoint, validating config with the pydantic model first.
+
+    The CDK's own JSON-schema check reports "99 is greater than the maximum of 100" without saying which
+    setting; the model names every bad field (and says how to fix it where a validator knows). Whatever
+    the model accepts still goes through the CDK's check against the spec.
+    """
+
+    def validate_connection(self, source_spec: ConnectorSpecification, config: Mapping[str, Any]) -> None:
+        connector: ConnectorDefinition = self.source.connector  # type: ignore[attr-defined]
+        try:
+            connector.parse_config(config)
+        except ConfigError as error:
+            raise to_airbyte_exception(error) from None
+        AirbyteEntrypoint.validate_connection(source_spec, config)
+
+
+def launch(connector: ConnectorDefinition, args: Iterable[str] | None = None) -> None:
+    """`spec | check | discover | read` through the CDK entrypoint (see `DeclaredEntrypoint`)."""
+    source = DeclaredSource(connector)
+    entrypoint = DeclaredEntrypoint(source)
+    parsed_args = entrypoint.parse_args(list(sys.argv[1:] if args is None else args))
+    with PRINT_BUFFER:  # as the CDK's own launch(): one print per message, buffered
+        for message in entrypoint.run(parsed_args):
+            print(f"{message}\n", end="")

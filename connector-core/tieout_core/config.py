@@ -1,0 +1,118 @@
+"""One pydantic model per connector is the single source of its settings.
+
+From that model come the Airbyte spec (`airbyte_secret: true` on secrets), the Singer settings schema
+(`secret: true`), and the parsed, validated config the streams use. `check_spec_file` lets a test fail when
+the committed `spec.json` drifts from the model.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from tieout_core.errors import ConfigError
+
+Flavour = Literal["airbyte", "singer"]
+ModelT = TypeVar("ModelT", bound="ConnectorConfig")
+
+
+class ConnectorConfig(BaseModel):
+    """Base for connector config models. Declare secrets as `pydantic.SecretStr`.
+
+    Unknown keys are ignored rather than rejected: hosts add their own (Singer stream maps, Airbyte
+    internal settings), and a misspelt required key is still reported as a missing named field.
+    """
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    @classmethod
+    def parse(cls: type[ModelT], raw: Mapping[str, Any]) -> ModelT:
+        """Validate a raw config dict; on failure raise ConfigError naming every bad field."""
+        try:
+            return cls.model_validate(dict(raw))
+        except ValidationError as exc:
+            raise ConfigError(format_validation_error(exc)) from None
+
+
+def format_validation_error(exc: ValidationError) -> str:
+    """`Invalid config: page_size: Input should be less than or equal to 100; ...` (never echoes values)."""
+    problems = []
+    for error in exc.errors(include_input=False, include_url=False):
+        field = ".".join(str(part) for part in error["loc"])
+        message = error["msg"]
+        if message.startswith("Value error, "):
+            message = message[len("Value error, ") :]
+        # Model-level validators have no location: their message names the field(s) itself.
+        problems.append(f"{field}: {message}" if field else message)
+    return "Invalid config: " + "; ".join(problems)
+
+
+def config_json_schema(model: type[BaseModel], flavour: Flavour) -> dict[str, Any]:
+    """The model as a self-contained draft-07 JSON schema, secrets marked the way the protocol expects."""
+    schema = model.model_json_schema(mode="validation")
+    definitions = schema.pop("$defs", {})
+    schema = _inline_refs(schema, definitions)
+    schema["$schema"] = "http://json-schema.org/draft-07/schema#"
+    for order, (name, prop) in enumerate(schema.get("properties", {}).items()):
+        _mark_property(prop, flavour)
+        if flavour == "airbyte":
+            prop["order"] = order
+        prop.setdefault("title", name)
+    schema.setdefault("additionalProperties", True)
+    return schema
+
+
+def airbyte_spec(model: type[BaseModel], documentation_url: str) -> dict[str, Any]:
+    """The body of an Airbyte SPEC message (what `spec.json` holds)."""
+    return {
+        "documentationUrl": documentation_url,
+        "connectionSpecification": config_json_schema(model, "airbyte"),
+    }
+
+
+def render_spec(model: type[BaseModel], documentation_url: str) -> str:
+    return json.dumps(airbyte_spec(model, documentation_url), indent=2, sort_keys=False) + "\n"
+
+
+def write_spec_file(model: type[BaseModel], documentation_url: str, path: Path) -> None:
+    path.write_text(render_spec(model, documentation_url))
+
+
+def check_spec_file(model: type[BaseModel], documentation_url: str, path: Path) -> str | None:
+    """None when the committed spec matches the model, else a message saying how to regenerate it."""
+    expected = render_spec(model, documentation_url)
+    actual = path.read_text() if path.exists() else ""
+    if actual == expected:
+        return None
+    return f"{path} is out of date with the config model; regenerate it (see the connector README)"
+
+
+def _mark_property(prop: dict[str, Any], flavour: Flavour) -> None:
+    """Pydantic renders SecretStr as `format: password, writeOnly: true`; add the protocol's flag."""
+    variants = [prop, *prop.get("anyOf", [])]
+    if any(v.get("writeOnly") or v.get("format") == "password" for v in variants):
+        prop["airbyte_secret" if flavour == "airbyte" else "secret"] = True
+        prop.pop("writeOnly", None)
+        prop.pop("format", None)
+        for variant in prop.get("anyOf", []):
+            variant.pop("writeOnly", None)
+            variant.pop("format", None)
+    if flavour == "singer":
+        prop.pop("examples", None)
+
+
+def _inline_refs(node: Any, definitions: Mapping[str, Any]) -> Any:
+    if isinstance(node, dict):
+        if "$ref" in node:
+            target = copy.deepcopy(definitions[node["$ref"].rsplit("/", 1)[-1]])
+            merged = {**_inline_refs(target, definitions), **{k: v for k, v in node.items() if k != "$ref"}}
+            return merged
+        return {key: _inline_refs(value, definitions) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_inline_refs(item, definitions) for item in node]
+    return node

@@ -1,0 +1,87 @@
+"""What a connector declares about each stream, independent of transport and of protocol.
+
+A stream is a name, its keys, its JSON schema file and a `read` function. `read(state)` is a generator of
+records (plain dicts) interleaved with `Checkpoint(state)` markers. A checkpoint promises: "if the sync
+stops after this point, restarting with this state loses nothing". The adapters emit that state at their
+own cadence (Airbyte every N records, Singer every N records) and always at the end. Read functions may
+call HTTP, SQL, SOAP or files: the core does not care.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """A state that is safe to persist: every record it accounts for has already been yielded."""
+
+    state: dict[str, Any]
+
+
+Record = Mapping[str, Any]
+ReadItem = Record | Checkpoint
+ReadFunction = Callable[[Mapping[str, Any]], Iterator[ReadItem]]
+
+
+@dataclass(frozen=True)
+class StreamDeclaration:
+    """One stream. `cursor_field` is a path (`("audit", "lastUpdatedDateTime")`) or None for full refresh.
+
+    `parent` names the stream whose records this one is derived from (documentation and catalog
+    metadata only; the read function does the joining). `checkpoint_every` is the number of records
+    between state messages the adapters emit, on top of one at the end of the stream.
+    """
+
+    name: str
+    primary_key: tuple[str, ...]
+    schema_path: Path
+    read: ReadFunction = field(compare=False, repr=False)
+    cursor_field: tuple[str, ...] | None = None
+    parent: str | None = None
+    description: str = ""
+    checkpoint_every: int = 500
+
+    @cached_property
+    def json_schema(self) -> dict[str, Any]:
+        return json.loads(self.schema_path.read_text())
+
+    @property
+    def incremental(self) -> bool:
+        return self.cursor_field is not None
+
+
+def load_schema(directory: Path, stream_name: str) -> Path:
+    """The conventional place of a stream's schema: `<package>/schemas/<stream>.json`."""
+    path = directory / f"{stream_name}.json"
+    if not path.exists():
+        raise FileNotFoundError(f"no JSON schema for stream {stream_name!r} at {path}")
+    return path
+
+
+def records_applying_checkpoints(
+    items: Iterator[ReadItem], on_checkpoint: Callable[[dict[str, Any]], None]
+) -> Iterator[Record]:
+    """Yield records, calling `on_checkpoint` for each Checkpoint *before* the record it follows is handed on.
+
+    Hosts ask for state right after receiving a record. Holding one record back until we know whether a
+    checkpoint follows it means that state already accounts for that record, instead of lagging a page.
+    """
+    pending: Record | None = None
+    for item in items:
+        if isinstance(item, Checkpoint):
+            on_checkpoint(item.state)
+            if pending is not None:
+                yield pending
+                pending = None
+        else:
+            if pending is not None:
+                yield pending
+            pending = item
+    if pending is not None:
+        yield pending

@@ -1,0 +1,328 @@
+"""HTTP on `requests`: token auth, retries, page-number pagination and a bounded detail pool.
+
+- Retries are urllib3's `Retry` on the session adapter (not a hand-rolled loop): 429 and 5xx and
+  connection/read errors, exponential backoff with jitter, `Retry-After` honoured.
+- `BearerTokenAuth` fetches a token lazily, refreshes it `refresh_margin` seconds before it expires,
+  and `HttpClient` refreshes once more and retries when a request still meets a 401.
+- Errors reach the caller as `ConfigError` / `TransientError` with a message that names the request
+  (method and path, never the query string's secrets or any header).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import orjson
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from tieout_core.errors import ConfigError, ConnectorError, TransientError
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+RETRY_STATUSES = (429, 500, 502, 503, 504)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Defaults follow what BuildOps's own connector recommends: 5 attempts, 1 s -> 60 s with jitter."""
+
+    attempts: int = 5
+    backoff_factor: float = 1.0
+    backoff_max: float = 60.0
+    jitter: float = 1.0
+
+    def to_urllib3(self) -> Retry:
+        return Retry(
+            total=self.attempts,
+            connect=self.attempts,
+            read=self.attempts,
+            status=self.attempts,
+            other=0,
+            backoff_factor=self.backoff_factor,
+            backoff_max=self.backoff_max,
+            backoff_jitter=self.jitter,
+            status_forcelist=RETRY_STATUSES,
+            allowed_methods=None,  # token POSTs are safe to repeat too
+            respect_retry_after_header=True,
+            raise_on_status=False,
+        )
+
+
+@dataclass
+class Token:
+    value: str
+    refresh_at: float
+
+
+class BearerTokenAuth(requests.auth.AuthBase):
+    """Adds `Authorization: Bearer`; `fetch()` returns (token, lifetime seconds)."""
+
+    def __init__(self, fetch: Callable[[], tuple[str, float]], refresh_margin: float = 300.0):
+        self._fetch = fetch
+        self._refresh_margin = refresh_margin
+        self._token: Token | None = None
+        self._lock = threading.Lock()
+
+    def token(self) -> str:
+        with self._lock:
+            now = time.monotonic()
+            if self._token is None or now >= self._token.refresh_at:
+                value, lifetime = self._fetch()
+                # A lifetime shorter than the margin would refresh on every call: keep half of it instead.
+                margin = min(self._refresh_margin, lifetime / 2)
+                self._token = Token(value, now + lifetime - margin)
+            return self._token.value
+
+    def invalidate(self, stale: str | None = None) -> None:
+        with self._lock:
+            if self._token is not None and (stale is None or self._token.value == stale):
+                self._token = None
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers["Authorization"] = f"Bearer {self.token()}"
+        return request
+
+
+def describe_request(method: str, url: str) -> str:
+    """`GET /v1/jobs` (host and query string left out: they may carry tenant ids or secrets)."""
+    return f"{method.upper()} {urlsplit(url).path}"
+
+
+def error_detail(response: requests.Response) -> str:
+    """The server's own explanation (`message` / `error` of a JSON body), shortened."""
+    try:
+        body = orjson.loads(response.content)
+    except orjson.JSONDecodeError:
+        return response.text[:200].strip()
+    if isinstance(body, dict):
+        for key in ("message", "error", "detail"):
+            value = body.get(key)
+            if isinstance(value, str) and value:
+                return value[:200]
+            if isinstance(value, dict) and isinstance(value.get("message"), str):
+                return value["message"][:200]
+    return ""
+
+
+def default_error(response: requests.Response) -> ConnectorError:
+    what = describe_request(response.request.method or "GET", response.url)
+    detail = error_detail(response)
+    suffix = f": {detail}" if detail else ""
+    status = response.status_code
+    if status in RETRY_STATUSES:
+        return TransientError(f"{what} kept failing with HTTP {status} after retries{suffix}")
+    if status in (400, 401, 403, 404, 405, 422):
+        return ConfigError(f"{what} was refused with HTTP {status}{suffix}")
+    return ConnectorError(f"{what} failed with HTTP {status}{suffix}")
+
+
+class HttpClient:
+    """A requests Session with retries, optional bearer auth and JSON helpers.
+
+    `explain(response)` lets a connector turn a failed response into its own ConnectorError (for
+    example "tenant X is not authorised"); return None to fall back to `default_error`.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        auth: BearerTokenAuth | None = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: float = 60.0,
+        retry: RetryPolicy | None = None,
+        pool_size: int = 16,
+        explain: Callable[[requests.Response], ConnectorError | None] | None = None,
+        max_token_refreshes: int = 2,
+    ):
+        self.base_url = base_url.rstrip("/")
+        self.max_token_refreshes = max_token_refreshes
+        self.auth = auth
+        self.timeout = timeout
+        self.explain = explain
+        self.session = requests.Session()
+        adapter = HTTPAdapter(
+            max_retries=(retry or RetryPolicy()).to_urllib3(),
+            pool_connections=pool_size,
+            pool_maxsize=pool_size,
+        )
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+        self.session.headers.update({"Accept": "application/json", **(headers or {})})
+
+    def url(self, path: str) -> str:
+        return path if path.startswith(("http://", "https://")) else f"{self.base_url}/{path.lstrip('/')}"
+
+    def request_json(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+        authenticated: bool = True,
+    ) -> Any:
+        response = self._send(method, path, params, json, headers, authenticated)
+        refreshes = 0
+        while response.status_code == 401 and authenticated and self.auth is not None:
+            # The token expired early or was revoked: drop *that* token (another thread may already have
+            # replaced it) and retry with a fresh one. Each retry uses a newer token; a token that is
+            # refused right after being issued points at the credentials, so stop after a few.
+            if refreshes >= self.max_token_refreshes:
+                break
+            refreshes += 1
+            sent = (response.request.headers.get("Authorization") or "").removeprefix("Bearer ")
+            self.auth.invalidate(stale=sent)
+            response = self._send(method, path, params, json, headers, authenticated)
+        if response.status_code >= 400:
+            raise (self.explain and self.explain(response)) or default_error(response)
+        try:
+            return orjson.loads(response.content)
+        except orjson.JSONDecodeError:
+            what = describe_request(method, response.url)
+            raise TransientError(f"{what} returned a body that is not JSON") from None
+
+    def get_json(self, path: str, **kwargs: Any) -> Any:
+        return self.request_json("GET", path, **kwargs)
+
+    def post_json(self, path: str, **kwargs: Any) -> Any:
+        return self.request_json("POST", path, **kwargs)
+
+    def _send(self, method, path, params, json, headers, authenticated) -> requests.Response:
+        url = self.url(path)
+        try:
+            return self.session.request(
+                method,
+                url,
+                params=params,
+                json=json,
+                headers=headers,
+                auth=self.auth if authenticated else None,
+                timeout=self.timeout,
+            )
+        except ConnectorError:
+            raise  # raised by the auth hook while fetching a token
+        except requests.exceptions.RetryError as exc:
+            raise TransientError(f"{describe_request(method, url)} kept failing after retries") from exc
+        except requests.exceptions.Timeout as exc:
+            raise TransientError(
+                f"{describe_request(method, url)} timed out after {self.timeout:g} s (and retries)"
+            ) from exc
+        except requests.exceptions.ConnectionError as exc:
+            host = urlsplit(url).netloc
+            raise TransientError(
+                f"Could not connect to {host} ({describe_request(method, url)}): check the base URL "
+                "and that the host is reachable"
+            ) from exc
+
+    def close(self) -> None:
+        self.session.close()
+
+
+@dataclass(frozen=True)
+class Page:
+    number: int
+    items: list[Any]
+    total_count: int | None
+    next_page: int | None
+
+
+def page_number_pages(
+    fetch: Callable[[int], tuple[list[Any], int | None]],
+    *,
+    page_base: int,
+    page_size: int,
+    start_page: int | None = None,
+) -> Iterator[Page]:
+    """Walk `page=page_base, page_base+1, ...` until a short page or the running count reaches totalCount.
+
+    `fetch(page)` returns the page's items and the server's totalCount (None when not reported).
+    `start_page` resumes a walk that was checkpointed earlier.
+    """
+    page = page_base if start_page is None else start_page
+    while True:
+        items, total = fetch(page)
+        seen_through_page = (page - page_base) * page_size + len(items)
+        done = len(items) < page_size or (total is not None and seen_through_page >= total)
+        next_page = None if done else page + 1
+        yield Page(page, items, total, next_page)
+        if next_page is None:
+            return
+        page = next_page
+
+
+def ordered_map(fn: Callable[[T], R], items: Iterable[T], max_workers: int) -> Iterator[R]:
+    """`map(fn, items)` with at most `max_workers` calls in flight; results come back in input order.
+
+    Used for detail requests (one per list item). At most 2 x max_workers results are buffered, so memory
+    stays bounded whatever the number of items.
+    """
+    if max_workers <= 1:
+        yield from map(fn, items)
+        return
+    with ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="detail") as pool:
+        pending = []
+        for item in items:
+            pending.append(pool.submit(fn, item))
+            if len(pending) >= 2 * max_workers:
+                yield pending.pop(0).result()
+        for future in pending:
+            yield future.result()
+
+
+_DONE = object()
+
+
+def prefetch(items: Iterable[T], depth: int = 1) -> Iterator[T]:
+    """Iterate `items` in a background thread, staying up to `depth` items ahead of the consumer.
+
+    Used for list pages: page N+1 is requested while page N's records (and detail requests) are being
+    processed, instead of after. Order is unchanged; an exception in the producer is re-raised in the
+    consumer at the point it would have happened; if the consumer stops early the producer stops too.
+    """
+    import queue
+
+    buffer: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item: Any) -> bool:
+        while not stop.is_set():
+            try:
+                buffer.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not put((True, item)):
+                    return
+        except BaseException as error:  # handed to the consumer, which raises it
+            put((False, error))
+            return
+        put((True, _DONE))
+
+    thread = threading.Thread(target=produce, name="prefetch", daemon=True)
+    thread.start()
+    try:
+        while True:
+            ok, item = buffer.get()
+            if not ok:
+                raise item
+            if item is _DONE:
+                return
+            yield item
+    finally:
+        stop.set()

@@ -1,0 +1,98 @@
+"""The close report renders from the marts alone, self-contained, with every exception reachable."""
+
+import re
+from pathlib import Path
+
+import duckdb
+import pytest
+from tieout_demo.report import render_report
+
+MARTS = """
+create table close_checklist as select * from (values
+  ('2026-10', 1, 'ar_reconciled', 'BuildOps AR reconciled to Spectrum', 'Tie every invoice', 2, 1,
+   150.00::decimal(18,2),
+   'blocked'),
+  ('2026-10', 2, 'sub_compliance', 'Sub compliance audit', 'No lapsed subs', 0, 0, 0.00::decimal(18,2), 'ready'))
+  t(close_period, step_order, close_step, step_name, step_goal, open_exception_count, high_severity_count,
+    amount_at_stake, status);
+create table fct_ar_aging as select * from (values
+  ('MEC-1', date '2026-11-13', 1000.00::decimal(18,2), 100.00::decimal(18,2), 900.00::decimal(18,2),
+   1000.00::decimal(18,2), 900.00::decimal(18,2), 0.00::decimal(18,2), 0.00::decimal(18,2),
+   0.00::decimal(18,2), 0.00::decimal(18,2), 0.00::decimal(18,2), 0.00::decimal(18,2),
+   0.00::decimal(18,2), 0.00::decimal(18,2)),
+  ('MEC-2', date '2026-11-13', 500.00::decimal(18,2), 0.00::decimal(18,2), 500.00::decimal(18,2),
+   0.00::decimal(18,2), 0.00::decimal(18,2), 0.00::decimal(18,2), 0.00::decimal(18,2),
+   0.00::decimal(18,2), 0.00::decimal(18,2), 0.00::decimal(18,2), 0.00::decimal(18,2),
+   500.00::decimal(18,2), 500.00::decimal(18,2)))
+  t(canonical_invoice_number, as_of_date, gross_balance, retainage_held, net_balance, gross_current, net_current,
+    gross_1_30, net_1_30, gross_31_60, net_31_60, gross_61_90, net_61_90, gross_over_90, net_over_90);
+create table fct_ar_aging_customers as select 'Acme <Hospital>' as customer_name, 2 as open_invoice_count,
+  1500.00::decimal(18,2) as gross_balance, 100.00::decimal(18,2) as retainage_held,
+  1400.00::decimal(18,2) as net_balance, 500.00::decimal(18,2) as net_over_90;
+create table exceptions as select * from (values
+  ('double_billed', 'high', 'MEC', '  40001', 'ACME', '40001-1', 100.00::decimal(18,2), 'Billed twice: void one.'),
+  ('double_billed', 'high', 'MEC', '  40002', 'ACME', '40002-1', 50.00::decimal(18,2), 'Billed twice again.'),
+  ('payroll_timing_gap', 'medium', 'FPR', null, null, null, null, 'Week not in payroll yet.'))
+  t(exception_type, severity, company_code, job_number, customer_code, invoice_or_transaction, amount_at_stake,
+    description);
+create table cash_conversion_cycle as select * from (values
+  (date '2026-09-01', 1000.00::decimal(18,2), 800.00::decimal(18,2), 300.00::decimal(18,2),
+   40.00::decimal(9,2), 30.00::decimal(9,2), 10.00::decimal(9,2)),
+  (date '2026-10-01', 1200.00::decimal(18,2), 900.00::decimal(18,2), 350.00::decimal(18,2),
+   45.50::decimal(9,2), 31.00::decimal(9,2), 14.50::decimal(9,2)))
+  t(month_start, billings, ar_net_of_retainage, ap_open, dso_net_of_retainage, dpo, cash_conversion_cycle);
+create table fct_wip as select 'MEC' as company_code, '40001' as job_number, 100000.00::decimal(18,2)
+  as contract_amount, 40000.00::decimal(18,2) as cost_to_date, 0.4000::decimal(9,4) as percent_complete,
+  40000.00::decimal(18,2) as earned_revenue, 50000.00::decimal(18,2) as billed_to_date,
+  10000.00::decimal(18,2) as over_under_billing, 1200.00::decimal(18,2) as unposted_labor_estimate;
+create table customer_profitability as select 'Acme' as customer_name, 1000.00::decimal(18,2) as revenue,
+  300.00::decimal(18,2) as burdened_labor_cost, 100.00::decimal(18,2) as overhead_cost,
+  -50.00::decimal(18,2) as margin_after_overhead, 800.00::decimal(18,2) as cash_collected,
+  -250.00::decimal(18,2) as cash_margin;
+create table cost_code_budget_variance as select 'MEC' as company_code, '40001' as job_number,
+  '230500' as phase_code, 'L' as cost_type, 100.00::decimal(18,2) as budget, 150.00::decimal(18,2) as actual_cost,
+  80.00::decimal(18,2) as projected_overrun, true as is_over_budget;
+create table service_to_project_conversion as select 'converted_from_service' as project_origin,
+  3 as project_count, 900.00::decimal(18,2) as revenue, 120.00::decimal(18,2) as net_margin,
+  0.1333::decimal(9,4) as margin_pct;
+"""
+
+
+@pytest.fixture
+def warehouse(tmp_path: Path) -> Path:
+    path = tmp_path / "w.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute(MARTS)
+    con.close()
+    return path
+
+
+def test_given_marts_when_rendered_then_summary_counts_exceptions_by_type(warehouse, tmp_path):
+    summary = render_report(warehouse, tmp_path / "r.html")
+    assert "1/2 steps ready, 3 open exceptions ($150 at stake)" in summary
+    assert re.search(r"double_billed\s+2", summary)
+    assert re.search(r"payroll_timing_gap\s+1", summary)
+
+
+def test_given_marts_when_rendered_then_kpis_come_from_the_aging_mart(warehouse, tmp_path):
+    render_report(warehouse, tmp_path / "r.html")
+    html = (tmp_path / "r.html").read_text()
+    assert "$1,500" in html and "$1,400" in html  # AR gross and net of retainage
+    assert "45.50 d" in html  # the latest month's DSO net of retainage
+    assert "40.0%" in html  # percent complete shown as a percent, not as money
+
+
+def test_given_marts_when_rendered_then_every_exception_row_is_in_a_drill_down(warehouse, tmp_path):
+    render_report(warehouse, tmp_path / "r.html")
+    html = (tmp_path / "r.html").read_text()
+    assert html.count("<details>") == 2
+    for text in ("Billed twice: void one.", "Billed twice again.", "Week not in payroll yet."):
+        assert text in html
+
+
+def test_given_marts_when_rendered_then_the_page_needs_no_network_and_escapes_names(warehouse, tmp_path):
+    render_report(warehouse, tmp_path / "r.html")
+    html = (tmp_path / "r.html").read_text()
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)
+    assert "<script" not in html
+    assert "Acme &lt;Hospital&gt;" in html

@@ -1,0 +1,194 @@
+"""The month-end close report: one self-contained HTML file rendered from the marts (no network, no JS libraries).
+
+The report only reads marts; every number in it is computed by dbt, so the page and the warehouse agree.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+from html import escape
+from pathlib import Path
+
+import duckdb
+
+from tieout_demo.charts import horizontal_bar_chart, line_chart, money, stacked_bar_chart
+
+BUCKETS = [("current", "Current"), ("1_30", "1-30"), ("31_60", "31-60"), ("61_90", "61-90"), ("over_90", "90+")]
+
+CSS = """
+body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:0;color:#1f2328;background:#f6f8fa}
+header{background:#0d1117;color:#fff;padding:20px 32px}header h1{margin:0;font-size:22px}
+header p{margin:4px 0 0;color:#9da7b3}main{padding:16px 32px;max-width:1200px}
+section{background:#fff;border:1px solid #d0d7de;border-radius:8px;padding:16px 20px;margin:16px 0}
+h2{font-size:17px;margin:0 0 12px}.kpis{display:flex;gap:12px;flex-wrap:wrap}
+.kpi{flex:1;min-width:150px;background:#fff;border:1px solid #d0d7de;border-radius:8px;padding:12px 16px}
+.kpi b{display:block;font-size:22px}.kpi span{color:#57606a;font-size:12px}
+table{border-collapse:collapse;width:100%;font-size:13px}th,td{padding:5px 8px;border-bottom:1px solid #eaeef2;
+text-align:left}th{background:#f6f8fa}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
+.badge{padding:2px 8px;border-radius:10px;font-size:12px;font-weight:600}.ready{background:#dafbe1;color:#116329}
+.blocked{background:#ffebe9;color:#a40e26}.high{color:#a40e26;font-weight:600}.medium{color:#9a6700}
+.grid2{display:grid;grid-template-columns:1fr 1fr;gap:16px}@media(max-width:900px){.grid2{grid-template-columns:1fr}}
+svg.chart{width:100%;height:auto}.chart-title{font-size:13px;font-weight:600;fill:#1f2328}
+.tick{font-size:11px;fill:#57606a}.value{font-size:11px;fill:#1f2328}.grid{stroke:#eaeef2}
+details{margin:6px 0}summary{cursor:pointer;font-weight:600}.note{color:#57606a;font-size:12px}
+"""
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict]:
+    cur = con.execute(sql)
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+PERCENT_COLUMNS = ("percent_complete", "margin_pct")
+
+
+def _cell(value, key: str = "") -> str:
+    if key in PERCENT_COLUMNS and value is not None:
+        return f'<td class="n">{float(value) * 100:.1f}%</td>'  # marts state them as fractions (0.42)
+    if isinstance(value, Decimal | float):
+        return f'<td class="n">{escape(money(value))}</td>'
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f'<td class="n">{value:,}</td>'
+    return f"<td>{escape('' if value is None else str(value))}</td>"
+
+
+def _table(rows: list[dict], columns: list[tuple[str, str]]) -> str:
+    if not rows:
+        return '<p class="note">Nothing to show.</p>'
+    head = "".join(f"<th>{escape(label)}</th>" for _, label in columns)
+    body = "".join("<tr>" + "".join(_cell(r.get(key), key) for key, _ in columns) + "</tr>" for r in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _kpi(value: str, label: str) -> str:
+    return f'<div class="kpi"><b>{escape(value)}</b><span>{escape(label)}</span></div>'
+
+
+def render_report(warehouse: Path, out_file: Path) -> str:
+    """Writes the HTML report and returns the short terminal summary (exception counts by type)."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        html, summary = _render(con)
+    finally:
+        con.close()
+    out_file.write_text(html, encoding="utf-8")
+    return summary
+
+
+def _render(con: duckdb.DuckDBPyConnection) -> tuple[str, str]:
+    checklist = _rows(con, "select * from close_checklist order by step_order")
+    period = checklist[0]["close_period"] if checklist else ""
+    aging_totals = _rows(con, "select max(as_of_date) as as_of_date, " + ", ".join(
+        f"coalesce(sum(gross_{b}), 0) as gross_{b}, coalesce(sum(net_{b}), 0) as net_{b}" for b, _ in BUCKETS)
+        + ", coalesce(sum(gross_balance), 0) as gross, coalesce(sum(retainage_held), 0) as retainage,"
+        " coalesce(sum(net_balance), 0) as net from fct_ar_aging")[0]
+    as_of = aging_totals["as_of_date"]
+    exceptions = _rows(con, "select * from exceptions order by exception_type, amount_at_stake desc nulls last")
+    by_type: dict[str, list[dict]] = defaultdict(list)
+    for e in exceptions:
+        by_type[e["exception_type"]].append(e)
+    ccc = _rows(con, "select * from cash_conversion_cycle order by month_start")
+    ready = sum(1 for s in checklist if s["status"] == "ready")
+
+    parts = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Close report {escape(period)}"
+             f"</title><style>{CSS}</style></head><body>",
+             f"<header><h1>Month-end close: {escape(period)}</h1><p>Books as of {escape(str(as_of))}. "
+             "BuildOps owns operations, Spectrum owns the ledger: each figure below says which system it comes "
+             "from.</p></header><main>"]
+
+    at_stake = sum((e["amount_at_stake"] or Decimal(0)) for e in exceptions)
+    latest = next((m for m in reversed(ccc) if m["dso_net_of_retainage"] is not None), None)
+    parts.append('<div class="kpis">' + "".join([
+        _kpi(money(aging_totals["gross"]), "AR gross (Spectrum)"),
+        _kpi(money(aging_totals["retainage"]), "retainage held"),
+        _kpi(money(aging_totals["net"]), "AR net of retainage"),
+        _kpi(f"{len(exceptions):,}", f"open exceptions, {money(at_stake)} at stake"),
+        _kpi(f"{ready} / {len(checklist)}", "close steps ready"),
+        _kpi("-" if latest is None else f"{latest['dso_net_of_retainage']} d",
+             "DSO net of retainage, latest month"),
+    ]) + "</div>")
+
+    parts.append("<section><h2>Close checklist</h2>" + _table(
+        [{**s, "status_html": s["status"]} for s in checklist],
+        [("step_order", "#"), ("step_name", "step"), ("step_goal", "what ready means"),
+         ("open_exception_count", "open exceptions"), ("high_severity_count", "high"),
+         ("amount_at_stake", "at stake"), ("status", "status")]).replace(
+        "<td>ready</td>", '<td><span class="badge ready">ready</span></td>').replace(
+        "<td>blocked</td>", '<td><span class="badge blocked">blocked</span></td>') + "</section>")
+
+    labels = [label for _, label in BUCKETS]
+    aging_chart = stacked_bar_chart(labels, {
+        "net of retainage": [aging_totals[f"net_{b}"] for b, _ in BUCKETS],
+        "retainage held": [aging_totals[f"gross_{b}"] - aging_totals[f"net_{b}"] for b, _ in BUCKETS],
+    }, title=f"AR aging as of {as_of}, net of retainage")
+    top_customers = _rows(con, "select * from fct_ar_aging_customers order by net_balance desc limit 12")
+    parts.append("<section><h2>AR aging net of retainage</h2><div class='grid2'><div>" + aging_chart
+                 + "</div><div>" + _table(top_customers, [
+                     ("customer_name", "customer"), ("open_invoice_count", "open"), ("gross_balance", "gross"),
+                     ("retainage_held", "retainage"), ("net_balance", "net"), ("net_over_90", "net 90+")])
+                 + "</div></div></section>")
+
+    months = [str(m["month_start"])[:7] for m in ccc]
+    cash_chart = line_chart(months, {
+        "AR net of retainage": [m["ar_net_of_retainage"] for m in ccc],
+        "AP open": [m["ap_open"] for m in ccc],
+        "billed in month": [m["billings"] for m in ccc],
+    }, title="Cash position: what customers owe us vs what we owe vendors, month end")
+    days_chart = line_chart(months, {
+        "DSO net of retainage": [m["dso_net_of_retainage"] for m in ccc],
+        "DPO": [m["dpo"] for m in ccc],
+        "cash conversion cycle": [m["cash_conversion_cycle"] for m in ccc],
+    }, title="Days: DSO net of retainage, DPO, cash conversion cycle", fmt=lambda v: f"{float(v):.0f} d")
+    parts.append(f"<section><h2>Cash position</h2><div class='grid2'><div>{cash_chart}</div><div>{days_chart}"
+                 "</div></div></section>")
+
+    types = sorted(by_type, key=lambda t: -len(by_type[t]))
+    count_chart = horizontal_bar_chart(types, [len(by_type[t]) for t in types], title="Open exceptions by type")
+    amount_chart = horizontal_bar_chart(
+        types, [sum((e["amount_at_stake"] or Decimal(0)) for e in by_type[t]) for t in types],
+        title="Amount at stake by type", fmt=money, color="#d29922")
+    drill = []
+    for t in types:
+        rows = by_type[t]
+        drill.append(f"<details><summary>{escape(t)}: {len(rows)} open, "
+                     f"{escape(money(sum((e['amount_at_stake'] or Decimal(0)) for e in rows)))} at stake</summary>"
+                     + _table(rows, [("severity", "severity"), ("company_code", "co"), ("job_number", "job"),
+                                     ("customer_code", "customer"), ("invoice_or_transaction", "invoice"),
+                                     ("amount_at_stake", "at stake"), ("description", "what to do")])
+                     + "</details>")
+    parts.append(f"<section><h2>Exceptions</h2><div class='grid2'><div>{count_chart}</div><div>{amount_chart}</div>"
+                 "</div><p class='note'>Open a type to see every row behind it.</p>" + "".join(drill) + "</section>")
+
+    wip = _rows(con, "select * from fct_wip order by abs(over_under_billing) desc limit 12")
+    parts.append("<section><h2>WIP: largest over / under billings</h2>" + _table(wip, [
+        ("company_code", "co"), ("job_number", "job"), ("contract_amount", "contract"),
+        ("cost_to_date", "cost to date"), ("percent_complete", "% complete"), ("earned_revenue", "earned"),
+        ("billed_to_date", "billed"), ("over_under_billing", "over (+) / under (-)"),
+        ("unposted_labor_estimate", "labor not yet in payroll")])
+        + "<p class='note'>Cost to date includes an estimate of BuildOps timesheet labor not yet through Spectrum "
+        "payroll, flagged per job in the warehouse (fct_wip.includes_unposted_labor_estimate).</p></section>")
+
+    profit = _rows(con, "select * from customer_profitability order by margin_after_overhead asc limit 10")
+    overruns = _rows(con, "select * from cost_code_budget_variance where is_over_budget "
+                          "order by projected_overrun desc limit 10")
+    conversion = _rows(con, "select * from service_to_project_conversion order by project_origin")
+    parts.append("<section><h2>CFO answers</h2><h3>Least profitable service customers after burden and overhead"
+                 "</h3>" + _table(profit, [("customer_name", "customer"), ("revenue", "revenue"),
+                                          ("burdened_labor_cost", "burdened labor"),
+                                          ("overhead_cost", "overhead"), ("margin_after_overhead", "margin"),
+                                          ("cash_collected", "cash collected"), ("cash_margin", "cash margin")])
+                 + "<h3>Cost codes over budget on active projects</h3>" + _table(overruns, [
+                     ("company_code", "co"), ("job_number", "job"), ("phase_code", "phase"),
+                     ("cost_type", "cost type"), ("budget", "budget"), ("actual_cost", "actual"),
+                     ("projected_overrun", "projected overrun")])
+                 + "<h3>Service-to-project conversion</h3>" + _table(conversion, [
+                     ("project_origin", "origin"), ("project_count", "projects"), ("revenue", "revenue"),
+                     ("net_margin", "net margin"), ("margin_pct", "margin %")]) + "</section>")
+    parts.append("</main></body></html>")
+
+    lines = [f"Close period {period}: {ready}/{len(checklist)} steps ready, {len(exceptions)} open exceptions "
+             f"({money(at_stake)} at stake)"]
+    lines += [f"  {t:32} {len(by_type[t]):>5}" for t in types]
+    return "".join(parts), "\n".join(lines)

@@ -1,0 +1,108 @@
+"""The Airbyte destination: `destination-spectrum spec | check | write`.
+
+STATE is acknowledged only after every record before it has been posted, held or rejected in the ledger
+(records are buffered up to `flush_every`; the states that arrived meanwhile are echoed, in order, after the
+flush). In dry_run no STATE is echoed: acknowledging would let the source skip records never posted.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from airbyte_cdk.destinations import Destination
+from airbyte_cdk.models import (
+    AirbyteConnectionStatus,
+    AirbyteLogMessage,
+    AirbyteMessage,
+    ConfiguredAirbyteCatalog,
+    ConnectorSpecification,
+    DestinationSyncMode,
+    Level,
+    Status,
+    Type,
+)
+from tieout_core import ConnectorError, TransientError, airbyte_spec
+from tieout_core.errors import to_airbyte_exception
+
+from destination_spectrum.config import DOCUMENTATION_URL, DestinationSpectrumConfig
+from destination_spectrum.engine import PostingInterrupted
+from destination_spectrum.session import PostingSession, load_rules, open_gateway
+
+logger = logging.getLogger("airbyte")
+
+
+def _log(message: str, level: Level = Level.INFO) -> AirbyteMessage:
+    return AirbyteMessage(type=Type.LOG, log=AirbyteLogMessage(level=level, message=message))
+
+
+class DestinationSpectrum(Destination):
+    def spec(self, logger: logging.Logger) -> ConnectorSpecification:
+        body = airbyte_spec(DestinationSpectrumConfig, DOCUMENTATION_URL)
+        return ConnectorSpecification(
+            documentationUrl=body["documentationUrl"],
+            connectionSpecification=body["connectionSpecification"],
+            supported_destination_sync_modes=[DestinationSyncMode.append, DestinationSyncMode.append_dedup],
+        )
+
+    def check(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteConnectionStatus:
+        try:
+            parsed = DestinationSpectrumConfig.parse(config)
+            load_rules(parsed)
+            gateway = open_gateway(parsed)
+            try:
+                gateway.check()
+            finally:
+                gateway.close()
+        except ConnectorError as exc:
+            return AirbyteConnectionStatus(status=Status.FAILED, message=exc.message)
+        except Exception as exc:
+            return AirbyteConnectionStatus(status=Status.FAILED, message=f"{type(exc).__name__}: {exc}")
+        return AirbyteConnectionStatus(status=Status.SUCCEEDED)
+
+    def write(
+        self,
+        config: Mapping[str, Any],
+        configured_catalog: ConfiguredAirbyteCatalog,
+        input_messages: Iterable[AirbyteMessage],
+    ) -> Iterable[AirbyteMessage]:
+        try:
+            parsed = DestinationSpectrumConfig.parse(config)
+            session = PostingSession(parsed)
+        except ConnectorError as exc:
+            raise to_airbyte_exception(exc) from None
+        waiting_states: list[AirbyteMessage] = []
+        try:
+            for message in input_messages:
+                if message.type == Type.RECORD:
+                    if session.add(message.record.stream, message.record.data):
+                        yield from self._flush(session, waiting_states)
+                elif message.type == Type.STATE:
+                    waiting_states.append(message)
+                    if not session.buffer:
+                        yield from self._flush(session, waiting_states)
+            yield from self._flush(session, waiting_states)
+            yield _log(session.summary())
+            if parsed.dry_run:
+                for plan in session.report.would_post:
+                    yield _log("dry_run: " + json.dumps(plan, sort_keys=True))
+        except PostingInterrupted as exc:
+            raise to_airbyte_exception(TransientError(str(exc))) from None
+        except ConnectorError as exc:
+            raise to_airbyte_exception(exc) from None
+        finally:
+            session.close()
+
+    @staticmethod
+    def _flush(session: PostingSession, waiting_states: list[AirbyteMessage]) -> Iterable[AirbyteMessage]:
+        session.flush()
+        if session.config.dry_run:
+            waiting_states.clear()
+            return
+        yield from waiting_states
+        waiting_states.clear()
+
+
+

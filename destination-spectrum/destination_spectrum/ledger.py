@@ -1,0 +1,297 @@
+"""The posting ledger: DuckDB table tieout_ledger.postings (contract in docs/ARCHITECTURE.md).
+
+One row per input record, keyed by (source_stream, tenant_id, source_key), in exactly one state:
+posted (with Spectrum batch and document), held (reason) or rejected (Spectrum's Error_Description or the
+parse error). `posted` is final; a held or rejected record is evaluated again when it arrives again.
+
+Beside it (additions, read by nobody but this package and the subledger drill-down):
+- tieout_ledger.posting_lines: every line of every posted document (daily summary drill-down: ticket line ->
+  summary document), with the phase x cost type it was distributed to;
+- tieout_ledger.pending_documents: the write-ahead intent written before each Spectrum call and removed when
+  its outcome is in the ledger. A leftover intent means the run died between the call and the ledger write:
+  the next run asks Spectrum whether that document landed before deciding anything else;
+- tieout_ledger.jobs: the BuildOps jobs seen, so invoices synced later still find their job type.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+
+SCHEMA = "tieout_ledger"
+STATES = ("posted", "held", "rejected")
+
+_DDL = f"""
+CREATE SCHEMA IF NOT EXISTS {SCHEMA};
+CREATE TABLE IF NOT EXISTS {SCHEMA}.postings (
+    source_stream VARCHAR NOT NULL,
+    source_key VARCHAR NOT NULL,
+    tenant_id VARCHAR NOT NULL,
+    company_code VARCHAR,
+    state VARCHAR NOT NULL CHECK (state IN ('posted', 'held', 'rejected')),
+    reason VARCHAR,
+    spectrum_batch VARCHAR,
+    spectrum_document VARCHAR,
+    posting_mode VARCHAR,
+    summary_key VARCHAR,
+    amount DECIMAL(18, 2),
+    attempted_at TIMESTAMP NOT NULL,
+    run_id VARCHAR NOT NULL,
+    PRIMARY KEY (source_stream, tenant_id, source_key)
+);
+CREATE TABLE IF NOT EXISTS {SCHEMA}.posting_lines (
+    source_stream VARCHAR NOT NULL,
+    source_key VARCHAR NOT NULL,
+    tenant_id VARCHAR NOT NULL,
+    line_no INTEGER NOT NULL,
+    company_code VARCHAR,
+    spectrum_document VARCHAR NOT NULL,
+    phase_code VARCHAR,
+    cost_type VARCHAR,
+    description VARCHAR,
+    amount DECIMAL(18, 2),
+    run_id VARCHAR NOT NULL,
+    PRIMARY KEY (source_stream, tenant_id, source_key, line_no)
+);
+CREATE TABLE IF NOT EXISTS {SCHEMA}.pending_documents (
+    kind VARCHAR NOT NULL,
+    company_code VARCHAR NOT NULL,
+    vendor_code VARCHAR NOT NULL,
+    spectrum_document VARCHAR NOT NULL,
+    identity VARCHAR NOT NULL,
+    payload VARCHAR NOT NULL,
+    created_at TIMESTAMP NOT NULL,
+    run_id VARCHAR NOT NULL,
+    PRIMARY KEY (kind, company_code, vendor_code, spectrum_document)
+);
+CREATE TABLE IF NOT EXISTS {SCHEMA}.jobs (
+    tenant_id VARCHAR NOT NULL,
+    job_id VARCHAR NOT NULL,
+    job_number VARCHAR,
+    job_type VARCHAR,
+    customer_id VARCHAR,
+    status VARCHAR,
+    PRIMARY KEY (tenant_id, job_id)
+);
+"""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The final state of one input record."""
+
+    source_stream: str
+    source_key: str
+    tenant_id: str
+    state: str
+    reason: str = ""
+    company_code: str = ""
+    spectrum_batch: str = ""
+    spectrum_document: str = ""
+    posting_mode: str = ""
+    summary_key: str = ""
+    amount: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class PostedLine:
+    source_stream: str
+    source_key: str
+    tenant_id: str
+    line_no: int
+    company_code: str
+    spectrum_document: str
+    phase_code: str
+    cost_type: str
+    description: str
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class PendingDocument:
+    kind: str  # AR or AP
+    company_code: str
+    vendor_code: str
+    spectrum_document: str
+    identity: str
+    payload: dict
+
+
+class Ledger:
+    def __init__(self, path: str | Path, run_id: str):
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self.run_id = run_id
+        self._con = duckdb.connect(self.path)
+        self._lock = threading.Lock()
+        self._con.execute(_DDL)
+
+    def close(self) -> None:
+        if self._con is not None:
+            self._con.close()
+            self._con = None
+
+    def query(self, sql: str, params: Sequence[object] = ()) -> list[tuple]:
+        """Read-only helper for reports and tests (the ledger holds the only connection to its file)."""
+        with self._lock:
+            return self._con.execute(sql, list(params)).fetchall()
+
+    # -- reads -------------------------------------------------------------------------------------
+    def states(self, source_stream: str, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], tuple[str, str]]:
+        """(tenant_id, source_key) -> (state, spectrum_document) for the keys already in the ledger."""
+        wanted = set(keys)
+        if not wanted:
+            return {}
+        keys = sorted({k for _, k in wanted})
+        rows: list[tuple] = []
+        with self._lock:
+            for start in range(0, len(keys), 500):
+                chunk = keys[start : start + 500]
+                rows += self._con.execute(
+                    f"""SELECT tenant_id, source_key, state, coalesce(spectrum_document, '')
+                        FROM {SCHEMA}.postings
+                        WHERE source_stream = ? AND source_key IN ({", ".join("?" for _ in chunk)})""",
+                    [source_stream, *chunk],
+                ).fetchall()
+        return {(t, k): (s, d) for t, k, s, d in rows if (t, k) in wanted}
+
+    def document_owner(self, company_code: str, document: str) -> set[str]:
+        """Which identities (source keys or summary keys) a posted AR document belongs to."""
+        with self._lock:
+            rows = self._con.execute(
+                f"""SELECT DISTINCT CASE WHEN posting_mode = 'daily_summary' THEN summary_key ELSE source_key END
+                    FROM {SCHEMA}.postings
+                    WHERE company_code = ? AND spectrum_document = ? AND state = 'posted'
+                      AND source_stream <> 'sub_bills'""",
+                [company_code, document],
+            ).fetchall()
+        return {r[0] for r in rows}
+
+    def summary_parts(self, summary_key: str) -> int:
+        """How many summary documents this company x customer x job x day already has."""
+        with self._lock:
+            row = self._con.execute(
+                f"""SELECT count(DISTINCT spectrum_document) FROM {SCHEMA}.postings
+                    WHERE summary_key = ? AND state = 'posted'""",
+                [summary_key],
+            ).fetchone()
+        return int(row[0]) if row else 0
+
+    def pending(self) -> list[PendingDocument]:
+        with self._lock:
+            rows = self._con.execute(
+                f"""SELECT kind, company_code, vendor_code, spectrum_document, identity, payload
+                    FROM {SCHEMA}.pending_documents ORDER BY created_at"""
+            ).fetchall()
+        return [PendingDocument(k, c, v, d, i, json.loads(p)) for k, c, v, d, i, p in rows]
+
+    def jobs(self, tenant_ids: Iterable[str] | None = None) -> dict[tuple[str, str], tuple[str, str, str, str]]:
+        with self._lock:
+            rows = self._con.execute(
+                f"SELECT tenant_id, job_id, job_number, job_type, customer_id, status FROM {SCHEMA}.jobs"
+            ).fetchall()
+        return {(t, j): (n or "", jt or "", c or "", s or "") for t, j, n, jt, c, s in rows}
+
+    def counts(self) -> dict[str, int]:
+        with self._lock:
+            rows = self._con.execute(f"SELECT state, count(*) FROM {SCHEMA}.postings GROUP BY state").fetchall()
+        return dict(rows)
+
+    # -- writes (each call is one transaction, durable when it returns) ------------------------------
+    def remember_jobs(self, jobs: Sequence[tuple[str, str, str, str, str, str]]) -> None:
+        if not jobs:
+            return
+        with self._lock:
+            self._con.execute("BEGIN")
+            _insert_many(self._con, f"INSERT OR REPLACE INTO {SCHEMA}.jobs", list(jobs))
+            self._con.execute("COMMIT")
+
+    def add_pending(self, document: PendingDocument) -> None:
+        self.add_pending_many([document])
+
+    def add_pending_many(self, documents: Sequence[PendingDocument]) -> None:
+        """Intents are durable before any of their Spectrum calls is made (one transaction)."""
+        if not documents:
+            return
+        now = _now()
+        with self._lock:
+            self._con.execute("BEGIN")
+            _insert_many(self._con, f"INSERT OR REPLACE INTO {SCHEMA}.pending_documents", [
+                [d.kind, d.company_code, d.vendor_code, d.spectrum_document, d.identity,
+                 json.dumps(d.payload, default=str), now, self.run_id] for d in documents])
+            self._con.execute("COMMIT")
+
+    def record(
+        self,
+        outcomes: Sequence[Outcome],
+        lines: Sequence[PostedLine] = (),
+        clear_pending: PendingDocument | Sequence[PendingDocument] | None = None,
+    ) -> None:
+        """Write outcomes (and the posted lines) and drop the intent they settle, in one transaction."""
+        now = _now()
+        with self._lock:
+            self._con.execute("BEGIN")
+            try:
+                _insert_many(
+                    self._con, f"INSERT OR REPLACE INTO {SCHEMA}.postings",
+                    [
+                        [o.source_stream, o.source_key, o.tenant_id, o.company_code or None, o.state,
+                         o.reason or None, o.spectrum_batch or None, o.spectrum_document or None,
+                         o.posting_mode or None, o.summary_key or None, o.amount, now, self.run_id]
+                        for o in outcomes
+                    ],
+                )
+                if lines:
+                    _insert_many(
+                        self._con, f"INSERT OR REPLACE INTO {SCHEMA}.posting_lines",
+                        [
+                            [x.source_stream, x.source_key, x.tenant_id, x.line_no, x.company_code,
+                             x.spectrum_document, x.phase_code, x.cost_type, x.description, x.amount, self.run_id]
+                            for x in lines
+                        ],
+                    )
+                cleared = [clear_pending] if isinstance(clear_pending, PendingDocument) else list(clear_pending or [])
+                for start in range(0, len(cleared), 200):
+                    chunk = cleared[start : start + 200]
+                    self._con.execute(
+                        f"""DELETE FROM {SCHEMA}.pending_documents
+                            WHERE (kind, company_code, vendor_code, spectrum_document) IN
+                            ({", ".join("(?, ?, ?, ?)" for _ in chunk)})""",
+                        [v for d in chunk for v in (d.kind, d.company_code, d.vendor_code, d.spectrum_document)],
+                    )
+                self._con.execute("COMMIT")
+            except Exception:
+                self._con.execute("ROLLBACK")
+                raise
+
+    def drop_pending(self, document: PendingDocument) -> None:
+        with self._lock:
+            self._con.execute(
+                f"""DELETE FROM {SCHEMA}.pending_documents
+                    WHERE kind = ? AND company_code = ? AND vendor_code = ? AND spectrum_document = ?""",
+                [document.kind, document.company_code, document.vendor_code, document.spectrum_document],
+            )
+
+
+def _insert_many(con: duckdb.DuckDBPyConnection, insert: str, rows: Sequence[Sequence[object]]) -> None:
+    """Multi-row VALUES statements: DuckDB's executemany runs one statement per row, far slower."""
+    if not rows:
+        return
+    width = len(rows[0])
+    marks = "(" + ", ".join("?" for _ in range(width)) + ")"
+    for start in range(0, len(rows), 500):
+        chunk = rows[start : start + 500]
+        con.execute(f"{insert} VALUES " + ", ".join(marks for _ in chunk),
+                    [value for row in chunk for value in row])
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)

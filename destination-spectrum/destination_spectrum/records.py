@@ -1,0 +1,249 @@
+"""Typed views of the records source-buildops emits (camelCase API fields + tenantId).
+
+Parsing is strict about what posting needs (ids, dates, money) and tolerant about naming where the
+BuildOps API has no public evidence (retainage on AR invoices, sub bill lines): the candidate names are
+listed here, in one place. A record that cannot be parsed raises FieldError and is rejected, never posted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from destination_spectrum.money import FieldError, to_date, to_money
+
+_MISSING = object()
+
+
+def pick(record: Mapping[str, Any], *names: str, default: Any = None) -> Any:
+    """The first of several candidate field names present (dotted names reach into nested objects)."""
+    for name in names:
+        value: Any = record
+        for part in name.split("."):
+            value = value.get(part, _MISSING) if isinstance(value, Mapping) else _MISSING
+            if value is _MISSING:
+                break
+        if value is not _MISSING and value is not None and value != "":
+            return value
+    return default
+
+
+def require(record: Mapping[str, Any], *names: str) -> Any:
+    value = pick(record, *names)
+    if value is None:
+        raise FieldError(names[0], "is missing")
+    return value
+
+
+def _text(value: Any) -> str:
+    return str(value).strip() if value is not None else ""
+
+
+@dataclass(frozen=True)
+class Line:
+    """One invoice line or sub bill line."""
+
+    line_no: int
+    description: str
+    amount: Decimal
+    quantity: Decimal | None = None
+    unit_price: Decimal | None = None
+    line_item_type: str = ""
+    product_code: str = ""
+    taxable: bool = False
+    # Sub bill lines may carry an explicit Spectrum distribution chosen in BuildOps.
+    phase_code: str = ""
+    cost_type: str = ""
+
+
+@dataclass(frozen=True)
+class Invoice:
+    source_stream: str
+    source_key: str
+    tenant_id: str
+    invoice_number: str
+    job_id: str
+    job_number: str
+    customer_id: str
+    billing_customer_id: str
+    invoice_date: dt.date
+    due_date: dt.date | None
+    customer_po: str
+    total: Decimal
+    tax_amount: Decimal
+    retention_percent: Decimal
+    retention_amount: Decimal
+    lines: tuple[Line, ...]
+    department: str = ""
+    customer_name: str = ""
+
+
+@dataclass(frozen=True)
+class Job:
+    job_id: str
+    job_number: str
+    job_type: str
+    customer_id: str
+    status: str = ""
+    tenant_id: str = ""
+
+
+@dataclass(frozen=True)
+class SubBill:
+    source_stream: str
+    source_key: str
+    tenant_id: str
+    bill_number: str
+    vendor_id: str
+    vendor_code: str
+    job_id: str
+    job_number: str
+    bill_date: dt.date
+    due_date: dt.date | None
+    amount: Decimal
+    tax_amount: Decimal
+    retention_amount: Decimal
+    lines: tuple[Line, ...] = field(default_factory=tuple)
+    company_code: str = ""
+    vendor_name: str = ""
+    kind: str = ""  # poType: Subcontract | Materials | ...
+    status: str = ""
+
+
+def _number(value: Any, where: str) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise FieldError(where, f"is {value!r}; expected a number") from None
+    if not number.is_finite():
+        raise FieldError(where, f"is {value!r}; expected a finite number")
+    return number.quantize(Decimal("0.0001"))
+
+
+def parse_line(raw: Mapping[str, Any], index: int, where: str) -> Line:
+    if not isinstance(raw, Mapping):
+        raise FieldError(f"{where}[{index}]", f"is {type(raw).__name__}; expected an object")
+    amount = to_money(pick(raw, "amount", "totalAmount", "totalCost", "extendedAmount"), f"{where}[{index}].amount")
+    quantity = pick(raw, "quantity")
+    unit_price = pick(raw, "unitPrice", "unitCost")
+    return Line(
+        line_no=index + 1,
+        description=_text(pick(raw, "description", "name", default="")),
+        amount=amount,
+        quantity=_number(quantity, f"{where}[{index}].quantity"),
+        unit_price=to_money(unit_price, f"{where}[{index}].unitPrice", required=False),
+        line_item_type=_text(pick(raw, "lineItemType", "lineType", default="")),
+        product_code=_text(pick(raw, "product.code", "productCode", "code", default="")),
+        taxable=bool(pick(raw, "taxable", default=False)),
+        phase_code=_text(pick(raw, "phaseCode", "jcPhaseCode", "costCode", default="")),
+        cost_type=_text(pick(raw, "costType", "jcCostType", "jobCostType", default="")),
+    )
+
+
+def parse_invoice(raw: Mapping[str, Any], stream: str, items: list[Mapping[str, Any]] | None = None) -> Invoice:
+    """An invoice in detail form (invoiceItems embedded) or a header plus its invoice_items records."""
+    source_key = _text(require(raw, "id"))
+    embedded = pick(raw, "invoiceItems")
+    raw_items = embedded if embedded is not None else (items or [])
+    if not isinstance(raw_items, list):
+        raise FieldError("invoiceItems", f"is {type(raw_items).__name__}; expected a list of lines")
+    lines = tuple(parse_line(item, i, "invoiceItems") for i, item in enumerate(raw_items))
+    if not lines:
+        raise FieldError("invoiceItems", "is empty; an invoice needs at least one line to post")
+    total = to_money(pick(raw, "totalAmount", "total"), "totalAmount", required=False)
+    if total is None:
+        total = sum((line.amount for line in lines), Decimal("0.00"))
+    tax = to_money(pick(raw, "taxAmount", "salesTaxAmount"), "taxAmount", required=False) or Decimal("0.00")
+    retention_amount = to_money(
+        pick(raw, "retainageAmount", "retentionAmount", "totalRetainageAmount"), "retainageAmount", required=False
+    ) or Decimal("0.00")
+    percent_raw = pick(raw, "retainagePercent", "retentionPercent", "defaultRetainagePercent")
+    retention_percent = _number(percent_raw, "retainagePercent")
+    if retention_percent is not None:
+        retention_percent = retention_percent.quantize(Decimal("0.01"))
+    if retention_percent is None:
+        base = total - tax
+        retention_percent = (retention_amount * 100 / base).quantize(Decimal("0.01")) if base else Decimal("0.00")
+    due = pick(raw, "dueDate")
+    return Invoice(
+        source_stream=stream,
+        source_key=source_key,
+        tenant_id=_text(pick(raw, "tenantId", default="")),
+        invoice_number=_text(require(raw, "invoiceNumber", "number")),
+        job_id=_text(pick(raw, "jobId", default="")),
+        job_number=_text(pick(raw, "jobNumber", default="")),
+        customer_id=_text(pick(raw, "customerId", default="")),
+        billing_customer_id=_text(pick(raw, "billingCustomerId", default="")),
+        invoice_date=to_date(pick(raw, "issuedDate", "invoiceDate", "postingDate", "createdDate"), "issuedDate"),
+        due_date=to_date(due, "dueDate") if due is not None else None,
+        customer_po=_text(pick(raw, "customerProvidedPONumber", default="")),
+        total=total,
+        tax_amount=tax,
+        retention_percent=retention_percent,
+        retention_amount=retention_amount,
+        lines=lines,
+        department=_text(pick(raw, "departmentName", "department.name", "departmentId", default="")),
+        customer_name=_text(pick(raw, "billingCustomerName", "customerName", default="")),
+    )
+
+
+def parse_job(raw: Mapping[str, Any]) -> Job:
+    return Job(
+        job_id=_text(require(raw, "id")),
+        job_number=_text(pick(raw, "jobNumber", default="")),
+        job_type=_text(pick(raw, "jobTypeName", "jobType.name", "jobType", default="")),
+        customer_id=_text(pick(raw, "billingCustomerId", "customerId", default="")),
+        status=_text(pick(raw, "status", default="")),
+        tenant_id=_text(pick(raw, "tenantId", default="")),
+    )
+
+
+def parse_sub_bill(raw: Mapping[str, Any], stream: str) -> SubBill:
+    """A subcontractor bill: a purchase order/bill record with its lines (billLines / lineItems / items)."""
+    source_key = _text(require(raw, "id"))
+    raw_lines = pick(raw, "billLines", "lineItems", "purchaseOrderLines", "lines", "items", default=[])
+    if not isinstance(raw_lines, list):
+        raise FieldError("billLines", f"is {type(raw_lines).__name__}; expected a list of lines")
+    lines = tuple(parse_line(item, i, "billLines") for i, item in enumerate(raw_lines))
+    amount = to_money(pick(raw, "totalAmountPreTax", "totalCost", "totalAmount", "amount"), "totalAmount",
+                      required=not lines)
+    if amount is None:
+        amount = sum((line.amount for line in lines), Decimal("0.00"))
+    freight = to_money(pick(raw, "freight"), "freight", required=False)
+    if freight:
+        # Freight is capitalised into the lines it came with (pro rata), so it follows their distribution.
+        from destination_spectrum.documents import spread
+
+        amount += freight
+        shares = spread(freight, [line.amount for line in lines]) if lines else []
+        lines = tuple(replace(line, amount=line.amount + share) for line, share in zip(lines, shares, strict=True))
+    due = pick(raw, "dueDate")
+    return SubBill(
+        source_stream=stream,
+        source_key=source_key,
+        tenant_id=_text(pick(raw, "tenantId", default="")),
+        bill_number=_text(require(raw, "billNumber", "vendorDocumentNumber", "poNumber", "purchaseOrderNumber",
+                                  "number")),
+        vendor_id=_text(pick(raw, "vendorId", "vendor.id", default="")),
+        vendor_code=_text(pick(raw, "spectrumVendorCode", "vendorCode", "vendor.code", "vendor.accountingRefId",
+                               default="")),
+        job_id=_text(pick(raw, "jobId", default="")),
+        job_number=_text(pick(raw, "jobNumber", "job.jobNumber", default="")),
+        bill_date=to_date(pick(raw, "transactionDate", "dateOfPurchase", "issuedBy", "postingDate", "dateIssued",
+                               "orderDate", "createdDate"), "transactionDate"),
+        due_date=to_date(due, "dueDate") if due is not None else None,
+        amount=amount,
+        tax_amount=to_money(pick(raw, "tax", "taxAmount"), "tax", required=False) or Decimal("0.00"),
+        retention_amount=to_money(pick(raw, "totalRetainageAmount", "retainageAmount"), "retainageAmount",
+                                  required=False) or Decimal("0.00"),
+        lines=lines,
+        company_code=_text(pick(raw, "companyCode", "spectrumCompanyCode", default="")),
+        vendor_name=_text(pick(raw, "vendorName", "vendor.name", default="")),
+        kind=_text(pick(raw, "poType", "billType", "type", default="")),
+        status=_text(pick(raw, "status", default="")),
+    )

@@ -1,0 +1,72 @@
+from decimal import Decimal
+
+import pytest
+from destination_spectrum.mapping import CostCodeMapping, MappingFileError
+from destination_spectrum.records import Line
+
+GRID = {("100", "L"), ("200", "M")}
+
+
+def line(no=1, product="", kind="", amount="10.00"):
+    return Line(no, f"line {no}", Decimal(amount), product_code=product, line_item_type=kind)
+
+
+def test_given_product_and_type_rules_when_resolving_then_product_code_wins_over_line_item_type(files):
+    mapping = CostCodeMapping.load(files["mapping"])
+    dist = mapping.resolve(line(product="PART-1", kind="LaborLineItem"), "MEC", "Tenant Improvement")
+    assert (dist.phase_code, dist.cost_type) == ("200", "M")
+    assert "product_code=PART-1" in dist.rule
+
+
+def test_given_no_product_rule_when_resolving_then_line_type_then_job_type_default_apply(files):
+    mapping = CostCodeMapping.load(files["mapping"])
+    assert mapping.resolve(line(kind="LaborLineItem"), "MEC", "X").cost_type == "L"
+    fallback = mapping.resolve(line(kind="Fee"), "MEC", "Service Call")
+    assert "job_type_default" in fallback.rule
+    assert mapping.resolve(line(kind="Fee"), "MEC", "Tenant Improvement") is None
+    assert mapping.resolve(line(product="PART-1"), "FPR", "X") is None  # rules are per company
+
+
+def test_given_one_unmappable_line_when_distributing_then_the_line_and_missing_mapping_are_named(files):
+    mapping = CostCodeMapping.load(files["mapping"])
+    mapped, problems = mapping.distribute(
+        [line(1, product="PART-1"), line(2, product="WIDGET-9", kind="Fee")], "MEC", "Tenant Improvement", GRID,
+        "J100 in MEC")
+    assert len(mapped) == 1
+    message = problems[0].describe()
+    assert "line 2" in message and "WIDGET-9" in message and "add a row to cost_code_mapping.csv" in message
+
+
+def test_given_mapping_outside_the_jobs_phase_grid_when_distributing_then_the_grid_gap_is_named(files):
+    mapping = CostCodeMapping.load(files["mapping"])
+    _, problems = mapping.distribute([line(3, product="GHOST")], "MEC", "X", GRID, "J100 in MEC")
+    message = problems[0].describe()
+    assert "phase 777 x cost type X" in message and "J100 in MEC" in message and "phase grid" in message
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        ("MEC,sku,X,,100,L,", "match_type 'sku' is not one of"),
+        ("MEC,product_code,,,100,L,", "match_value is empty"),
+        ("MEC,job_type_default,,,100,L,", "job_type is empty"),
+        ("MEC,product_code,X,,,L,", "phase_code and cost_type are both required"),
+        ("MEC,product_code,X,,10-20,L,", "stored without dashes"),
+        ("MEC,product_code,X,,100,LABR,", "longer than Spectrum's 3 characters"),
+    ],
+)
+def test_given_a_bad_mapping_row_when_loading_then_the_error_names_row_and_fix(tmp_path, row, expected):
+    path = tmp_path / "m.csv"
+    path.write_text("company_code,match_type,match_value,job_type,phase_code,cost_type,note\n" + row + "\n")
+    with pytest.raises(MappingFileError, match="row 2") as error:
+        CostCodeMapping.load(path)
+    assert expected in str(error.value)
+
+
+def test_given_missing_file_or_columns_when_loading_then_error_says_what_to_set(tmp_path):
+    with pytest.raises(MappingFileError, match="set mapping_path"):
+        CostCodeMapping.load(tmp_path / "absent.csv")
+    path = tmp_path / "m.csv"
+    path.write_text("company_code,match_type\n")
+    with pytest.raises(MappingFileError, match="lacks column"):
+        CostCodeMapping.load(path)

@@ -1,0 +1,64 @@
+"""The remaining messages a user can meet, each read: crosswalk files, void/draft records, unbilled POs, unknown
+vendors, a lost answer Spectrum cannot settle, an unreachable database in `check`."""
+
+import pytest
+from destination_spectrum.crosswalk import CrosswalkFileError, CustomerCrosswalk, VendorCrosswalk
+from destination_spectrum.destination import DestinationSpectrum
+from destination_spectrum.engine import PostingInterrupted
+
+
+def test_given_a_missing_or_headerless_crosswalk_when_loading_then_error_names_setting_and_column(tmp_path):
+    with pytest.raises(CrosswalkFileError, match="set customer_crosswalk_path"):
+        CustomerCrosswalk.load(tmp_path / "none.csv")
+    bad = tmp_path / "vendors.csv"
+    bad.write_text("id,company\n")
+    with pytest.raises(CrosswalkFileError, match="lacks a buildops_vendor_id column"):
+        VendorCrosswalk.load(bad)
+
+
+def test_given_void_draft_and_deleted_invoices_when_processed_then_held_naming_why(make_engine, build, rows):
+    make_engine().process([
+        ("jobs", build.job()),
+        ("invoices", build.invoice("v", "1", status="Void")),
+        ("invoices", build.invoice("d", "2", status="Draft")),
+        ("invoices", build.invoice("x", "3", audit={"deletedDateTime": 1763000000000})),
+    ])
+    reasons = dict(rows("select source_key, reason from tieout_ledger.postings"))
+    assert reasons == {"v": "not posted: invoice 1 is status 'Void' in BuildOps",
+                       "d": "not posted: invoice 2 is status 'Draft' in BuildOps",
+                       "x": "not posted: invoice 3 is deleted in BuildOps"}
+
+
+def test_given_an_unreceived_materials_po_and_an_unknown_vendor_when_processed_then_held_naming_the_fix(
+        make_engine, build, rows, spectrum):
+    make_engine().process([
+        ("jobs", build.job()),
+        ("purchase_orders", build.bill("po-open", "PO1", poType="Materials", status="Ordered")),
+        ("purchase_orders", build.bill("po-novendor", "PO2", vendor="", vendorName="Nobody Inc")),
+    ])
+    reasons = dict(rows("select source_key, reason from tieout_ledger.postings"))
+    assert "not billed yet: Materials order PO1 is 'Ordered'" in reasons["po-open"]
+    assert "no Spectrum vendor code for BuildOps vendor Nobody Inc" in reasons["po-novendor"]
+    assert spectrum.ap == {}
+
+
+def test_given_a_lost_answer_spectrum_cannot_settle_when_posting_then_sync_stops_and_intent_stays(
+        make_engine, build, rows, spectrum):
+    spectrum.unknown_outcome_once = True
+    spectrum.ar_documents = lambda company, numbers: {}  # Spectrum cannot tell whether it landed
+    with pytest.raises(PostingInterrupted, match=r"Spectrum did not answer for AR invoice 9601 .*next run checks"):
+        make_engine().process([("jobs", build.job()), ("invoices", build.invoice("u", "9601"))])
+    assert rows("select spectrum_document from tieout_ledger.pending_documents") == [("9601",)]
+    assert rows("select count(*) from tieout_ledger.postings") == [(0,)]
+
+
+def test_given_an_unreachable_database_when_checking_then_failed_status_names_the_file(files, tmp_path):
+    config = {
+        "data_exchange": {"base_url": "http://127.0.0.1:9", "authorization_id": "SANDBOXAUTH"},
+        "odbc": {"connection_string": f"Driver=SQLite3;Database={tmp_path / 'missing.sqlite'}"},
+        "mapping_path": str(files["mapping"]), "customer_crosswalk_path": str(files["crosswalk"]),
+        "policy_path": str(files["policy"]), "ledger_path": str(tmp_path / "l.duckdb"),
+    }
+    status = DestinationSpectrum().check(None, config)
+    assert status.status.name == "FAILED"
+    assert "missing.sqlite' does not exist" in status.message and "SANDBOXAUTH" not in status.message

@@ -1,0 +1,124 @@
+"""Invoice headers and details, fetched once per sync and shared by invoices, invoice_items and invoice_payments.
+
+The three streams come from the same `/v1/invoices/{id}` responses. Read naively, a sync of all three
+would request every changed invoice's detail three times. Instead the first stream to read a tenant
+records what it fetched in a spool (a temporary JSON-lines file: details on disk, only ids, change times and
+file offsets in memory, so memory stays flat whatever the invoice count). The next stream replays it:
+the same pages, the same snapshot time, and an API call only for an invoice its own cursor wants that the
+first stream did not fetch. A spool is reused only when complete, and only by a read that starts at or
+after the page it started from.
+
+Replaying a snapshot taken minutes earlier in the same sync is the same as having read then: the cursor
+uses the snapshot's start time, so whatever changed since is picked up by the next sync.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import orjson
+from tieout_core import WatermarkCursor
+from tieout_core.http import ordered_map
+
+from source_buildops.client import BuildOpsClient
+from source_buildops.config import BuildOpsConfig
+from source_buildops.normalize import cursor_millis
+
+
+def millis_to_datetime(millis: int) -> datetime:
+    return datetime.fromtimestamp(millis / 1000, tz=timezone.utc)
+
+
+@dataclass
+class SpooledPage:
+    number: int
+    next_page: int | None
+    headers: list[tuple[str, int]]  # (invoice id, change time in ms; 0 when the header has no audit)
+    offsets: dict[str, tuple[int, int]] = field(default_factory=dict)  # id -> (offset, length) of its detail
+
+
+@dataclass
+class Spool:
+    path: Path
+    started_at: datetime
+    first_page: int
+    pages: list[SpooledPage] = field(default_factory=list)
+    complete: bool = False
+
+
+class InvoiceDetails:
+    def __init__(self, config: BuildOpsConfig, client: BuildOpsClient):
+        self.config = config
+        self.client = client
+        self._spools: dict[str, Spool] = {}
+        self._tmp: tempfile.TemporaryDirectory | None = None
+
+    def snapshot_time(self, tenant: str) -> datetime | None:
+        spool = self._spools.get(tenant)
+        return spool.started_at if spool and spool.complete else None
+
+    def pages(self, tenant: str, cursor: WatermarkCursor) -> Iterator[tuple[int | None, list[dict[str, Any]]]]:
+        """(next page or None, the details this cursor wants, in list order) for each page."""
+        start = cursor.resume_page or 0
+        spool = self._spools.get(tenant)
+        if spool and spool.complete and spool.first_page <= start:
+            yield from self._replay(tenant, spool, start, cursor)
+        else:
+            yield from self._fetch_and_record(tenant, start, cursor)
+
+    # ------------------------------------------------------------------------------------------------------
+    def _wanted(self, headers: list[tuple[str, int]], cursor: WatermarkCursor) -> list[str]:
+        return [iid for iid, millis in headers if not millis or cursor.is_new(iid, millis_to_datetime(millis))]
+
+    def _detail(self, tenant: str, invoice_id: str) -> dict[str, Any]:
+        return self.client.get(self.config.path("invoice_detail").replace("{id}", invoice_id), tenant)
+
+    def _fetch(self, tenant: str, ids: list[str]) -> Iterator[dict[str, Any]]:
+        return ordered_map(lambda iid: self._detail(tenant, iid), ids, self.config.max_concurrency)
+
+    def _fetch_and_record(self, tenant, start, cursor) -> Iterator[tuple[int | None, list[dict[str, Any]]]]:
+        if self._tmp is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="tieout-buildops-invoices-")
+        spool = Spool(Path(self._tmp.name) / f"{tenant}.jsonl", cursor.started_at, start)
+        self._spools[tenant] = spool  # replaces (and below, overwrites) any older spool of this tenant
+        with open(spool.path, "wb") as sink:
+            for page in self.client.pages(self.config.path("invoices"), tenant, start_page=start):
+                headers = [(h["id"], cursor_millis(h) if h.get("audit") else 0) for h in page.items]
+                recorded = SpooledPage(page.number, page.next_page, headers)
+                details = []
+                for detail in self._fetch(tenant, self._wanted(headers, cursor)):
+                    line = orjson.dumps(detail) + b"\n"
+                    recorded.offsets[detail["id"]] = (sink.tell(), len(line))
+                    sink.write(line)
+                    details.append(detail)
+                spool.pages.append(recorded)
+                yield page.next_page, details
+        spool.complete = True
+
+    def _replay(self, tenant, spool, start, cursor) -> Iterator[tuple[int | None, list[dict[str, Any]]]]:
+        with open(spool.path, "rb") as source:
+            for page in spool.pages:
+                if page.number < start:
+                    continue
+                wanted = self._wanted(page.headers, cursor)
+                missing = [iid for iid in wanted if iid not in page.offsets]
+                fetched: dict[str, dict[str, Any]] = (
+                    {d["id"]: d for d in self._fetch(tenant, missing)} if missing else {}
+                )
+                details = []
+                for iid in wanted:
+                    if iid in fetched:
+                        details.append(fetched[iid])
+                    else:
+                        offset, length = page.offsets[iid]
+                        source.seek(offset)
+                        details.append(orjson.loads(source.read(length)))
+                yield page.next_page, details
+
+
+DetailsFactory = Callable[[], InvoiceDetails]

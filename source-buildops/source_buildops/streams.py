@@ -1,0 +1,252 @@
+"""The BuildOps streams: a table of list endpoints plus the invoice-detail and representative fan-outs.
+
+Every stream is incremental on the record's change time (audit.lastUpdatedDateTime, or deletedDateTime
+when later) through `tieout_core.WatermarkCursor`, per tenant. Jobs also send the lower bound to the
+server (`lastUpdatedDateStart`); the others are filtered client-side because BuildOps documents no
+changed-since filter for them. State: `{"tenants": {<tenantId>: <cursor state>}}`, checkpointed after every
+page (the adapters emit it every few pages) so a killed sync resumes at the page it reached.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from tieout_core import Checkpoint, StreamDeclaration, WatermarkCursor, to_iso
+from tieout_core.http import ordered_map
+
+from source_buildops.client import BuildOpsClient
+from source_buildops.config import BuildOpsConfig
+from source_buildops.invoices import InvoiceDetails
+from source_buildops.normalize import cursor_millis, iso_from_epoch, normalise
+
+SCHEMAS = Path(__file__).parent / "schemas"
+AUDIT_CURSOR = ("audit", "lastUpdatedDateTime")
+CHECKPOINT_EVERY = 500  # records between state messages: about every 5 pages of 100
+
+
+@dataclass(frozen=True)
+class ListEndpoint:
+    """One list endpoint as docs/ARCHITECTURE.md describes it."""
+
+    stream: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+    paged: bool = True
+    customers_paging: bool = False  # page base and size parameter come from the customers_* settings
+    server_side_since: bool = False  # jobs: lower bound sent as jobs_updated_since_param
+    description: str = ""
+
+
+LIST_ENDPOINTS = (
+    ListEndpoint("customers", {"include_inactive": "true"}, customers_paging=True, description="Customers"),
+    ListEndpoint("properties", {"include_addresses": "true"}, description="Properties (service locations)"),
+    ListEndpoint("jobs", server_side_since=True, description="Jobs (work orders)"),
+    ListEndpoint("visits", description="Visits of jobs"),
+    ListEndpoint("payments", description="AR payments with the invoices they are applied to"),
+    ListEndpoint("quotes", description="Quotes"),
+    ListEndpoint("employees", {"include_inactive": "true"}, description="Employees and technicians"),
+    ListEndpoint("departments", paged=False, description="Departments"),
+    ListEndpoint("job_types", paged=False, description="Job types"),
+    ListEndpoint("pricebook_items", description="Pricebook products"),
+    ListEndpoint("vendors", description="Vendors and subcontractors"),
+    ListEndpoint("purchase_orders", description="Purchase orders with their lines"),
+    ListEndpoint("timesheets", description="Timesheet entries"),
+    ListEndpoint("service_agreements", description="Service agreements"),
+)
+
+
+def _millis_to_datetime(millis: int) -> datetime:
+    return datetime.fromtimestamp(millis / 1000, tz=timezone.utc)
+
+
+def emit(raw: Mapping[str, Any], tenant: str, **extra: Any) -> dict[str, Any]:
+    record = normalise(raw)
+    record.update(extra)
+    record["tenantId"] = tenant
+    return record
+
+
+class TenantCursors:
+    """The `{"tenants": {...}}` state of one stream, one WatermarkCursor per tenant."""
+
+    def __init__(self, state: Mapping[str, Any], config: BuildOpsConfig):
+        self.config = config
+        self.states: dict[str, Any] = dict((state or {}).get("tenants") or {})
+
+    def cursor(self, tenant: str, now: datetime | None = None) -> WatermarkCursor:
+        return WatermarkCursor(
+            self.states.get(tenant), start=self.config.start, lookback=self.config.lookback, now=now
+        )
+
+    def checkpoint(self, tenant: str, tenant_state: dict[str, Any]) -> Checkpoint:
+        self.states[tenant] = tenant_state
+        return Checkpoint({"tenants": dict(self.states)})
+
+
+def list_reader(endpoint: ListEndpoint, config: BuildOpsConfig, client: BuildOpsClient):
+    def read(state: Mapping[str, Any]) -> Iterator[Any]:
+        cursors = TenantCursors(state, config)
+        for tenant in config.tenant_ids:
+            cursor = cursors.cursor(tenant)
+            params = dict(endpoint.params)
+            if endpoint.server_side_since and config.jobs_updated_since_param:
+                params[config.jobs_updated_since_param] = to_iso(cursor.lower_bound)
+            for page in _pages(endpoint, config, client, tenant, params, cursor.resume_page):
+                for raw in page.items:
+                    changed = _millis_to_datetime(cursor_millis(raw))
+                    if cursor.is_new(raw["id"], changed):
+                        cursor.observe(raw["id"], changed)
+                        yield emit(raw, tenant)
+                if page.next_page is not None:
+                    yield cursors.checkpoint(tenant, cursor.checkpoint(page.next_page))
+            yield cursors.checkpoint(tenant, cursor.complete())
+
+    return read
+
+
+def _pages(endpoint, config, client, tenant, params, start_page):
+    return client.pages(
+        config.path(endpoint.stream),
+        tenant,
+        params=params,
+        paged=endpoint.paged,
+        page_base=config.customers_page_base if endpoint.customers_paging else 0,
+        size_param=config.customers_page_size_param if endpoint.customers_paging else "page_size",
+        start_page=start_page,
+    )
+
+
+CUSTOMERS = LIST_ENDPOINTS[0]
+
+
+def representatives_reader(config: BuildOpsConfig, client: BuildOpsClient):
+    """Representatives hang under each customer: walk customers, fetch each one's list concurrently."""
+
+    def fetch_all(tenant: str, customer_id: str) -> list[dict[str, Any]]:
+        path = config.path("customer_representatives").replace("{customerId}", customer_id)
+        reps: list[dict[str, Any]] = []
+        for page in client.pages(path, tenant, read_ahead=False):  # many tiny lists, in worker threads
+            reps.extend(page.items)
+        return [{**rep, "customerId": rep.get("customerId") or customer_id} for rep in reps]
+
+    def read(state: Mapping[str, Any]) -> Iterator[Any]:
+        cursors = TenantCursors(state, config)
+        for tenant in config.tenant_ids:
+            cursor = cursors.cursor(tenant)
+            for page in _pages(CUSTOMERS, config, client, tenant, dict(CUSTOMERS.params), cursor.resume_page):
+                ids = [customer["id"] for customer in page.items]
+                fetched = ordered_map(lambda cid, t=tenant: fetch_all(t, cid), ids, config.max_concurrency)
+                for reps in fetched:
+                    for raw in reps:
+                        changed = _millis_to_datetime(cursor_millis(raw))
+                        if cursor.is_new(raw["id"], changed):
+                            cursor.observe(raw["id"], changed)
+                            yield emit(raw, tenant)
+                if page.next_page is not None:
+                    yield cursors.checkpoint(tenant, cursor.checkpoint(page.next_page))
+            yield cursors.checkpoint(tenant, cursor.complete())
+
+    return read
+
+
+InvoiceExploder = Callable[[dict[str, Any], str], list[dict[str, Any]]]
+
+
+def _invoice_header(detail: dict[str, Any], tenant: str) -> list[dict[str, Any]]:
+    header = {k: v for k, v in detail.items() if k not in ("invoiceItems", "payments")}
+    return [emit(header, tenant)]
+
+
+def _invoice_children(key: str) -> InvoiceExploder:
+    def explode(detail: dict[str, Any], tenant: str) -> list[dict[str, Any]]:
+        changed = iso_from_epoch(cursor_millis(detail))
+        return [
+            emit(child, tenant, invoiceId=detail["id"], invoiceLastUpdatedDateTime=changed)
+            for child in detail.get(key) or []
+        ]
+
+    return explode
+
+
+def invoice_reader(config: BuildOpsConfig, details: InvoiceDetails, explode: InvoiceExploder):
+    """Invoice headers from the list, then `/v1/invoices/{id}` for each changed one (bounded, in order),
+    shared between the three invoice streams through `InvoiceDetails` (see invoices.py).
+
+    The cursor is per invoice: when an invoice changes, its header, every item and every payment row are
+    emitted again (destinations dedupe on the primary key).
+    """
+
+    def read(state: Mapping[str, Any]) -> Iterator[Any]:
+        cursors = TenantCursors(state, config)
+        for tenant in config.tenant_ids:
+            cursor = cursors.cursor(tenant, now=details.snapshot_time(tenant))
+            for next_page, fetched in details.pages(tenant, cursor):
+                for full in fetched:
+                    changed = _millis_to_datetime(cursor_millis(full))
+                    if cursor.is_new(full["id"], changed):
+                        cursor.observe(full["id"], changed)
+                        yield from explode(full, tenant)
+                if next_page is not None:
+                    yield cursors.checkpoint(tenant, cursor.checkpoint(next_page))
+            yield cursors.checkpoint(tenant, cursor.complete())
+
+    return read
+
+
+def build_streams(config: BuildOpsConfig, client: BuildOpsClient | None = None) -> list[StreamDeclaration]:
+    client = client or BuildOpsClient(config)
+
+    def declare(name, read, *, primary_key=("id",), cursor=AUDIT_CURSOR, parent=None, description=""):
+        return StreamDeclaration(
+            name=name,
+            primary_key=primary_key,
+            schema_path=SCHEMAS / f"{name}.json",
+            read=read,
+            cursor_field=cursor,
+            parent=parent,
+            description=description,
+            checkpoint_every=CHECKPOINT_EVERY,
+        )
+
+    streams = [declare(e.stream, list_reader(e, config, client), description=e.description) for e in LIST_ENDPOINTS]
+    streams.insert(
+        1,
+        declare(
+            "customer_representatives",
+            representatives_reader(config, client),
+            parent="customers",
+            description="Customer contacts (our-representatives of each customer)",
+        ),
+    )
+    child_cursor = ("invoiceLastUpdatedDateTime",)
+    details = InvoiceDetails(config, client)
+    streams += [
+        declare("invoices", invoice_reader(config, details, _invoice_header), description="AR invoices (detail)"),
+        declare(
+            "invoice_items",
+            invoice_reader(config, details, _invoice_children("invoiceItems")),
+            cursor=child_cursor,
+            parent="invoices",
+            description="Invoice line items, with invoiceId",
+        ),
+        declare(
+            "invoice_payments",
+            invoice_reader(config, details, _invoice_children("payments")),
+            primary_key=("invoiceId", "id"),
+            cursor=child_cursor,
+            parent="invoices",
+            description="Payments applied to each invoice, with invoiceId",
+        ),
+    ]
+    return streams
+
+
+STREAM_NAMES = tuple(
+    [e.stream for e in LIST_ENDPOINTS[:1]]
+    + ["customer_representatives"]
+    + [e.stream for e in LIST_ENDPOINTS[1:]]
+    + ["invoices", "invoice_items", "invoice_payments"]
+)

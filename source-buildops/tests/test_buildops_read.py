@@ -1,0 +1,195 @@
+"""Reads through the Airbyte adapter against the scripted API: counts, conventions, incremental, resume."""
+
+from __future__ import annotations
+
+from airbyte_cdk.models import SyncMode
+from airbyte_cdk.test.catalog_builder import CatalogBuilder, ConfiguredAirbyteStreamBuilder
+from airbyte_cdk.test.entrypoint_wrapper import read
+from airbyte_cdk.test.state_builder import StateBuilder
+from buildops_fake import OTHER_TENANT, T2026, TENANT, audit, make_config
+from source_buildops.source import CONNECTOR
+from source_buildops.streams import STREAM_NAMES
+from tieout_core.airbyte import DeclaredSource
+
+
+def catalog(*names, mode=SyncMode.incremental):
+    builder = CatalogBuilder()
+    for name in names:
+        builder.with_stream(ConfiguredAirbyteStreamBuilder().with_name(name).with_sync_mode(mode))
+    return builder.build()
+
+
+def records_by_stream(output) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = {}
+    for message in output.records:
+        out.setdefault(message.record.stream, []).append(message.record.data)
+    return out
+
+
+def run(config, streams=STREAM_NAMES, state=None, **kwargs):
+    return read(DeclaredSource(CONNECTOR), config, catalog(*streams, **kwargs), state)
+
+
+def test_given_every_stream_when_reading_in_full_then_counts_match_the_api(fake_buildops):
+    output = run(make_config(fake_buildops.base_url))
+    assert not output.errors
+    got = {name: len(rows) for name, rows in records_by_stream(output).items()}
+    assert got == {
+        "customers": 12, "customer_representatives": 5, "properties": 12, "jobs": 12, "visits": 12,
+        "payments": 12, "quotes": 12, "employees": 12, "departments": 3, "job_types": 2,
+        "pricebook_items": 12, "vendors": 12, "purchase_orders": 12, "timesheets": 12,
+        "service_agreements": 12, "invoices": 12, "invoice_items": 24, "invoice_payments": 12,
+    }
+
+
+def test_given_invoice_detail_when_reading_then_children_carry_the_invoice_and_headers_drop_them(fake_buildops):
+    rows = records_by_stream(run(make_config(fake_buildops.base_url), ["invoices", "invoice_items"]))
+    header = rows["invoices"][0]
+    assert "invoiceItems" not in header and "payments" not in header
+    assert header["issuedDate"] == "2026-05-28T20:26:40.000Z"  # "1780000000" (a numeric string, seconds)
+    assert header["audit"]["lastUpdatedDateTime"] == "2026-06-01T00:00:00.000Z"  # epoch ms
+    item = rows["invoice_items"][1]
+    assert item["invoiceId"] == "invoices-000" and item["tenantId"] == TENANT
+    assert item["invoiceLastUpdatedDateTime"] == "2026-06-01T00:00:00.000Z"
+    assert item["unitPrice"] == 0.3  # 0.1 + 0.2 in the fake's float arithmetic, quantised to cents
+
+
+def test_given_any_stream_when_reading_then_every_record_carries_its_tenant(fake_buildops):
+    rows = records_by_stream(run(make_config(fake_buildops.base_url)))
+    assert {r["tenantId"] for stream in rows.values() for r in stream} == {TENANT}
+
+
+def test_given_two_tenants_when_reading_then_each_record_is_tagged_and_state_is_per_tenant(fake_buildops):
+    fake_buildops.tenants.add(OTHER_TENANT)
+    output = run(make_config(fake_buildops.base_url, tenant_ids=[TENANT, OTHER_TENANT]), ["jobs"])
+    tenants = [r.record.data["tenantId"] for r in output.records]
+    assert tenants.count(TENANT) == 12 and tenants.count(OTHER_TENANT) == 12
+    state = output.most_recent_state.stream_state.__dict__
+    assert set(state["tenants"]) == {TENANT, OTHER_TENANT}
+
+
+def test_given_a_completed_sync_when_one_record_changes_then_the_next_sync_returns_only_it(fake_buildops):
+    config = make_config(fake_buildops.base_url)
+    first = run(config, ["quotes", "invoices", "invoice_items", "jobs"])
+    assert len(first.records) == 12 + 12 + 24 + 12
+    state = [StateBuilder()]
+    builder = StateBuilder()
+    for stream in ("quotes", "invoices", "invoice_items", "jobs"):
+        last = [m for m in first.state_messages if m.state.stream.stream_descriptor.name == stream][-1]
+        builder.with_stream_state(stream, last.state.stream.stream_state.__dict__)
+    state = builder.build()
+
+    later = T2026 + 3_600_000 * 24
+    fake_buildops.data["quotes"][4]["audit"] = audit(later)
+    fake_buildops.data["invoices"][7]["audit"] = audit(later)
+    fake_buildops.data["jobs"][2]["audit"] = audit(later)
+    second = records_by_stream(run(config, ["quotes", "invoices", "invoice_items", "jobs"], state=state))
+    assert [r["id"] for r in second["quotes"]] == ["quotes-004"]
+    assert [r["id"] for r in second["invoices"]] == ["invoices-007"]
+    assert [r["id"] for r in second["invoice_items"]] == ["item-7-0", "item-7-1"]
+    assert [r["id"] for r in second["jobs"]] == ["jobs-002"]
+    jobs_calls = fake_buildops.server.calls("GET", "/v1/jobs")
+    assert jobs_calls[-1].query["lastUpdatedDateStart"].startswith("2026-06-01T00:11:00")
+
+
+def test_given_nothing_changed_when_syncing_again_then_no_records_and_no_detail_requests(fake_buildops):
+    config = make_config(fake_buildops.base_url, lookback_window_minutes=60)
+    first = run(config, ["invoices"])
+    state = StateBuilder().with_stream_state(
+        "invoices", first.state_messages[-1].state.stream.stream_state.__dict__
+    ).build()
+    details_before = len([r for r in fake_buildops.server.requests if r.path.startswith("/v1/invoices/")])
+    second = run(config, ["invoices"], state=state)
+    details_after = len([r for r in fake_buildops.server.requests if r.path.startswith("/v1/invoices/")])
+    assert second.records == []  # inside the 60-minute lookback, but already emitted with the same stamp
+    assert details_after == details_before
+
+
+def test_given_a_soft_deleted_record_when_reading_then_it_is_emitted_with_its_deletion_time(fake_buildops):
+    deleted = T2026 + 86_400_000
+    fake_buildops.data["vendors"][3]["audit"] = audit(T2026, deleted_ms=deleted)
+    rows = records_by_stream(run(make_config(fake_buildops.base_url), ["vendors"]))
+    vendor = next(r for r in rows["vendors"] if r["id"] == "vendors-003")
+    assert vendor["audit"]["deletedDateTime"] == "2026-06-02T00:00:00.000Z"
+
+
+def test_given_pages_of_five_when_reading_then_state_is_checkpointed_with_a_resume_page(fake_buildops):
+    # 500 records with pages of 5: the CDK asks for state every 500 records, i.e. mid-stream here
+    fake_buildops.data["timesheets"] = [
+        {"id": f"ts-{i:04d}", "audit": audit(T2026 + i)} for i in range(600)
+    ]
+    output = run(make_config(fake_buildops.base_url, page_size=100), ["timesheets"])
+    states = [m.state.stream.stream_state.__dict__ for m in output.state_messages]
+    assert states[0]["tenants"][TENANT]["resume"]["page"] == 5
+    assert "resume" not in states[-1]["tenants"][TENANT]
+    assert len(output.records) == 600
+
+
+def test_given_a_checkpoint_from_a_killed_sync_when_resuming_then_reading_starts_at_its_page(fake_buildops):
+    config = make_config(fake_buildops.base_url)
+    killed_state = {
+        "tenants": {
+            TENANT: {
+                "watermark": None,
+                "recent": {},
+                "resume": {"page": 2, "started_at": "2026-11-01T00:00:00.000Z", "max_seen": None},
+            }
+        }
+    }
+    output = run(config, ["quotes"], state=StateBuilder().with_stream_state("quotes", killed_state).build())
+    assert [r.record.data["id"] for r in output.records] == ["quotes-010", "quotes-011"]
+    assert [c.query["page"] for c in fake_buildops.server.calls("GET", "/v1/quotes")] == ["2"]
+
+
+def test_given_customers_settings_when_reading_then_page_base_and_size_parameter_are_used(fake_buildops):
+    output = run(make_config(fake_buildops.base_url, customers_page_base=0), ["customers"])
+    calls = fake_buildops.server.calls("GET", "/v1/customers")
+    assert [c.query["page"] for c in calls] == ["0", "1", "2"]
+    assert calls[0].query["limit"] == "5" and calls[0].query["include_inactive"] == "true"
+    assert len(output.records) == 12
+
+
+def test_given_a_path_override_when_reading_then_the_overridden_path_is_called(fake_buildops):
+    fake_buildops.server.route("GET", "/v1/job-visits", lambda r: fake_buildops.list(r, "visits"))
+    output = run(make_config(fake_buildops.base_url, stream_paths={"visits": "/v1/job-visits"}), ["visits"])
+    assert len(output.records) == 12
+    assert fake_buildops.server.calls("GET", "/v1/visits") == []
+
+
+def test_given_a_full_refresh_catalog_when_reading_with_state_then_everything_is_read(fake_buildops):
+    config = make_config(fake_buildops.base_url)
+    first = run(config, ["quotes"])
+    state = StateBuilder().with_stream_state(
+        "quotes", first.state_messages[-1].state.stream.stream_state.__dict__
+    ).build()
+    again = run(config, ["quotes"], state=state, mode=SyncMode.full_refresh)
+    assert len(again.records) == 12
+
+
+def test_given_many_requests_when_reading_then_one_token_serves_them_all(fake_buildops):
+    run(make_config(fake_buildops.base_url), ["invoices", "customer_representatives"])
+    assert fake_buildops.tokens_issued == 1
+
+
+def detail_calls(fake) -> int:
+    return len([r for r in fake.server.requests if r.path.startswith("/v1/invoices/")])
+
+
+def test_given_the_three_invoice_streams_when_synced_together_then_each_detail_is_fetched_once(fake_buildops):
+    output = run(make_config(fake_buildops.base_url), ["invoices", "invoice_items", "invoice_payments"])
+    assert len(output.records) == 12 + 24 + 12
+    assert detail_calls(fake_buildops) == 12
+
+
+def test_given_streams_at_different_cursors_when_replaying_details_then_only_the_gap_is_fetched(fake_buildops):
+    config = make_config(fake_buildops.base_url)
+    first = run(config, ["invoices"])
+    state = StateBuilder().with_stream_state(
+        "invoices", first.state_messages[-1].state.stream.stream_state.__dict__
+    ).build()
+    calls_before = detail_calls(fake_buildops)
+    # invoices is up to date (needs nothing), invoice_items has never synced (needs all 12)
+    second = run(config, ["invoices", "invoice_items"], state=state)
+    got = records_by_stream(second)
+    assert "invoices" not in got and len(got["invoice_items"]) == 24
+    assert detail_calls(fake_buildops) - calls_before == 12

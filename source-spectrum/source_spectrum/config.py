@@ -1,0 +1,159 @@
+"""The one config model: Airbyte spec, Singer settings and the README's settings table come from it.
+
+One connection reads a list of companies through one transport: `sql` (settings under `odbc`: an
+Info-Link ODBC connection) or `data_exchange` (settings under `data_exchange`: Spectrum's web services).
+A contractor with both configures two connections. `tieout-sandbox serve` writes configs of this shape.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from tieout_core import ConnectorConfig
+
+COMPANY_CODE = re.compile(r"^[A-Z0-9]{1,3}$")
+# Nested secrets: connector-core marks top-level SecretStr fields; these are marked here for both protocols.
+SECRET = {"airbyte_secret": True, "secret": True}
+
+
+def _no_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
+class OdbcConfig(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    connection_string: SecretStr | None = Field(
+        default=None, json_schema_extra=SECRET,
+        description="A full ODBC connection string (takes precedence over the parts below), e.g."
+        " `Driver={ODBC Driver 18 for SQL Server};Server=tcp:host,1433;Database=Spectrum_001;Uid=u;Pwd=p;Encrypt=yes`.",
+    )
+    driver: str | None = Field(
+        default=None,
+        description="ODBC driver: `ODBC Driver 18 for SQL Server`, `FreeTDS`, `PostgreSQL Unicode` or `SQLite3`.",
+    )
+    server: str | None = Field(default=None, description="Database host, e.g. acme-data.dexterchaney.com.")
+    port: int | None = Field(default=None, ge=1, le=65535, description="Database port (SQL Server: 1433).")
+    database: str | None = Field(default=None, description="Database name (Spectrum_0012345), or the SQLite file.")
+    user: str | None = Field(default=None, description="The Info-Link SQL user.")
+    password: SecretStr | None = Field(default=None, json_schema_extra=SECRET, description="Its password.")
+    options: dict[str, str] = Field(default_factory=dict, description="Extra keywords, e.g. {\"Encrypt\": \"yes\"}.")
+    fetch_size: int = Field(default=5000, ge=100, le=100_000, description="Rows fetched per round trip.")
+
+    @model_validator(mode="after")
+    def _connection(self) -> OdbcConfig:
+        if self.connection_string is None and not self.driver:
+            raise ValueError(
+                "odbc needs `connection_string`, or `driver` with `database` (plus `server`, `user`, `password`"
+                " for SQL Server or PostgreSQL)"
+            )
+        if self.connection_string is None and not self.database:
+            raise ValueError("odbc with `driver` needs `database` (database name, or the SQLite file path)")
+        return self
+
+
+class DataExchangeConfig(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    base_url: str = Field(description="Data Exchange base URL, e.g. https://acme.dexterchaney.com:8482.")
+    authorization_id: SecretStr | None = Field(
+        default=None, json_schema_extra=SECRET,
+        description="The Authorization ID (System Administration > Installation > Data Exchange); the Get"
+        " services read must be built into it.",
+    )
+    client_id: str | None = Field(default=None, description="OAuth client id (Enhanced Authentication).")
+    client_secret: SecretStr | None = Field(
+        default=None, json_schema_extra=SECRET, description="OAuth client secret (Enhanced Authentication)."
+    )
+    verify_tls: bool = Field(default=True, description="Verify the server's TLS certificate.")
+    divisions: list[str] = Field(
+        default_factory=list,
+        description="Division codes to split capped job reads by (a Get service answers at most ~500 rows).",
+    )
+    cost_centers: list[str] = Field(
+        default_factory=list, description="Cost centers to split capped reads by, after status and division."
+    )
+
+    @field_validator("base_url")
+    @classmethod
+    def _url(cls, url: str) -> str:
+        if not url.startswith(("https://", "http://")):
+            raise ValueError("must start with https:// (e.g. https://acme.dexterchaney.com:8482)")
+        return url
+
+    @model_validator(mode="after")
+    def _credentials(self) -> DataExchangeConfig:
+        if self.authorization_id is None and not (self.client_id and self.client_secret):
+            raise ValueError("data_exchange needs `authorization_id`, or `client_id` and `client_secret`")
+        return self
+
+
+class SpectrumConfig(ConnectorConfig):
+    transport: Literal["sql", "data_exchange"] = Field(
+        description="`sql`: the Spectrum database over ODBC (settings under `odbc`). `data_exchange`: Spectrum"
+        " Data Exchange web services (settings under `data_exchange`; fewer streams, see the README).",
+    )
+    companies: list[str] = Field(
+        min_length=1,
+        description="Spectrum company codes to read (1-3 characters, A-Z 0-9), e.g. [\"MEC\", \"FPR\"].",
+        examples=[["MEC", "FPR"]],
+    )
+    # Typed without `| None` (the default is None and pydantic does not validate defaults): the spec shows
+    # plain objects, so Airbyte finds the nested secrets, and errors read `odbc.database`, not a union path.
+    # No `default: null` in the schema either: singer-sdk would fill it in and then descend into None.
+    odbc: OdbcConfig = Field(  # type: ignore[assignment]
+        default=None, description="Required when transport is `sql`.", json_schema_extra=_no_default
+    )
+    data_exchange: DataExchangeConfig = Field(  # type: ignore[assignment]
+        default=None, description="Required when transport is `data_exchange`.", json_schema_extra=_no_default
+    )
+    start_date: date = Field(
+        default=date(2000, 1, 1),
+        description="Earliest date read from the history tables (job cost, payments, payroll, GL).",
+    )
+    lookback_days: int = Field(
+        default=7, ge=0, le=366,
+        description="Incremental reads re-read this many days before the last date seen, for late postings.",
+    )
+
+    @field_validator("companies")
+    @classmethod
+    def _companies(cls, codes: list[str]) -> list[str]:
+        bad = [c for c in codes if not COMPANY_CODE.match(c)]
+        if bad:
+            raise ValueError(
+                f"{', '.join(repr(c) for c in bad)} is not a Spectrum company code: use 1-3 characters A-Z or 0-9"
+                " (upper case), as on Spectrum's company list"
+            )
+        if len(set(codes)) != len(codes):
+            raise ValueError("a company code is listed twice")
+        return codes
+
+    @model_validator(mode="after")
+    def _transport_settings(self) -> SpectrumConfig:
+        if self.transport == "sql" and self.odbc is None:
+            raise ValueError("transport `sql` needs the `odbc` settings (connection_string, or driver/server/...)")
+        if self.transport == "data_exchange" and self.data_exchange is None:
+            raise ValueError("transport `data_exchange` needs the `data_exchange` settings (base_url, ...)")
+        return self
+
+    @property
+    def company_codes(self) -> list[str]:
+        return self.companies
+
+
+def settings_rows() -> list[tuple[str, str, Any]]:
+    """(setting, description, default) for the README, nested settings as `odbc.driver`."""
+    rows = []
+    for name, field in SpectrumConfig.model_fields.items():
+        annotation = field.annotation
+        nested = next((m for m in (OdbcConfig, DataExchangeConfig) if m.__name__ in str(annotation)), None)
+        if nested is None:
+            rows.append((name, field.description or "", field))
+            continue
+        for sub, subfield in nested.model_fields.items():
+            rows.append((f"{name}.{sub}", subfield.description or "", subfield))
+    return rows

@@ -1,0 +1,19 @@
+"""`source-spectrum spec|check|discover|read` (airbyte-cdk entrypoint)."""
+
+from __future__ import annotations
+
+from tieout_core.airbyte import DeclaredSource, launch
+
+from .source import CONNECTOR
+
+
+def source() -> DeclaredSource:
+    return DeclaredSource(CONNECTOR)
+
+
+def run() -> None:
+    launch(CONNECTOR)
+
+
+if __name__ == "__main__":
+    run()

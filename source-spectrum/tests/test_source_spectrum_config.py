@@ -1,0 +1,91 @@
+import json
+from pathlib import Path
+
+import pytest
+from source_spectrum.catalog import DX_STREAMS, SQL_STREAMS
+from source_spectrum.config import SpectrumConfig
+from source_spectrum.schema_gen import stale_schemas
+from source_spectrum.source import CONNECTOR, DOCS, SPEC_PATH
+from tieout_core import ConfigError
+from tieout_core.config import check_spec_file
+
+SQL = {"transport": "sql", "companies": ["MEC", "FPR"], "odbc": {"driver": "SQLite3", "database": "/x.sqlite"}}
+DX = {"transport": "data_exchange", "companies": ["MEC"],
+      "data_exchange": {"base_url": "https://acme.dexterchaney.com:8482", "authorization_id": "AUTH"}}
+
+
+def test_given_committed_spec_when_compared_with_model_then_current():
+    assert check_spec_file(SpectrumConfig, DOCS, SPEC_PATH) is None
+
+
+def test_given_committed_schemas_when_compared_with_catalog_then_current():
+    assert stale_schemas() == [], "run: python -m source_spectrum.schema_gen"
+
+
+def test_given_spec_when_read_then_nested_secrets_are_found_by_the_airbyte_masker():
+    from airbyte_cdk.utils.airbyte_secrets_utils import get_secret_paths
+
+    spec = json.loads(SPEC_PATH.read_text())["connectionSpecification"]
+    assert sorted(get_secret_paths(spec)) == [["data_exchange", "authorization_id"], ["data_exchange", "client_secret"],
+                                              ["odbc", "connection_string"], ["odbc", "password"]]
+
+
+@pytest.mark.parametrize("code", ["mec", "ABCD", "M-C", ""])
+def test_given_bad_company_code_when_parsed_then_error_names_field_and_rule(code):
+    with pytest.raises(ConfigError) as info:
+        CONNECTOR.parse_config({**SQL, "companies": [code]})
+    assert "companies" in str(info.value)
+    assert "1-3 characters A-Z or 0-9" in str(info.value)
+
+
+def test_given_duplicate_company_when_parsed_then_error():
+    with pytest.raises(ConfigError, match="listed twice"):
+        CONNECTOR.parse_config({**SQL, "companies": ["MEC", "MEC"]})
+
+
+def test_given_sql_without_odbc_settings_when_parsed_then_error_names_the_block():
+    with pytest.raises(ConfigError, match="transport `sql` needs the `odbc` settings"):
+        CONNECTOR.parse_config({"transport": "sql", "companies": ["MEC"]})
+    with pytest.raises(ConfigError, match=r"odbc: .*odbc needs `connection_string`, or `driver`"):
+        CONNECTOR.parse_config({**SQL, "odbc": {"server": "db"}})
+
+
+def test_given_data_exchange_without_credentials_when_parsed_then_error_names_fields():
+    with pytest.raises(ConfigError, match="needs `authorization_id`, or `client_id` and `client_secret`"):
+        CONNECTOR.parse_config({**DX, "data_exchange": {"base_url": "https://x:8482"}})
+    with pytest.raises(ConfigError, match=r"data_exchange\.base_url: Field required"):
+        CONNECTOR.parse_config({**DX, "data_exchange": {"authorization_id": "A"}})
+    with pytest.raises(ConfigError, match=r"data_exchange\.base_url: .*must start with https://"):
+        CONNECTOR.parse_config({**DX, "data_exchange": {"base_url": "acme:8482", "authorization_id": "A"}})
+
+
+def test_given_bad_config_when_parsed_then_secret_values_not_echoed():
+    with pytest.raises(ConfigError) as info:
+        CONNECTOR.parse_config({**DX, "companies": ["bad"],
+                                "data_exchange": {"base_url": "x", "authorization_id": "SUPERSECRET"}})
+    assert "SUPERSECRET" not in str(info.value)
+
+
+def test_given_catalog_when_listed_then_every_required_stream_is_declared():
+    sql = {s.name for s in SQL_STREAMS}
+    assert {"jobs", "phases", "cost_types", "job_cost_transactions", "customers", "ar_contracts", "ar_invoices",
+            "ar_invoice_lines", "ar_open_items", "ar_payments", "progress_billings", "progress_billing_items",
+            "vendors", "vendor_compliance", "subcontracts", "ap_invoices", "ap_invoice_lines", "ap_open_items",
+            "ap_payments", "payroll_time_cards", "gl_detail"} <= sql
+    assert {s.name for s in DX_STREAMS} == {"jobs", "job_main", "job_dates", "phases", "customers", "vendors",
+                                            "employees", "equipment"}
+
+
+def test_given_readme_when_read_then_support_table_lists_every_stream():
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    for name in {s.name for s in (*SQL_STREAMS, *DX_STREAMS)}:
+        assert f"| `{name}` |" in readme, name
+
+
+def test_given_committed_catalog_snapshot_when_rediscovered_then_current():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("source_spectrum_snapshot", Path(__file__).with_name("snapshot.py"))
+    snapshot = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(snapshot)
+    assert snapshot.stale() == [], "run: .venv/bin/python source-spectrum/tests/snapshot.py"

@@ -1,0 +1,169 @@
+"""HTTP plumbing for Data Exchange: sessions, retries, OAuth client-credentials tokens.
+
+Reads retry on connection errors, timeouts, 429 and 5xx (a 500 that carries a SOAP Fault is an answer, not
+an outage, and is not retried). Writes retry only when the connection was never made: once a Put request
+may have reached Spectrum, retrying it could post twice, so the caller gets `PostingOutcomeUnknown` instead.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+
+import requests
+from requests.adapters import HTTPAdapter
+from tenacity import Retrying, retry_if_exception, retry_if_result, stop_after_attempt, wait_exponential
+from urllib3.util.retry import Retry
+
+from .errors import AuthorizationRejected, DataExchangeError, DataExchangeUnreachable, SpectrumConfigError
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+@dataclass(frozen=True)
+class DataExchangeSettings:
+    """Where Data Exchange lives and how to authenticate (Authorization ID, or OAuth client credentials)."""
+
+    url: str
+    authorization_id: str | None = field(default=None, repr=False)
+    client_id: str | None = None
+    client_secret: str | None = field(default=None, repr=False)
+    timeout: float = 60.0
+    verify_tls: bool | str = True
+    max_attempts: int = 5
+    backoff_seconds: float = 0.5
+    use_wsdl: bool = True
+    soap_path: str = "/ws/{service}"
+    wsdl_path: str = "/wsdls/{service}.jws"
+    token_path: str = "/connect/token"  # noqa: S105 - a URL path, not a secret
+    scope: str = "spectrumapi"
+
+    def __post_init__(self) -> None:
+        if not self.url.startswith(("http://", "https://")):
+            raise SpectrumConfigError(f"Data Exchange `url` must start with https:// (got {self.url!r})")
+        if not self.authorization_id and not (self.client_id and self.client_secret):
+            raise SpectrumConfigError(
+                "Data Exchange needs `authorization_id`, or `client_id` and `client_secret` (Enhanced"
+                " Authentication); both come from System Administration > Installation > Data Exchange"
+            )
+        if self.authorization_id and len(self.authorization_id) > 20:
+            raise SpectrumConfigError("`authorization_id` is at most 20 characters in Spectrum")
+
+    @property
+    def base(self) -> str:
+        return self.url.rstrip("/")
+
+    @property
+    def uses_oauth(self) -> bool:
+        return bool(self.client_id and self.client_secret)
+
+
+def read_session(settings: DataExchangeSettings) -> requests.Session:
+    session = requests.Session()
+    session.verify = settings.verify_tls
+    return session
+
+
+def write_session(settings: DataExchangeSettings) -> requests.Session:
+    session = requests.Session()
+    session.verify = settings.verify_tls
+    # connect errors only: the request never left this machine, so a retry cannot double-post.
+    retry = Retry(
+        total=None,
+        connect=settings.max_attempts - 1,
+        read=0,
+        status=0,
+        other=0,
+        redirect=0,
+        backoff_factor=settings.backoff_seconds,
+        allowed_methods=None,
+        raise_on_status=False,
+    )
+    adapter = HTTPAdapter(max_retries=retry)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
+def _is_fault(response: requests.Response) -> bool:
+    return b"Fault>" in response.content[:4096] or b":Fault" in response.content[:4096]
+
+
+def _should_retry_response(response: requests.Response | None) -> bool:
+    return response is not None and response.status_code in RETRY_STATUSES and not _is_fault(response)
+
+
+def _should_retry_exception(exc: BaseException) -> bool:
+    return isinstance(exc, (requests.ConnectionError, requests.Timeout))
+
+
+def send_read(
+    session: requests.Session, settings: DataExchangeSettings, method: str, url: str, **kwargs: object
+) -> requests.Response:
+    """An idempotent request (Get services, WSDL, token) with retries; unreachable -> clear error."""
+    retrying = Retrying(
+        stop=stop_after_attempt(settings.max_attempts),
+        wait=wait_exponential(multiplier=settings.backoff_seconds, max=30),
+        retry=retry_if_exception(_should_retry_exception) | retry_if_result(_should_retry_response),
+        # Out of attempts: hand back the last response, or re-raise the last connection error.
+        retry_error_callback=lambda state: state.outcome.result(),
+    )
+    try:
+        response = retrying(session.request, method, url, timeout=settings.timeout, **kwargs)
+    except (requests.ConnectionError, requests.Timeout) as exc:
+        raise DataExchangeUnreachable(
+            f"Spectrum Data Exchange at {settings.base} did not answer after {settings.max_attempts} attempts"
+            f" ({type(exc).__name__}); check `url` (hosted installs listen on port 8482 and need this"
+            " machine's IP allow-listed by Trimble support)."
+        ) from None
+    return response
+
+
+class TokenSource:
+    """OAuth2 client credentials against `/connect/token` (scope `spectrumapi`), cached until near expiry."""
+
+    def __init__(self, settings: DataExchangeSettings, session: requests.Session) -> None:
+        self._settings = settings
+        self._session = session
+        self._token: str | None = None
+        self._expires_at = 0.0
+        self._lock = threading.Lock()
+
+    def token(self, *, refresh: bool = False) -> str:
+        with self._lock:
+            if refresh or self._token is None or time.monotonic() > self._expires_at:
+                self._fetch()
+            assert self._token is not None
+            return self._token
+
+    def _fetch(self) -> None:
+        s = self._settings
+        response = send_read(
+            self._session,
+            s,
+            "POST",
+            s.base + s.token_path,
+            data={
+                "grant_type": "client_credentials",
+                "client_id": s.client_id,
+                "client_secret": s.client_secret,
+                "scope": s.scope,
+            },
+        )
+        if response.status_code in (400, 401, 403):
+            raise AuthorizationRejected(
+                f"Spectrum Data Exchange refused the OAuth client credentials at {s.base}{s.token_path}"
+                f" (HTTP {response.status_code}); check `client_id` and `client_secret` on System"
+                " Administration > Installation > Data Exchange (Enhanced Authentication must be enabled)."
+            )
+        if response.status_code >= 300:
+            raise DataExchangeError(f"OAuth token request failed with HTTP {response.status_code}")
+        try:
+            body = response.json()
+            self._token = str(body["access_token"])
+            expires_in = float(body.get("expires_in", 3600))
+        except (ValueError, KeyError) as exc:
+            raise DataExchangeError(f"OAuth token answer has no access_token ({exc})") from None
+        # Refresh a minute early so a long read never sends an expired token.
+        self._expires_at = time.monotonic() + max(expires_in - 60, expires_in / 2)
