@@ -32,6 +32,18 @@ def _nice_max(value: float) -> float:
     return 10 * base
 
 
+def _legend(names: list[str], colors: Sequence[str], *, x: int, y: int) -> list[str]:
+    """A swatch and a name per series; a single series needs no legend (the title names it)."""
+    if len(names) < 2:
+        return []
+    parts = []
+    for k, name in enumerate(names):
+        parts.append(f'<rect x="{x}" y="{y}" width="10" height="10" fill="{colors[k % len(colors)]}"/>')
+        parts.append(f'<text x="{x + 14}" y="{y + 9}" class="tick">{escape(name)}</text>')
+        x += 20 + 8 * len(name)
+    return parts
+
+
 def bar_chart(labels: Sequence[str], values: Sequence[float], *, title: str, fmt=money, color: str = PALETTE[0],
               width: int = 640, height: int = 260) -> str:
     """Vertical bars, one per label, value printed above each bar."""
@@ -71,13 +83,8 @@ def stacked_bar_chart(labels: Sequence[str], series: dict[str, Sequence[float]],
                      f'text-anchor="middle" class="value">{escape(fmt(totals[i]))}</text>')
         parts.append(f'<text x="{x + bar_w / 2:.1f}" y="{height - bottom + 16}" text-anchor="middle" '
                      f'class="tick">{escape(label)}</text>')
-    if legend and len(series) > 1:
-        lx = left
-        for k, name in enumerate(series):
-            parts.append(f'<rect x="{lx}" y="{height - 18}" width="10" height="10" '
-                         f'fill="{colors[k % len(colors)]}"/>')
-            parts.append(f'<text x="{lx + 14}" y="{height - 9}" class="tick">{escape(name)}</text>')
-            lx += 20 + 8 * len(name)
+    if legend:
+        parts += _legend(list(series), colors, x=left, y=height - 18)
     parts.append("</svg>")
     return "".join(parts)
 
@@ -136,12 +143,6 @@ def line_chart(labels: Sequence[str], series: dict[str, Sequence[float | None]],
             for (x, y), v in zip(points, [v for v in values if v is not None], strict=True):
                 parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{color}">'
                              f'<title>{escape(name)}: {escape(fmt(v))}</title></circle>')
-    if len(series) > 1:
-        lx = left
-        for k, name in enumerate(series):
-            parts.append(f'<rect x="{lx}" y="{height - 18}" width="10" height="10" '
-                         f'fill="{colors[k % len(colors)]}"/>')
-            parts.append(f'<text x="{lx + 14}" y="{height - 9}" class="tick">{escape(name)}</text>')
-            lx += 20 + 8 * len(name)
+    parts += _legend(list(series), colors, x=left, y=height - 18)
     parts.append("</svg>")
     return "".join(parts)
