@@ -1,0 +1,26 @@
+{#- The keys an exception can carry, named as truth.json and the connectors name them. Every exception
+    CTE selects all of them (absent ones as typed nulls), so the branches union cleanly. -#}
+{% macro exception_key_columns() -%}
+  {{ return([
+      'company_code', 'customer_code', 'buildops_customer_id', 'job_number', 'buildops_job_id',
+      'invoice_or_transaction', 'duplicate_invoice_or_transaction', 'buildops_invoice_id',
+      'buildops_invoice_number', 'application_number', 'employee_code', 'buildops_employee_id',
+      'period_end_date', 'vendor_code', 'buildops_vendor_id', 'buildops_purchase_order_id', 'po_number',
+      'product_code', 'phase_code', 'cost_type',
+  ]) }}
+{%- endmacro %}
+
+{#- select list for one exception type: `keys` maps key column -> SQL expression. -#}
+{% macro exception_select(exception_type, severity, amount, description, keys) -%}
+  cast('{{ exception_type }}' as {{ dbt.type_string() }}) as exception_type,
+  cast('{{ severity }}' as {{ dbt.type_string() }}) as severity,
+  {%- for column in exception_key_columns() %}
+  cast({{ keys.get(column, 'null') }} as {{ dbt.type_string() }}) as {{ column }},
+  {%- endfor %}
+  cast({{ amount }} as decimal(18, 2)) as amount_at_stake,
+  cast({{ description }} as {{ dbt.type_string() }}) as description
+{%- endmacro %}
+
+{% macro text(expr) -%}
+  coalesce(cast({{ expr }} as {{ dbt.type_string() }}), '')
+{%- endmacro %}

@@ -1,0 +1,58 @@
+{#- policy.yml (DIR/policy.yml), the file destination-spectrum enforces at posting time, arrives as the dbt
+    var `policy` (the runner passes the file's content: --vars "{policy: ...}"). This macro reads it with the
+    same aliases and defaults as destination_spectrum.policy.Policy.from_dict, so both sides agree. -#}
+{% macro tieout_policy() -%}
+  {%- set doc = var('policy', {}) or {} -%}
+  {%- set routing = doc.get('routing') or {} -%}
+  {%- set compliance = doc.get('compliance') or {} -%}
+  {%- set posting = doc.get('posting') or doc.get('posting_modes') or {} -%}
+  {%- set overrides_raw = routing.get('job_type_overrides') or routing.get('overrides') or routing.get('by_job_type') or {} -%}
+  {%- set overrides = {} -%}
+  {%- for k, v in overrides_raw.items() -%}{%- do overrides.update({(k | string | trim | lower): (v | string | lower)}) -%}{%- endfor -%}
+  {%- set modes_raw = posting.get('modes') or posting.get('by_job_type') or posting.get('job_types') or {} -%}
+  {%- if not modes_raw -%}
+    {%- set modes_raw = {} -%}
+    {%- for k, v in posting.items() if k not in ('default_mode', 'default') -%}{%- do modes_raw.update({k: v}) -%}{%- endfor -%}
+  {%- endif -%}
+  {%- set modes = {} -%}
+  {%- for k, v in modes_raw.items() -%}{%- do modes.update({(k | string | trim | lower): v}) -%}{%- endfor -%}
+  {%- set progress = [] -%}
+  {%- for t in (routing.get('progress_billed_job_types') or []) -%}{%- do progress.append(t | string | trim | lower) -%}{%- endfor -%}
+  {%- set grace = compliance.get('coi_grace_days', compliance.get('grace_days', 0)) or 0 -%}
+  {{ return({
+      'progress_billed_job_types': progress,
+      'job_type_overrides': overrides,
+      'require_coi': compliance.get('require_coi', true),
+      'require_lien_waiver': compliance.get('require_lien_waiver', true),
+      'require_w9': compliance.get('require_w9', true),
+      'coi_grace_days': grace | int,
+      'default_mode': posting.get('default_mode') or posting.get('default') or 'detail',
+      'modes': modes,
+  }) }}
+{%- endmacro %}
+
+{#- Policy as SQL expressions over a job type column (case-insensitive, as the connector compares). -#}
+{% macro policy_route_override(job_type_expr) -%}
+  {%- set p = tieout_policy() -%}
+  {%- if p.job_type_overrides | length == 0 -%}cast(null as {{ dbt.type_string() }})
+  {%- else -%}
+  case lower(trim({{ job_type_expr }}))
+  {%- for k, v in p.job_type_overrides.items() %} when '{{ k | replace("'", "''") }}' then '{{ v }}'{% endfor %}
+  end
+  {%- endif -%}
+{%- endmacro %}
+
+{% macro policy_is_progress_billed_type(job_type_expr) -%}
+  {%- set p = tieout_policy() -%}
+  coalesce(lower(trim({{ job_type_expr }})) in {{ sql_list(p.progress_billed_job_types) }}, false)
+{%- endmacro %}
+
+{% macro policy_posting_mode(job_type_expr) -%}
+  {%- set p = tieout_policy() -%}
+  {%- if p.modes | length == 0 -%}'{{ p.default_mode }}'
+  {%- else -%}
+  coalesce(case lower(trim({{ job_type_expr }}))
+  {%- for k, v in p.modes.items() %} when '{{ k | replace("'", "''") }}' then '{{ v }}'{% endfor %}
+  end, '{{ p.default_mode }}')
+  {%- endif -%}
+{%- endmacro %}

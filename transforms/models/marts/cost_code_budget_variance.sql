@@ -1,0 +1,42 @@
+-- CFO: which cost codes (phase x cost type) are over budget on active projects, and by how much will
+-- they finish over? Budget is Spectrum's current estimate; actual is job cost to var('as_of_date');
+-- projected is Spectrum's projected cost where the PM set it, else actual when already past budget.
+with phases as (
+    select * from {{ ref('stg_spectrum__job_phases') }}
+),
+
+jobs as (
+    select * from {{ ref('stg_spectrum__jobs') }}
+    where status_code = 'A' and upper(coalesce(job_type, '')) not in ('SERVICE', 'AGREEMENT')
+),
+
+actuals as (
+    select company_code, job_number, phase_code, cost_type, sum(tran_amount) as actual_cost, sum(total_hours) as actual_hours
+    from {{ ref('stg_spectrum__job_cost_transactions') }}
+    where tran_date <= {{ as_of_date() }}
+    group by company_code, job_number, phase_code, cost_type
+),
+
+final as (
+    select
+        p.company_code,
+        p.job_number,
+        j.job_description,
+        p.phase_code,
+        p.cost_type,
+        p.phase_description,
+        p.current_est_cost as budget,
+        coalesce(a.actual_cost, 0) as actual_cost,
+        greatest(coalesce(p.projected_cost, 0), coalesce(a.actual_cost, 0)) as projected_cost,
+        coalesce(a.actual_cost, 0) - p.current_est_cost as variance_to_date,
+        greatest(greatest(coalesce(p.projected_cost, 0), coalesce(a.actual_cost, 0)) - p.current_est_cost, 0)
+            as projected_overrun,
+        coalesce(a.actual_cost, 0) > p.current_est_cost as is_over_budget
+    from phases as p
+    inner join jobs as j on j.company_code = p.company_code and j.job_number = p.job_number
+    left join actuals as a
+        on a.company_code = p.company_code and a.job_number = p.job_number
+        and a.phase_code = p.phase_code and a.cost_type = p.cost_type
+)
+
+select * from final

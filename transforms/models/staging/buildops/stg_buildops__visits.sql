@@ -1,0 +1,18 @@
+with source as (
+    select * from {{ raw_rows('buildops', 'visits', ['id']) }}
+),
+
+renamed as (
+    select
+        id as visit_id,
+        visitnumber as visit_number,
+        jobid as job_id,
+        {{ trimmed('jobnumber') }} as job_number,
+        status as visit_status,
+        {{ iso_date('scheduledfor') }} as scheduled_date,
+        actualdurationmins as actual_duration_minutes,
+        primarytechid as primary_tech_id
+    from source
+)
+
+select * from renamed

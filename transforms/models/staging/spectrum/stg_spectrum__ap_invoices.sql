@@ -1,0 +1,24 @@
+with source as (
+    select * from {{ raw_rows('spectrum', 'ap_invoices', ['company_code', 'vendor_code', 'invoice_number']) }}
+),
+
+renamed as (
+    select
+        {{ trimmed('company_code') }} as company_code,
+        {{ trimmed('vendor_code') }} as vendor_code,
+        {{ trimmed('invoice_number') }} as invoice_number,
+        {{ trimmed('invoice_type_code') }} as invoice_type_code,
+        {{ iso_date('invoice_date') }} as invoice_date,
+        {{ iso_date('gl_date') }} as gl_date,
+        {{ iso_date('due_date') }} as due_date,
+        {{ money('invoice_amount') }} as invoice_amount,
+        coalesce({{ money('retention_amount') }}, 0) as retention_amount,
+        {{ trimmed('subcontract_number') }} as subcontract_number,
+        {{ trimmed('po_number') }} as po_number,
+        {{ trimmed('status') }} as status,
+        {{ trimmed('check_number') }} as check_number,
+        {{ iso_date('check_date') }} as check_date
+    from source
+)
+
+select * from renamed

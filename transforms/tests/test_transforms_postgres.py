@@ -1,0 +1,34 @@
+"""The same dbt project on PostgreSQL (dbt-postgres): how the layer moves to a warehouse when a contractor
+outgrows one machine. Raw data lands in PyAirbyte's PostgreSQL cache layout; the marts must agree with the
+ground truth and with DuckDB to the cent."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+pytestmark = pytest.mark.postgres
+
+
+def test_given_postgres_when_dbt_builds_then_exceptions_equal_truth_anomalies_exactly(postgres_build, signatures):
+    found = signatures.found(postgres_build.query("select * from analytics.exceptions"))
+    injected = signatures.injected(postgres_build.truth["anomalies"])
+
+    assert found == injected
+
+
+def test_given_both_warehouses_when_reading_the_money_marts_then_they_agree_to_the_cent(postgres_build, duckdb_build):
+    queries = {
+        "aging": "select customer_key, net_balance, gross_balance, net_over_90 from {s}.fct_ar_aging_customers",
+        "ccc": "select month_start, ar_net_of_retainage, ap_open, billings from {s}.cash_conversion_cycle",
+        "invoices": "select count(*) as n, sum(balance) as b, sum(retainage_held) as r from {s}.fct_invoices",
+        "wip": "select job_number, cost_to_date, earned_revenue from {s}.fct_wip",
+    }
+    for name, sql in queries.items():
+        on_postgres = sorted(tuple(Decimal(v) if isinstance(v, (int, float, Decimal)) else v for v in row.values())
+                             for row in postgres_build.query(sql.format(s="analytics")))
+        on_duckdb = sorted(tuple(Decimal(v) if isinstance(v, (int, float, Decimal)) else v for v in row.values())
+                           for row in duckdb_build.query(sql.format(s="main")))
+        assert on_postgres == on_duckdb, name
+        assert on_duckdb, name
