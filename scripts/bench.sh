@@ -9,5 +9,5 @@ for bench in benchmarks/*/bench.py; do
   name=$(basename "$(dirname "$bench")")
   if [ -n "${BENCH:-}" ] && [ "$BENCH" != "$name" ]; then continue; fi
   echo "==> $name"
-  python "$bench" --results "benchmarks/results/$name.json"
+  python "$bench"   # each writes its own benchmarks/results/<name>.json
 done
