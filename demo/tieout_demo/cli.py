@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="tieout-demo", description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, help="use an already generated sandbox directory")
     parser.add_argument(
-        "--scale", type=float, default=0.25, help="sandbox scale when generating (1 = a year of a $20M contractor)"
+        "--scale", type=float, default=1.0, help="sandbox scale when generating (1 = a year of a $20M contractor)"
     )
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--out", type=Path, default=Path("demo-output"))
