@@ -11,6 +11,9 @@ export TMPDIR="$RUN_TMP"
 cleanup() { scripts/pg-throwaway.sh stop "$RUN_TMP/pg" >/dev/null 2>&1 || true; rm -rf "$RUN_TMP"; }
 trap cleanup EXIT
 
+echo "==> Meltano (its own venv: it conflicts with PyAirbyte in one environment)"
+scripts/install-meltano.sh
+
 echo "==> ruff"
 ruff check .
 ruff format --check . >/dev/null 2>&1 || echo "(ruff format: some files would be reformatted; not enforced)"

@@ -1,0 +1,449 @@
+"""The cross-package harness: the sandbox, the connectors and the hosts, driven only through their CLIs.
+
+Nothing here imports tieout_sandbox or a connector package. The twin is started with `tieout-sandbox serve`
+on free loopback ports, the connectors run as the executables an Airbyte host or Meltano would run, and
+PyAirbyte and Meltano are the real hosts. Every server a test starts is stopped by the test (process group,
+by pid). `TIEOUT_IT_SCALE` sets the generated contractor's size (default 0.02: a few thousand records).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+SCALE = float(os.environ.get("TIEOUT_IT_SCALE", "0.02"))
+SEED = 7
+
+os.environ.setdefault("AIRBYTE_OFFLINE_MODE", "1")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+# PyAirbyte's own logs (and each connector's stderr, which it copies) go to a folder the secret scan reads.
+os.environ.setdefault("AIRBYTE_LOGGING_ROOT", tempfile.mkdtemp(prefix="pyairbyte-logs-"))
+
+# Test modules import these helpers as `tieout_it` (pytest runs with --import-mode=importlib, where a bare
+# `import conftest` would be ambiguous across the workspace's packages).
+sys.modules.setdefault("tieout_it", sys.modules[__name__])
+
+
+def executable(name: str) -> str:
+    """The console script in this venv (what a host would run), or fail naming the install step."""
+    path = VENV_BIN / name
+    if not path.exists():
+        found = shutil.which(name)
+        if not found:
+            pytest.fail(f"{name} is not installed: run `make install`")
+        return found
+    return str(path)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The sandbox, as a user runs it
+# ---------------------------------------------------------------------------------------------------------
+
+
+def generate(out_dir: Path, *, scale: float = SCALE, seed: int = SEED) -> Path:
+    subprocess.run(
+        [executable("tieout-sandbox"), "generate", "--out", str(out_dir), "--seed", str(seed), "--scale", str(scale)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    return out_dir
+
+
+@dataclass
+class Sandbox:
+    """A running `tieout-sandbox serve`: its data directory, sandbox.json and the configs it wrote."""
+
+    data_dir: Path
+    info: dict[str, Any]
+    process: subprocess.Popen
+    log_path: Path
+
+    def config(self, connector: str) -> dict[str, Any]:
+        return json.loads(self.config_file(connector).read_text())
+
+    def config_file(self, connector: str) -> Path:
+        """DIR/configs/<connector>.json; source-spectrum's default is its SQL (ODBC) variant."""
+        plain = self.data_dir / "configs" / f"{connector}.json"
+        return plain if plain.exists() else self.data_dir / "configs" / f"{connector}.sql.json"
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def secrets(self) -> list[str]:
+        """Every secret the sandbox hands out (sandbox.json and the configs), for leak scans."""
+        found: set[str] = set()
+        for document in [self.info, *(json.loads(p.read_text()) for p in (self.data_dir / "configs").glob("*.json"))]:
+            found.update(_secret_values(document))
+        return sorted(found)
+
+
+SECRET_KEY_PARTS = ("secret", "password", "authorization_id", "authorization", "token", "pwd", "guid")
+
+
+def _secret_values(node: Any, key: str = "") -> Iterator[str]:
+    if isinstance(node, Mapping):
+        for k, v in node.items():
+            yield from _secret_values(v, str(k))
+    elif isinstance(node, list):
+        for item in node:
+            yield from _secret_values(item, key)
+    elif isinstance(node, str) and len(node) >= 6 and any(part in key.lower() for part in SECRET_KEY_PARTS):
+        yield node
+    elif isinstance(node, str) and "PWD=" in node.upper():
+        # an ODBC connection string carries its password inline
+        for part in node.split(";"):
+            name, _, value = part.partition("=")
+            if name.strip().upper() in ("PWD", "PASSWORD") and len(value.strip()) >= 4:
+                yield value.strip()
+
+
+@contextmanager
+def serve(
+    data_dir: Path,
+    *,
+    faults: str | None = None,
+    latency_ms: int | None = None,
+    extra_args: Sequence[str] = (),
+    timeout_s: float = 120.0,
+) -> Iterator[Sandbox]:
+    """`tieout-sandbox serve --data DIR --port 0 --spectrum-port 0 [--faults SPEC]` until the block ends."""
+    info_file = data_dir / "sandbox.json"
+    info_file.unlink(missing_ok=True)
+    log_path = data_dir / f"serve-{time.monotonic_ns()}.log"
+    args = [executable("tieout-sandbox"), "serve", "--data", str(data_dir), "--port", "0", "--spectrum-port", "0"]
+    if faults:
+        args += ["--faults", faults]
+    if latency_ms:
+        args += ["--latency-ms", str(latency_ms)]
+    args += list(extra_args)
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + timeout_s
+        while not (info_file.exists() and (data_dir / "configs").is_dir()):
+            if process.poll() is not None:
+                raise RuntimeError(f"tieout-sandbox serve exited early:\n{log_path.read_text()[-3000:]}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"tieout-sandbox serve did not come up in {timeout_s:.0f} s")
+            time.sleep(0.1)
+        info = _read_json_when_complete(info_file)
+        yield Sandbox(data_dir=data_dir, info=info, process=process, log_path=log_path)
+    finally:
+        stop_process_group(process)
+
+
+def _read_json_when_complete(path: Path, attempts: int = 50) -> dict[str, Any]:
+    for _ in range(attempts):
+        try:
+            return json.loads(path.read_text())
+        except json.JSONDecodeError:
+            time.sleep(0.1)
+    return json.loads(path.read_text())
+
+
+def stop_process_group(process: subprocess.Popen) -> None:
+    if process.poll() is not None:
+        return
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=10)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        with suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+
+
+def copy_data(source: Path, target: Path) -> Path:
+    """A private copy of generated data: each server (and its faults, its postings) gets its own."""
+    shutil.copytree(
+        source,
+        target,
+        ignore=shutil.ignore_patterns("sandbox.json", "configs", "serve-*.log", "*.sqlite-journal", "*.sqlite-wal"),
+    )
+    return target
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Connectors as processes (the Airbyte protocol on stdout, the Singer protocol on stdout)
+# ---------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Run:
+    args: list[str]
+    returncode: int
+    stdout: str
+    stderr: str
+    messages: list[dict[str, Any]] = field(default_factory=list)
+
+    def of_type(self, kind: str) -> list[dict[str, Any]]:
+        return [m for m in self.messages if m.get("type") == kind]
+
+    @property
+    def records(self) -> list[dict[str, Any]]:
+        """Airbyte RECORD bodies ({stream, data, emitted_at}) or Singer RECORD messages."""
+        return [m.get("record", m) for m in self.of_type("RECORD")]
+
+    @property
+    def states(self) -> list[dict[str, Any]]:
+        return [m.get("state", m) for m in self.of_type("STATE")]
+
+    @property
+    def trace_errors(self) -> list[dict[str, Any]]:
+        return [m["trace"]["error"] for m in self.of_type("TRACE") if m["trace"].get("type") == "ERROR"]
+
+    @property
+    def connection_status(self) -> dict[str, Any] | None:
+        statuses = self.of_type("CONNECTION_STATUS")
+        return statuses[-1]["connectionStatus"] if statuses else None
+
+    def output(self) -> str:
+        return self.stdout + "\n" + self.stderr
+
+
+def parse_lines(text: str) -> list[dict[str, Any]]:
+    messages = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line.startswith("{"):
+            continue
+        try:
+            message = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(message, dict) and "type" in message:
+            messages.append(message)
+    return messages
+
+
+def run_cli(
+    args: Sequence[str],
+    *,
+    stdin: str | None = None,
+    timeout: float = 300,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+) -> Run:
+    full_env = {**os.environ, **(env or {})}
+    completed = subprocess.run(
+        list(args), input=stdin, capture_output=True, text=True, timeout=timeout, env=full_env, cwd=cwd
+    )
+    return Run(list(args), completed.returncode, completed.stdout, completed.stderr, parse_lines(completed.stdout))
+
+
+def write_json(path: Path, document: Any) -> Path:
+    path.write_text(json.dumps(document))
+    return path
+
+
+def configured_catalog(
+    discovered: Mapping[str, Any],
+    streams: Iterable[str] | None = None,
+    *,
+    incremental: bool = True,
+) -> dict[str, Any]:
+    """A configured catalog from a DISCOVER catalog: incremental where the stream supports it."""
+    wanted = set(streams) if streams is not None else None
+    configured = []
+    for stream in discovered["streams"]:
+        if wanted is not None and stream["name"] not in wanted:
+            continue
+        modes = stream.get("supported_sync_modes") or ["full_refresh"]
+        mode = "incremental" if incremental and "incremental" in modes else "full_refresh"
+        entry: dict[str, Any] = {
+            "stream": stream,
+            "sync_mode": mode,
+            "destination_sync_mode": "append_dedup" if stream.get("source_defined_primary_key") else "append",
+        }
+        if stream.get("source_defined_primary_key"):
+            entry["primary_key"] = stream["source_defined_primary_key"]
+        if mode == "incremental" and stream.get("default_cursor_field"):
+            entry["cursor_field"] = stream["default_cursor_field"]
+        configured.append(entry)
+    return {"streams": configured}
+
+
+def discover(exe: str, config_file: Path) -> dict[str, Any]:
+    run = run_cli([exe, "discover", "--config", str(config_file)], timeout=120)
+    catalogs = run.of_type("CATALOG")
+    assert catalogs, f"{exe} discover gave no CATALOG:\n{run.output()[-3000:]}"
+    return catalogs[-1]["catalog"]
+
+
+def primary_keys(discovered: Mapping[str, Any]) -> dict[str, list[str]]:
+    """stream -> its primary key field paths, flattened to top-level field names."""
+    keys = {}
+    for stream in discovered["streams"]:
+        pk = stream.get("source_defined_primary_key") or []
+        keys[stream["name"]] = [path[0] if isinstance(path, list) else path for path in pk]
+    return keys
+
+
+def key_of(record: Mapping[str, Any], fields: Sequence[str]) -> tuple:
+    return tuple(_canonical(record.get(name)) for name in fields)
+
+
+def _canonical(value: Any) -> Any:
+    return json.dumps(value, sort_keys=True) if isinstance(value, dict | list) else str(value)
+
+
+def records_by_stream(records: Iterable[Mapping[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for record in records:
+        grouped.setdefault(record["stream"], []).append(record["data"] if "data" in record else record["record"])
+    return grouped
+
+
+def keyed(
+    records: Mapping[str, list[Mapping[str, Any]]], keys: Mapping[str, Sequence[str]]
+) -> dict[str, dict[tuple, str]]:
+    """stream -> {primary key: canonical JSON of the record}; later versions of a key win (dedup by PK)."""
+    result: dict[str, dict[tuple, str]] = {}
+    for stream, rows in records.items():
+        fields = keys.get(stream) or []
+        by_key = result.setdefault(stream, {})
+        for row in rows:
+            by_key[key_of(row, fields) if fields else (json.dumps(row, sort_keys=True),)] = json.dumps(
+                row, sort_keys=True
+            )
+    return result
+
+
+def scan_for_secrets(secrets: Iterable[str], texts: Mapping[str, str]) -> list[str]:
+    """Which (secret, place) pairs leak: a name for every place a secret shows up."""
+    leaks = []
+    for place, text in texts.items():
+        for secret in secrets:
+            if secret and secret in text:
+                leaks.append(f"{secret[:3]}... in {place}")
+    return leaks
+
+
+def files_text(root: Path) -> dict[str, str]:
+    texts = {}
+    if not root.exists():
+        return texts
+    for path in root.rglob("*"):
+        if path.is_file() and path.stat().st_size < 20_000_000:
+            texts[str(path)] = path.read_bytes().decode("utf-8", errors="replace")
+    return texts
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Fixtures
+# ---------------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def generated(tmp_path_factory) -> Path:
+    """One generated contractor for the session; tests serve private copies of it."""
+    return generate(tmp_path_factory.mktemp("generated") / "data")
+
+
+@pytest.fixture(scope="session")
+def clean_sandbox(generated, tmp_path_factory) -> Iterator[Sandbox]:
+    """A fault-free server over a copy of the session's data (read-only use: nothing posts to it)."""
+    data = copy_data(generated, tmp_path_factory.mktemp("clean") / "data")
+    with serve(data) as sandbox:
+        yield sandbox
+
+
+@pytest.fixture
+def private_data(generated, tmp_path) -> Path:
+    """A private copy of the data, for a test that starts its own server (faults, postings, edits)."""
+    return copy_data(generated, tmp_path / "data")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# A real network fault: a loopback TCP proxy that cuts connections mid-stream
+# ---------------------------------------------------------------------------------------------------------
+
+
+class DroppingProxy:
+    """Forwards 127.0.0.1:<port> to a target; resets the first `drops` connections once each has carried
+    `after_bytes` bytes from the server. What a database connection dropped by a firewall, a failover or a
+    VPN blip looks like to the client: a TCP reset in the middle of a result set.
+    """
+
+    def __init__(self, target_host: str, target_port: int, *, after_bytes: int, drops: int = 1):
+        self.target = (target_host, target_port)
+        self.after_bytes = after_bytes
+        self.drops_left = drops
+        self.dropped = 0
+        self.connections = 0
+        self._lock = threading.Lock()
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self._listener.getsockname()[1]
+        self._stopping = False
+        self._thread = threading.Thread(target=self._accept_loop, daemon=True)
+        self._thread.start()
+
+    def _accept_loop(self) -> None:
+        while not self._stopping:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            with self._lock:
+                self.connections += 1
+                doomed = self.drops_left > 0
+                if doomed:
+                    self.drops_left -= 1
+            try:
+                upstream = socket.create_connection(self.target, timeout=10)
+            except OSError:
+                client.close()
+                continue
+            upstream.settimeout(None)
+            threading.Thread(target=self._pipe, args=(client, upstream, None), daemon=True).start()
+            threading.Thread(
+                target=self._pipe, args=(upstream, client, self.after_bytes if doomed else None), daemon=True
+            ).start()
+
+    def _pipe(self, source, sink, cut_after: int | None) -> None:
+        carried = 0
+        try:
+            while True:
+                chunk = source.recv(65536)
+                if not chunk:
+                    break
+                if cut_after is not None and carried + len(chunk) >= cut_after:
+                    sink.sendall(chunk[: max(0, cut_after - carried)])
+                    with self._lock:
+                        self.dropped += 1
+                    for sock in (source, sink):
+                        # SO_LINGER 0: close with a RST, as a dropped link looks, not a polite FIN
+                        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                        sock.close()
+                    return
+                sink.sendall(chunk)
+                carried += len(chunk)
+        except OSError:
+            pass
+        finally:
+            for sock in (source, sink):
+                with suppress(OSError):
+                    sock.close()
+
+    def close(self) -> None:
+        self._stopping = True
+        self._listener.close()
