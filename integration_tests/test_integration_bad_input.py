@@ -109,18 +109,8 @@ def _replace_loopback_urls(node, replacement: str):
 
 PLAIN_HTTP_CASES = [
     pytest.param("source-buildops", "source-buildops"),
-    pytest.param(
-        "source-spectrum", "source-spectrum.data_exchange",
-        marks=pytest.mark.xfail(strict=True, reason="source-spectrum (config) / spectrum-client: a plain http:// "
-                                "Data Exchange URL to a remote host is accepted and dialled (5 attempts), not refused "
-                                "before any request unless the user opts in"),
-    ),
-    pytest.param(
-        "destination-spectrum", "destination-spectrum",
-        marks=pytest.mark.xfail(strict=True, reason="destination-spectrum (config): data_exchange.base_url accepts "
-                                "plain http:// to any host and `check` even SUCCEEDS against it; refuse it unless the "
-                                "host is loopback or the user opts in"),
-    ),
+    pytest.param("source-spectrum", "source-spectrum.data_exchange"),
+    pytest.param("destination-spectrum", "destination-spectrum"),
 ]
 
 
@@ -137,15 +127,7 @@ def test_given_a_plain_http_url_to_a_remote_host_when_checked_then_it_is_refused
     assert any(name in text for name in changed), f"the error does not name the URL setting {changed}:\n{text}"
 
 
-UNKNOWN_STREAM_XFAIL = pytest.mark.xfail(
-    strict=True,
-    reason="connector-core (airbyte adapter): a configured stream the source does not have is only marked "
-    "INCOMPLETE in a STREAM_STATUS; the read exits 0 with no TRACE error naming it (airbyte-cdk's "
-    "AbstractSource.raise_exception_on_missing_stream is left False)",
-)
-
-
-@pytest.mark.parametrize("connector", [pytest.param(c, marks=UNKNOWN_STREAM_XFAIL) for c in SOURCES])
+@pytest.mark.parametrize("connector", SOURCES)
 def test_given_a_catalog_naming_an_unknown_stream_when_read_then_the_error_names_it(connector, clean_sandbox, tmp_path):
     config_file = clean_sandbox.config_file(connector)
     catalog = configured_catalog(discover(executable(connector), config_file))
@@ -162,12 +144,6 @@ def test_given_a_catalog_naming_an_unknown_stream_when_read_then_the_error_names
     assert "not found" in text.lower() or "unknown" in text.lower() or "does not exist" in text.lower(), text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="connector-core (airbyte adapter): a state file that is not JSON, or JSON of the wrong shape, fails "
-    "with the CDK's generic TRACE 'Something went wrong in the connector. See the logs for more details.' "
-    "(system_error); the user is not told it is the --state file nor how to fix it (config_error naming the file)",
-)
 @pytest.mark.parametrize("corruption", ["{not json", '[{"type": "STREAM", "stream": 42}]'])
 @pytest.mark.parametrize("connector", SOURCES)
 def test_given_a_corrupted_state_file_when_read_then_a_clear_error_and_no_partial_sync(

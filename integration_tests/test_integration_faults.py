@@ -105,14 +105,6 @@ def test_given_buildops_faults_when_source_buildops_reads_then_it_delivers_exact
     assert got == buildops_clean_run, "same keys but different content"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="connector-core (HttpClient) / source-buildops: when a token is revoked while other requests are in "
-    "flight, the retry with the freshly fetched token can meet a 401 too; the client gives up after one refresh "
-    "and fails the stream with config_error 'BuildOps rejected a fresh token ... check client_id and "
-    "client_secret' although the token endpoint accepted the credentials. Refresh and retry a bounded number of "
-    "times; keep config_error for the token endpoint's own refusal.",
-)
 def test_given_tokens_revoked_while_concurrent_requests_are_in_flight_when_read_then_the_sync_still_completes(
     small_copy, buildops_catalog, buildops_clean_run, tmp_path
 ):

@@ -42,13 +42,7 @@ def test_given_a_connector_folder_when_an_airbyte_deployment_reads_it_then_metad
 SPEC_CASES = [
     "source-buildops",
     "source-spectrum",
-    pytest.param(
-        "destination-spectrum",
-        marks=pytest.mark.xfail(strict=True, reason="destination-spectrum (config model): data_exchange."
-                                "authorization_id and data_exchange.client_secret (and the ODBC connection string, "
-                                "which may carry Pwd=) are plain str, so the SPEC lacks airbyte_secret and an Airbyte "
-                                "UI shows and logs them; declare them SecretStr"),
-    ),
+    "destination-spectrum",
 ]
 
 

@@ -204,3 +204,81 @@ def test_given_an_invalid_config_when_starting_the_tap_then_the_singer_error_nam
     with pytest.raises(ConfigValidationError) as caught:
         tap_class(config={**CONFIG, "count": 99}, validate_config=True)
     assert "count" in str(caught.value.errors) or "count" in str(caught.value)
+
+
+def read_args(tmp_path, catalog_streams, state_text=None):
+    """`read --config --catalog [--state]` arguments over files written in tmp_path."""
+    config_path = tmp_path / "config.json"
+    config_path.write_text(json.dumps(CONFIG))
+    catalog_path = tmp_path / "catalog.json"
+    catalog_path.write_text(json.dumps({"streams": [
+        {"stream": {"name": name, "json_schema": {}, "supported_sync_modes": ["full_refresh", "incremental"]},
+         "sync_mode": "incremental", "destination_sync_mode": "append"}
+        for name in catalog_streams
+    ]}))
+    args = ["read", "--config", str(config_path), "--catalog", str(catalog_path)]
+    if state_text is not None:
+        state_path = tmp_path / "state.json"
+        state_path.write_text(state_text)
+        args += ["--state", str(state_path)]
+    return args
+
+
+def test_given_a_catalog_naming_an_unknown_stream_when_reading_then_a_config_error_names_it_and_nothing_is_read(
+    connector, tmp_path
+):
+    messages, error = run_entrypoint(connector, read_args(tmp_path, ["numbers", "no_such_stream"]))
+    assert error is not None and error.failure_type == FailureType.config_error
+    assert error.message == (
+        "The configured catalog names stream(s) not found in source-toy: 'no_such_stream'. Available streams: "
+        "numbers, letters. Run discover again and remove the unknown stream(s) from the catalog (refresh the "
+        "schema in the Airbyte connection)."
+    )
+    assert not [m for m in messages if m["type"] == "RECORD"], "streams were read before the catalog was refused"
+
+
+def test_given_a_catalog_of_known_streams_when_reading_through_the_entrypoint_then_every_stream_is_read(
+    connector, tmp_path
+):
+    messages, error = run_entrypoint(connector, read_args(tmp_path, ["numbers", "letters"]))
+    assert error is None
+    records = [m["record"]["stream"] for m in messages if m["type"] == "RECORD"]
+    assert records.count("numbers") == 7 and records.count("letters") == 3
+
+
+@pytest.mark.parametrize(
+    ("state_text", "problem"),
+    [
+        ("{not json", "is not valid JSON (Expecting property name enclosed in double quotes: line 1 column 2"),
+        ('{"numbers": {"next": 4}}', "holds a JSON dict, not a list of Airbyte STATE messages"),
+        ('[{"type": "STREAM", "stream": 42}]', "is not a list of valid Airbyte STATE messages (Schema validation "
+         "failed: - 42 is not of type \"object\" (instance_path='stream'))"),
+    ],
+    ids=["not-json", "a-dict", "a-message-of-the-wrong-shape"],
+)
+def test_given_a_corrupted_state_file_when_reading_then_a_config_error_names_the_file_and_the_fix(
+    connector, tmp_path, state_text, problem
+):
+    messages, error = run_entrypoint(connector, read_args(tmp_path, ["numbers"], state_text))
+    assert error is not None and error.failure_type == FailureType.config_error
+    state_path = tmp_path / "state.json"
+    assert error.message.startswith(f"The state file {state_path} {problem}")
+    assert error.message.endswith(
+        ": remove the file (or leave out --state) to start a full sync, or restore it from the last STATE "
+        "messages a sync emitted"
+    )
+    assert not [m for m in messages if m["type"] == "RECORD"]
+
+
+def test_given_a_missing_state_file_when_reading_then_a_config_error_says_it_does_not_exist(connector, tmp_path):
+    args = [*read_args(tmp_path, ["numbers"]), "--state", str(tmp_path / "gone.json")]
+    _, error = run_entrypoint(connector, args)
+    assert error is not None and error.failure_type == FailureType.config_error
+    assert error.message.startswith(f"The state file {tmp_path / 'gone.json'} does not exist: check the --state path")
+
+
+def test_given_a_valid_state_file_when_reading_then_the_stream_resumes_from_it(connector, tmp_path):
+    state = [{"type": "STREAM", "stream": {"stream_descriptor": {"name": "numbers"}, "stream_state": {"next": 5}}}]
+    messages, error = run_entrypoint(connector, read_args(tmp_path, ["numbers"], json.dumps(state)))
+    assert error is None
+    assert [m["record"]["data"]["n"] for m in messages if m["type"] == "RECORD"] == [5, 6]

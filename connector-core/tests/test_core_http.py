@@ -72,7 +72,71 @@ def test_given_a_persistent_401_when_calling_then_a_config_error_names_the_reque
         with pytest.raises(ConfigError) as caught:
             client.get_json("/v1/things", params={"page": 0})
     assert caught.value.message == "GET /v1/things was refused with HTTP 401: invalid token"
-    assert len(server.requests) == 3  # the first try and two fresh tokens, then it gives up
+    # Every token was fetched by this very request: the first and max_token_refreshes (4) more, then it gives up.
+    assert len(server.requests) == 5
+
+
+def rotating_elsewhere(auth, accept_after):
+    """A handler that, like another thread meeting a revoked token, swaps the token before refusing the call.
+
+    The token the call carried is then stale (someone else already replaced it), which says nothing
+    about the credentials. The swap runs on the server's thread, as another client thread would.
+    """
+    refused = []
+
+    def handler(request):
+        if len(refused) >= accept_after:
+            return Reply(200, {"ok": True})
+        sent = request.headers["Authorization"].removeprefix("Bearer ")
+        auth.invalidate(stale=sent)
+        auth.token()
+        refused.append(sent)
+        return Reply(401, {"message": "token expired"})
+
+    return handler, refused
+
+
+def test_given_tokens_replaced_by_other_threads_while_in_flight_when_refused_then_the_call_retries_and_succeeds():
+    issued, fetch = token_counter()
+    auth = BearerTokenAuth(fetch)
+    with scripted_server() as server:
+        handler, refused = rotating_elsewhere(auth, accept_after=6)  # more than max_token_refreshes
+        server.route("GET", "/v1/things", handler)
+        client = HttpClient(server.base_url, auth=auth, retry=FAST)
+        auth.token()  # warmed by an earlier call, as in a running sync
+        assert client.get_json("/v1/things") == {"ok": True}
+    assert refused == [f"token-{i}" for i in range(6)]
+    # Each retry used the token the other thread had just obtained; this call fetched none itself.
+    assert [r.headers["Authorization"] for r in server.requests] == [f"Bearer token-{i}" for i in range(7)]
+    assert len(issued) == 7
+
+
+def test_given_fresh_tokens_refused_a_few_times_in_a_row_when_calling_then_it_refreshes_and_succeeds():
+    issued, fetch = token_counter()
+    with scripted_server() as server:
+        server.route(
+            "GET",
+            "/v1/things",
+            lambda r: Reply(200, {"ok": True})
+            if r.headers["Authorization"] == "Bearer token-3"
+            else Reply(401, {"message": "token expired"}),
+        )
+        client = HttpClient(server.base_url, auth=BearerTokenAuth(fetch), retry=FAST)
+        assert client.get_json("/v1/things") == {"ok": True}
+    assert issued == ["token-0", "token-1", "token-2", "token-3"]
+
+
+def test_given_tokens_that_keep_being_replaced_elsewhere_when_calling_then_it_gives_up_after_a_bounded_number():
+    _, fetch = token_counter()
+    auth = BearerTokenAuth(fetch)
+    with scripted_server() as server:
+        handler, _ = rotating_elsewhere(auth, accept_after=10**6)
+        server.route("GET", "/v1/things", handler)
+        client = HttpClient(server.base_url, auth=auth, retry=FAST, max_auth_retries=6)
+        with pytest.raises(ConfigError) as caught:
+            client.get_json("/v1/things")
+    assert caught.value.message == "GET /v1/things was refused with HTTP 401: token expired"
+    assert len(server.requests) == 7  # the first try and max_auth_retries more, never an endless loop
 
 
 def test_given_a_429_with_retry_after_when_calling_then_the_client_waits_and_succeeds():

@@ -7,6 +7,7 @@ ConnectorErrors onto `AirbyteTracedException` with the right `failure_type`.
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
@@ -16,12 +17,16 @@ from airbyte_cdk.entrypoint import AirbyteEntrypoint
 from airbyte_cdk.logger import PRINT_BUFFER
 from airbyte_cdk.models import (
     AirbyteConnectionStatus,
+    AirbyteStateMessage,
+    ConfiguredAirbyteCatalog,
     ConnectorSpecification,
     Status,
     SyncMode,
 )
 from airbyte_cdk.sources import AbstractSource
 from airbyte_cdk.sources.streams import CheckpointMixin, Stream
+from airbyte_cdk.sources.utils.schema_helpers import split_config
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from tieout_core.config import airbyte_spec
 from tieout_core.connector import ConnectorDefinition
@@ -99,9 +104,20 @@ class DeclaredIncrementalStream(DeclaredFullRefreshStream, CheckpointMixin):
         self._state = state
 
 
+STATE_FIX = (
+    "remove the file (or leave out --state) to start a full sync, or restore it from the last STATE "
+    "messages a sync emitted"
+)
+
+
+def state_file_error(path: str, problem: str, fix: str = STATE_FIX) -> AirbyteTracedException:
+    return to_airbyte_exception(ConfigError(f"The state file {path} {problem}: {fix}"))
+
+
 class DeclaredSource(AbstractSource):
     def __init__(self, connector: ConnectorDefinition):
         self.connector = connector
+        self._streams_for_read: list[Stream] | None = None
 
     @property
     def name(self) -> str:
@@ -130,7 +146,75 @@ class DeclaredSource(AbstractSource):
         status = self.check(logger, config)
         return status.status == Status.SUCCEEDED, status.message
 
+    @property
+    def raise_exception_on_missing_stream(self) -> bool:
+        return True  # unreachable after `read`'s own check, which names the streams; kept as a backstop
+
+    @classmethod
+    def read_state(cls, state_path: str) -> list[AirbyteStateMessage]:
+        """The CDK's reading of `--state`, with errors that name the file and the fix (config_error).
+
+        Left to the CDK, a file that is not JSON or not a list of state messages ends in its generic
+        "Something went wrong in the connector" system error, before any record is read.
+        """
+        if not state_path:
+            return []
+        try:
+            with open(state_path, encoding="utf-8") as file:
+                state = json.load(file)
+        except FileNotFoundError:
+            raise state_file_error(
+                state_path, "does not exist", "check the --state path, or leave out --state to start a full sync"
+            ) from None
+        except (OSError, UnicodeDecodeError) as error:
+            raise state_file_error(state_path, f"cannot be read ({error})") from None
+        except json.JSONDecodeError as error:
+            raise state_file_error(state_path, f"is not valid JSON ({error})") from None
+        if state and not isinstance(state, list):
+            raise state_file_error(
+                state_path,
+                f"holds a JSON {type(state).__name__}, not a list of Airbyte STATE messages "
+                '(each like {"type": "STREAM", "stream": {"stream_descriptor": {"name": ...}, '
+                '"stream_state": {...}}})',
+            )
+        try:
+            return super().read_state(state_path)
+        except Exception as error:  # the CDK's own parser: a wrong shape inside a message
+            # Its schema errors span lines ("Schema validation failed:\n- 42 is not of type ..."): keep one line.
+            detail = " ".join(str(error).split())[:300] or type(error).__name__
+            raise state_file_error(state_path, f"is not a list of valid Airbyte STATE messages ({detail})") from None
+
+    def read(
+        self,
+        logger: logging.Logger,
+        config: Mapping[str, Any],
+        catalog: ConfiguredAirbyteCatalog,
+        state: list[AirbyteStateMessage] | None = None,
+    ) -> Iterator[Any]:
+        # Refuse a catalog naming streams this source does not have before reading anything: the CDK would
+        # only mark them INCOMPLETE (or, with raise_exception_on_missing_stream, raise a message that does
+        # not name them). The streams built here are the ones the CDK reads, so they are built once.
+        streams = self.streams(split_config(config)[0])
+        available = [stream.name for stream in streams]
+        unknown = [s.stream.name for s in catalog.streams if s.stream.name not in available]
+        if unknown:
+            names = ", ".join(repr(name) for name in unknown)
+            raise to_airbyte_exception(
+                ConfigError(
+                    f"The configured catalog names stream(s) not found in {self.name}: {names}. Available "
+                    f"streams: {', '.join(available)}. Run discover again and remove the unknown stream(s) "
+                    "from the catalog (refresh the schema in the Airbyte connection)."
+                )
+            )
+        self._streams_for_read = streams
+        try:
+            yield from super().read(logger, config, catalog, state)
+        finally:
+            self._streams_for_read = None
+
     def streams(self, config: Mapping[str, Any]) -> list[Stream]:
+        if self._streams_for_read is not None:
+            return self._streams_for_read
         try:
             parsed = self.connector.parse_config(config)
             declarations = self.connector.build_streams(parsed)

@@ -3,7 +3,9 @@
 - Retries are urllib3's `Retry` on the session adapter (not a hand-rolled loop): 429 and 5xx and
   connection/read errors, exponential backoff with jitter, `Retry-After` honoured.
 - `BearerTokenAuth` fetches a token lazily, refreshes it `refresh_margin` seconds before it expires,
-  and `HttpClient` refreshes once more and retries when a request still meets a 401.
+  and `HttpClient` retries a request that meets a 401 with the current token (refetched if needed). A 401
+  on a token that another thread has already replaced is not the credentials' fault; only tokens this very
+  request fetched and saw refused count towards giving up with a config error (both kinds are bounded).
 - Errors reach the caller as `ConfigError` / `TransientError` with a message that names the request
   (method and path, never the query string's secrets or any header).
 """
@@ -64,13 +66,19 @@ class Token:
 
 
 class BearerTokenAuth(requests.auth.AuthBase):
-    """Adds `Authorization: Bearer`; `fetch()` returns (token, lifetime seconds)."""
+    """Adds `Authorization: Bearer`; `fetch()` returns (token, lifetime seconds).
+
+    It remembers, per thread, the last token that thread fetched itself, so that a request meeting a 401
+    can tell "the token I just obtained was refused" (a credentials or environment problem if it keeps
+    happening) from "a token someone else obtained earlier was revoked" (refresh and carry on).
+    """
 
     def __init__(self, fetch: Callable[[], tuple[str, float]], refresh_margin: float = 300.0):
         self._fetch = fetch
         self._refresh_margin = refresh_margin
         self._token: Token | None = None
         self._lock = threading.Lock()
+        self._local = threading.local()
 
     def token(self) -> str:
         with self._lock:
@@ -80,12 +88,25 @@ class BearerTokenAuth(requests.auth.AuthBase):
                 # A lifetime shorter than the margin would refresh on every call: keep half of it instead.
                 margin = min(self._refresh_margin, lifetime / 2)
                 self._token = Token(value, now + lifetime - margin)
+                self._local.fetched = value
             return self._token.value
 
     def invalidate(self, stale: str | None = None) -> None:
         with self._lock:
             if self._token is not None and (stale is None or self._token.value == stale):
                 self._token = None
+
+    def is_current(self, value: str) -> bool:
+        """Whether `value` is still the token every new request gets (nobody has replaced or dropped it)."""
+        with self._lock:
+            return self._token is not None and self._token.value == value
+
+    def fetched_here(self, value: str) -> bool:
+        """Whether this thread fetched `value` itself since `forget_fetched()`."""
+        return getattr(self._local, "fetched", None) == value
+
+    def forget_fetched(self) -> None:
+        self._local.fetched = None
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         request.headers["Authorization"] = f"Bearer {self.token()}"
@@ -142,10 +163,12 @@ class HttpClient:
         retry: RetryPolicy | None = None,
         pool_size: int = 16,
         explain: Callable[[requests.Response], ConnectorError | None] | None = None,
-        max_token_refreshes: int = 2,
+        max_token_refreshes: int = 4,
+        max_auth_retries: int = 24,
     ):
         self.base_url = base_url.rstrip("/")
         self.max_token_refreshes = max_token_refreshes
+        self.max_auth_retries = max_auth_retries
         self.auth = auth
         self.timeout = timeout
         self.explain = explain
@@ -172,17 +195,27 @@ class HttpClient:
         headers: Mapping[str, str] | None = None,
         authenticated: bool = True,
     ) -> Any:
+        if authenticated and self.auth is not None:
+            self.auth.forget_fetched()
         response = self._send(method, path, params, json, headers, authenticated)
-        refreshes = 0
+        own_refused = retries = 0
         while response.status_code == 401 and authenticated and self.auth is not None:
-            # The token expired early or was revoked: drop *that* token (another thread may already have
-            # replaced it) and retry with a fresh one. Each retry uses a newer token; a token that is
-            # refused right after being issued points at the credentials, so stop after a few.
-            if refreshes >= self.max_token_refreshes:
-                break
-            refreshes += 1
+            # The token expired early or was revoked. If another thread has already replaced or dropped it,
+            # this request merely held an old token: retry with the current one, which says nothing about
+            # the credentials. If it is still current, drop it and retry with a fresh one; a token that this
+            # very request fetched and that is refused again and again points at the credentials (or the
+            # environment), so give up after `max_token_refreshes` of those. `max_auth_retries` bounds the
+            # whole loop whatever other threads do.
             sent = (response.request.headers.get("Authorization") or "").removeprefix("Bearer ")
-            self.auth.invalidate(stale=sent)
+            if self.auth.is_current(sent):
+                if self.auth.fetched_here(sent):
+                    own_refused += 1
+                    if own_refused > self.max_token_refreshes:
+                        break
+                self.auth.invalidate(stale=sent)
+            if retries >= self.max_auth_retries:
+                break
+            retries += 1
             response = self._send(method, path, params, json, headers, authenticated)
         if response.status_code >= 400:
             raise (self.explain and self.explain(response)) or default_error(response)

@@ -5,11 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from spectrum_client import insecure_url_problem
 from tieout_core import ConnectorConfig
 
 DOCUMENTATION_URL = "https://github.com/tieout/tieout/tree/main/destination-spectrum"
 SPEC_PATH = Path(__file__).with_name("spec.json")
+# Nested secrets: connector-core marks only top-level SecretStr fields, so these carry the flags of both
+# protocols themselves (Airbyte masks them in its UI and logs; Singer hosts treat them as secrets).
+SECRET = {"airbyte_secret": True, "secret": True}
 
 
 class DataExchange(BaseModel):
@@ -22,18 +26,26 @@ class DataExchange(BaseModel):
         examples=["https://acme.dexterchaney.com:8482"],
     )
     authorization_id: SecretStr = Field(
+        json_schema_extra=SECRET,
         description="Data Exchange Authorization ID (System Administration > Installation > Data Exchange) with "
         "the customer invoice (AddARInvoice) and vendor invoice (AddAPInvoice) services built in",
     )
     client_id: str | None = Field(None, description="Enhanced Authentication (OAuth) client id, when enabled")
-    client_secret: SecretStr | None = Field(None, description="Enhanced Authentication (OAuth) client secret")
+    client_secret: SecretStr | None = Field(
+        None, json_schema_extra=SECRET, description="Enhanced Authentication (OAuth) client secret"
+    )
     timeout_seconds: float = Field(60.0, gt=0, description="Request timeout")
+    allow_insecure_http: bool = Field(
+        False,
+        description="Allow a plain http:// base_url that is not on this machine (the Authorization ID and every "
+        "posted document then cross the network unencrypted; never in production)",
+    )
 
     @field_validator("base_url")
     @classmethod
     def _url(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):
-            raise ValueError("must start with https:// (or http:// for the sandbox), e.g. https://host:8482")
+            raise ValueError("must start with https://, e.g. https://acme.dexterchaney.com:8482")
         return value.rstrip("/")
 
     @field_validator("authorization_id")
@@ -48,6 +60,7 @@ class Odbc(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
     connection_string: SecretStr = Field(
+        json_schema_extra=SECRET,
         description="ODBC connection string of the Spectrum database (Info-Link user): the phase grid, vendor "
         "compliance and the invoice numbers Spectrum already holds are read here",
         examples=["Driver=SQLite3;Database=/data/spectrum/spectrum.sqlite"],
@@ -110,6 +123,17 @@ class DestinationSpectrumConfig(ConnectorConfig):
     sub_bill_streams: list[str] = Field(
         default_factory=lambda: ["purchase_orders", "bills", "sub_bills"], description="Sub bill (AP) streams",
     )
+
+    @model_validator(mode="after")
+    def _https_unless_local(self) -> DestinationSpectrumConfig:
+        # Checked here, not in DataExchange, so the message can name `data_exchange.base_url` in full.
+        problem = insecure_url_problem(
+            self.data_exchange.base_url, allow_insecure_http=self.data_exchange.allow_insecure_http,
+            field="data_exchange.base_url", opt_in="data_exchange.allow_insecure_http",
+        )
+        if problem:
+            raise ValueError(problem)
+        return self
 
     def vendor_crosswalk(self) -> str | None:
         if self.vendor_crosswalk_path:

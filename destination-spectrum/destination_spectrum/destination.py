@@ -24,6 +24,7 @@ from airbyte_cdk.models import (
     Status,
     Type,
 )
+from airbyte_cdk.utils.airbyte_secrets_utils import filter_secrets
 from tieout_core import ConnectorError, TransientError, airbyte_spec
 from tieout_core.errors import to_airbyte_exception
 
@@ -48,6 +49,8 @@ class DestinationSpectrum(Destination):
         )
 
     def check(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteConnectionStatus:
+        # The status is printed as is, not through the CDK's log filter: its message is masked here (a driver
+        # error may quote the connection string). `run` registered the secrets from the spec's airbyte_secret.
         try:
             parsed = DestinationSpectrumConfig.parse(config)
             load_rules(parsed)
@@ -57,9 +60,9 @@ class DestinationSpectrum(Destination):
             finally:
                 gateway.close()
         except ConnectorError as exc:
-            return AirbyteConnectionStatus(status=Status.FAILED, message=exc.message)
+            return AirbyteConnectionStatus(status=Status.FAILED, message=filter_secrets(exc.message))
         except Exception as exc:
-            return AirbyteConnectionStatus(status=Status.FAILED, message=f"{type(exc).__name__}: {exc}")
+            return AirbyteConnectionStatus(status=Status.FAILED, message=filter_secrets(f"{type(exc).__name__}: {exc}"))
         return AirbyteConnectionStatus(status=Status.SUCCEEDED)
 
     def write(

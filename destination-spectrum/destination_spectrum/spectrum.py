@@ -55,6 +55,7 @@ class SpectrumGateway:
             client_id=dx.client_id,
             client_secret=dx.client_secret.get_secret_value() if dx.client_secret else None,
             timeout=dx.timeout_seconds,
+            allow_insecure_http=dx.allow_insecure_http,
         ))
         self.ar_tables = [validate_identifier(t) for t in config.ar_document_tables]
         self.ap_tables = [validate_identifier(t) for t in config.ap_document_tables]

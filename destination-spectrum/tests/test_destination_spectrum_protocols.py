@@ -121,3 +121,95 @@ def test_given_records_when_the_singer_target_runs_then_state_is_written_after_p
     out = [json.loads(x) for x in capsys.readouterr().out.strip().splitlines()]
     assert [x for x in out if "bookmarks" in x] == [{"bookmarks": {"invoices": {"n": 1}}}]
     assert list(spectrum.ar) == [("MEC", "6001")]
+
+
+@pytest.fixture
+def gateways_opened(monkeypatch):
+    from destination_spectrum import destination as destination_module
+
+    opened = []
+
+    def record(parsed):
+        opened.append(parsed)
+        raise AssertionError("the gateway must not be opened for this config")
+
+    monkeypatch.setattr(destination_module, "open_gateway", record)
+    return opened
+
+
+def test_given_plain_http_to_a_remote_host_when_checking_then_failed_naming_field_and_fix_before_any_call(
+        config, gateways_opened):
+    status = DestinationSpectrum().check(None, {**config, "data_exchange": {
+        "base_url": "http://erp.contractor.invalid:8482", "authorization_id": "SANDBOXAUTH"}})
+    assert status.status.name == "FAILED"
+    assert status.message.startswith("Invalid config: data_exchange.base_url must use https://")
+    assert "or set data_exchange.allow_insecure_http: true" in status.message
+    assert "SANDBOXAUTH" not in status.message
+    assert gateways_opened == []  # refused before any connection is made
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:8482", "http://localhost:8482", "http://[::1]:8482"])
+def test_given_plain_http_to_this_machine_when_parsed_then_accepted(config, url):
+    parsed = DestinationSpectrumConfig.parse({**config, "data_exchange": {"base_url": url, "authorization_id": "A"}})
+    assert parsed.data_exchange.base_url == url
+
+
+def test_given_the_opt_in_when_the_gateway_is_built_then_plain_http_to_a_remote_host_reaches_the_client(config):
+    from destination_spectrum.spectrum import SpectrumGateway
+
+    parsed = DestinationSpectrumConfig.parse({**config, "data_exchange": {
+        "base_url": "http://erp.contractor.invalid:8482", "authorization_id": "A", "allow_insecure_http": True}})
+    gateway = SpectrumGateway(parsed)  # builds its clients; connects to nothing until asked
+    try:
+        assert gateway.dx.settings.allow_insecure_http is True
+        assert gateway.dx.settings.base == "http://erp.contractor.invalid:8482"
+    finally:
+        gateway.close()
+
+
+def test_given_the_spec_when_read_by_both_protocols_then_every_nested_secret_is_marked():
+    from airbyte_cdk.utils.airbyte_secrets_utils import get_secret_paths
+    from destination_spectrum.target import TargetSpectrum
+
+    airbyte = DestinationSpectrum().spec(None).connectionSpecification
+    assert sorted(get_secret_paths(airbyte)) == [["data_exchange", "authorization_id"],
+                                                 ["data_exchange", "client_secret"], ["odbc", "connection_string"]]
+    singer = TargetSpectrum.config_jsonschema["properties"]
+    assert singer["data_exchange"]["properties"]["authorization_id"]["secret"] is True
+    assert singer["data_exchange"]["properties"]["client_secret"]["secret"] is True
+    assert singer["odbc"]["properties"]["connection_string"]["secret"] is True
+
+
+@pytest.fixture
+def registered_secrets():
+    from airbyte_cdk.utils.airbyte_secrets_utils import update_secrets
+
+    yield
+    update_secrets([])  # the CDK keeps them in a module global
+
+
+def test_given_a_check_whose_error_quotes_the_secrets_when_run_by_the_cli_then_they_are_masked(
+        config, tmp_path, monkeypatch, registered_secrets):
+    from destination_spectrum import destination as destination_module
+
+    connection = "Driver=SQLite3;Database=/x.sqlite;Uid=infolink;Pwd=OdbcPw-91"
+    config = {**config, "odbc": {"connection_string": connection}, "data_exchange": {
+        "base_url": "http://127.0.0.1:9", "authorization_id": "AUTH-ID-77", "client_id": "tieout",
+        "client_secret": "Oauth-Secret-55"}}
+
+    class ChattyGateway:
+        def check(self):
+            raise RuntimeError(f"driver said: {connection}; posted with AUTH-ID-77 and Oauth-Secret-55")
+
+        def close(self):
+            pass
+
+    monkeypatch.setattr(destination_module, "open_gateway", lambda parsed: ChattyGateway())
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config))
+    destination = DestinationSpectrum()
+    [message] = list(destination.run_cmd(destination.parse_args(["check", "--config", str(path)])))
+    status = message.connectionStatus
+    assert status.status.name == "FAILED" and status.message.startswith("RuntimeError: driver said: ****")
+    for secret in (connection, "AUTH-ID-77", "Oauth-Secret-55"):
+        assert secret not in status.message

@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from spectrum_client import insecure_url_problem
 from tieout_core import ConnectorConfig
 
 COMPANY_CODE = re.compile(r"^[A-Z0-9]{1,3}$")
@@ -69,6 +70,11 @@ class DataExchangeConfig(BaseModel):
         default=None, json_schema_extra=SECRET, description="OAuth client secret (Enhanced Authentication)."
     )
     verify_tls: bool = Field(default=True, description="Verify the server's TLS certificate.")
+    allow_insecure_http: bool = Field(
+        default=False,
+        description="Allow a plain http:// base_url that is not on this machine (the Authorization ID and every"
+        " record then cross the network unencrypted; never in production).",
+    )
     divisions: list[str] = Field(
         default_factory=list,
         description="Division codes to split capped job reads by (a Get service answers at most ~500 rows).",
@@ -138,6 +144,15 @@ class SpectrumConfig(ConnectorConfig):
             raise ValueError("transport `sql` needs the `odbc` settings (connection_string, or driver/server/...)")
         if self.transport == "data_exchange" and self.data_exchange is None:
             raise ValueError("transport `data_exchange` needs the `data_exchange` settings (base_url, ...)")
+        # Checked here, not in DataExchangeConfig, so the message can name `data_exchange.base_url` in full.
+        dx = self.data_exchange
+        if dx is not None:
+            problem = insecure_url_problem(
+                dx.base_url, allow_insecure_http=dx.allow_insecure_http, field="data_exchange.base_url",
+                opt_in="data_exchange.allow_insecure_http",
+            )
+            if problem:
+                raise ValueError(problem)
         return self
 
     @property

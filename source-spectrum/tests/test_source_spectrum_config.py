@@ -89,3 +89,45 @@ def test_given_committed_catalog_snapshot_when_rediscovered_then_current():
     snapshot = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(snapshot)
     assert snapshot.stale() == [], "run: .venv/bin/python source-spectrum/tests/snapshot.py"
+
+
+def test_given_plain_http_data_exchange_url_to_a_remote_host_when_parsed_then_refused_naming_field_and_fix():
+    with pytest.raises(ConfigError) as info:
+        CONNECTOR.parse_config({**DX, "data_exchange": {"base_url": "http://erp.contractor.invalid:8482",
+                                                        "authorization_id": "SUPERSECRET"}})
+    message = str(info.value)
+    assert message.startswith("Invalid config: data_exchange.base_url must use https://")
+    assert "or set data_exchange.allow_insecure_http: true" in message
+    assert "SUPERSECRET" not in message
+
+
+def test_given_plain_http_data_exchange_url_when_checked_through_main_py_then_failed_before_any_request(tmp_path):
+    import subprocess
+    import sys
+
+    config = {**DX, "data_exchange": {"base_url": "http://erp.contractor.invalid:8482", "authorization_id": "AUTH"}}
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config))
+    main = Path(__file__).parents[1] / "main.py"
+    out = subprocess.run([sys.executable, str(main), "check", "--config", str(path)], capture_output=True, text=True,
+                         timeout=120)
+    messages = [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")]
+    statuses = [m["connectionStatus"] for m in messages if m["type"] == "CONNECTION_STATUS"]
+    assert statuses and statuses[-1]["status"] == "FAILED", out.stdout[-2000:]
+    assert "data_exchange.base_url must use https://" in statuses[-1]["message"]
+    assert "did not answer" not in out.stdout + out.stderr  # refused up front, never dialled
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:8482", "http://localhost:8482", "http://[::1]:8482"])
+def test_given_plain_http_to_this_machine_when_parsed_then_accepted(url):
+    config = CONNECTOR.parse_config({**DX, "data_exchange": {"base_url": url, "authorization_id": "AUTH"}})
+    assert config.data_exchange.base_url == url
+
+
+def test_given_the_opt_in_when_parsed_then_plain_http_to_a_remote_host_reaches_the_client_settings():
+    from source_spectrum.transports.data_exchange import dx_settings
+
+    config = CONNECTOR.parse_config({**DX, "data_exchange": {"base_url": "http://erp.contractor.invalid:8482",
+                                                             "authorization_id": "AUTH", "allow_insecure_http": True}})
+    settings = dx_settings(config)
+    assert settings.url == "http://erp.contractor.invalid:8482" and settings.allow_insecure_http is True

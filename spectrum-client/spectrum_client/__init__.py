@@ -22,6 +22,7 @@ from .errors import (
 from .http import DataExchangeSettings
 from .odbc import OdbcSettings, SpectrumOdbc
 from .put import APInvoice, ARInvoiceLine, JCTransaction, PutResult
+from .urls import insecure_url_problem, is_loopback_host
 
 __all__ = [
     "APInvoice",
@@ -49,4 +50,6 @@ __all__ = [
     "SpectrumError",
     "SpectrumOdbc",
     "TruncatedResult",
+    "insecure_url_problem",
+    "is_loopback_host",
 ]

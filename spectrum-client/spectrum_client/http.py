@@ -17,6 +17,7 @@ from tenacity import Retrying, retry_if_exception, retry_if_result, stop_after_a
 from urllib3.util.retry import Retry
 
 from .errors import AuthorizationRejected, DataExchangeError, DataExchangeUnreachable, SpectrumConfigError
+from .urls import insecure_url_problem
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
@@ -38,10 +39,17 @@ class DataExchangeSettings:
     wsdl_path: str = "/wsdls/{service}.jws"
     token_path: str = "/connect/token"  # noqa: S105 - a URL path, not a secret
     scope: str = "spectrumapi"
+    # Plain http to a host other than this machine is refused unless the caller opts in (see urls.py).
+    allow_insecure_http: bool = False
 
     def __post_init__(self) -> None:
         if not self.url.startswith(("http://", "https://")):
             raise SpectrumConfigError(f"Data Exchange `url` must start with https:// (got {self.url!r})")
+        problem = insecure_url_problem(
+            self.url, allow_insecure_http=self.allow_insecure_http, field="Data Exchange `url`"
+        )
+        if problem:
+            raise SpectrumConfigError(problem)
         if not self.authorization_id and not (self.client_id and self.client_secret):
             raise SpectrumConfigError(
                 "Data Exchange needs `authorization_id`, or `client_id` and `client_secret` (Enhanced"

@@ -34,6 +34,7 @@ def dx_settings(config: SpectrumConfig) -> DataExchangeSettings:
         client_id=dx.client_id,
         client_secret=dx.client_secret.get_secret_value() if dx.client_secret else None,
         verify_tls=dx.verify_tls,
+        allow_insecure_http=dx.allow_insecure_http,
     )
 
 
