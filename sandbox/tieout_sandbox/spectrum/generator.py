@@ -150,7 +150,9 @@ def _post_from_both_sides(run: Run, ar: Receivables) -> None:
         ar._post_one(invoice, job.company, job, issued, number, None)
         run.anomaly(
             "routing_ambiguous",
-            {"company_code": job.company, "job_number": job.number.strip(), "buildops_job_id": job.buildops_id},
+            # One anomaly per invoice billed from both sides, so the invoice is part of its key.
+            {"company_code": job.company, "job_number": job.number.strip(), "buildops_job_id": job.buildops_id,
+             "invoice_or_transaction": number},
             bo.money(invoice.get("totalAmount")),
             reason="billed_from_both_sides",
             buildops_invoice_ids=[invoice["id"]],

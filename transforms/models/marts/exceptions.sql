@@ -94,7 +94,8 @@ routing_ambiguous as (
         {{ exception_select('routing_ambiguous', 'medium', 'total_amount',
             "'Job ' || spectrum_job_number || ' (' || job_type || ') is progress billed in Spectrum, yet BuildOps invoice '
               || canonical_invoice_number || ' was also posted to Spectrum AR; void one of the two bills.'",
-            {'company_code': 'company_code', 'job_number': 'spectrum_job_number', 'buildops_job_id': 'buildops_job_id'}) }}
+            {'company_code': 'company_code', 'job_number': 'spectrum_job_number', 'buildops_job_id': 'buildops_job_id',
+             'invoice_or_transaction': 'canonical_invoice_number'}) }}
     from both_sides_invoices
     union all
     select
