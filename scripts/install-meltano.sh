@@ -17,7 +17,7 @@ fi
 # need no reinstall: only a change to meltano.yml or a package's dependencies does. Stamp those and skip.
 stamp_file=.meltano/.tieout-install-stamp
 stamp=$(cat meltano.yml connector-core/pyproject.toml spectrum-client/pyproject.toml source-buildops/pyproject.toml \
-  source-spectrum/pyproject.toml destination-spectrum/pyproject.toml | sha256sum | cut -d' ' -f1)
+  source-spectrum/pyproject.toml destination-spectrum/pyproject.toml target-duckdb/pyproject.toml | sha256sum | cut -d' ' -f1)
 if [ -z "${SKIP_PLUGINS:-}" ] && [ "$(cat "$stamp_file" 2>/dev/null)" != "$stamp" ]; then
   # Each plugin lands in .meltano/<type>/<name>/venv, built with uv (meltano.yml: venv.backend uv).
   echo "==> meltano install (plugin venvs under .meltano/)"
