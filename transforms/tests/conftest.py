@@ -67,19 +67,28 @@ PYAIRBYTE_SYNC = """
 import json, sys
 from pathlib import Path
 import airbyte as ab
-from airbyte.caches import DuckDBCache
-data_dir, warehouse, bin_dir = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3])
+from airbyte.caches import DuckDBCache, PostgresCache
+data_dir, warehouse, bin_dir = Path(sys.argv[1]), json.loads(sys.argv[2]), Path(sys.argv[3])
+def cache(schema):
+    if "postgres" in warehouse:
+        pg = warehouse["postgres"]
+        return PostgresCache(host=pg["host"], port=int(pg["port"]), database=pg["dbname"], username=pg["user"],
+                             password=pg.get("password", ""), schema_name=schema)
+    return DuckDBCache(db_path=warehouse["duckdb"], schema_name=schema)
 for name, config, schema in (("source-buildops", "source-buildops.json", "buildops_raw"),
                              ("source-spectrum", "source-spectrum.sql.json", "spectrum_raw")):
     source = ab.get_source(name, local_executable=str(bin_dir / name),
                            config=json.loads((data_dir / "configs" / config).read_text()))
     source.select_all_streams()
-    source.read(cache=DuckDBCache(db_path=warehouse, schema_name=schema))
+    source.read(cache=cache(schema))
 """
 
 
-def land_raw_with_hosts(data_dir: Path, warehouse: Path) -> None:
-    """Serve the sandbox on free ports and sync both sources into the DuckDB cache through PyAirbyte."""
+def land_raw_with_hosts(data_dir: Path, warehouse: Path | None = None, *, postgres_dsn: str | None = None) -> None:
+    """Serve the sandbox on free ports and sync both sources through PyAirbyte into its DuckDB cache, or into
+    its PostgreSQL cache when a DSN is given (the route a contractor takes when it outgrows one machine)."""
+    target = ({"postgres": dict(part.split("=", 1) for part in postgres_dsn.split())} if postgres_dsn
+              else {"duckdb": str(warehouse)})
     env = {**os.environ, "DO_NOT_TRACK": "1", "AIRBYTE_OFFLINE_MODE": "1"}
     server = subprocess.Popen([str(BIN / "tieout-sandbox"), "serve", "--data", str(data_dir), "--port", "0",
                                "--spectrum-port", "0"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
@@ -90,7 +99,7 @@ def land_raw_with_hosts(data_dir: Path, warehouse: Path) -> None:
             if server.poll() is not None or time.monotonic() > deadline:
                 raise AssertionError(f"tieout-sandbox serve did not start: {server.stdout.read().decode()[-2000:]}")
             time.sleep(0.2)
-        result = subprocess.run([sys.executable, "-c", PYAIRBYTE_SYNC, str(data_dir), str(warehouse), str(BIN)],
+        result = subprocess.run([sys.executable, "-c", PYAIRBYTE_SYNC, str(data_dir), json.dumps(target), str(BIN)],
                                 capture_output=True, text=True, timeout=900, env=env)
         if result.returncode != 0:
             raise AssertionError(f"PyAirbyte sync failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
@@ -245,10 +254,13 @@ def postgres_build(sandbox_dir, truth, tmp_path_factory) -> PostgresWarehouse:
     if not dsn:
         pytest.skip("TIEOUT_TEST_PG_DSN is not set: run through `make test` (scripts/test.sh starts PostgreSQL)")
     workdir = tmp_path_factory.mktemp("dbt-postgres")
-    subprocess.run([sys.executable, str(PROJECT / "dev" / "land_sandbox_files.py"), str(sandbox_dir),
-                    str(workdir / "unused.duckdb"), "--postgres", dsn],
-                   check=True, capture_output=True, timeout=600,
-                   env={**os.environ, "DO_NOT_TRACK": "1", "AIRBYTE_OFFLINE_MODE": "1"})
+    if RAW_MODE == "hosts":
+        land_raw_with_hosts(sandbox_dir, postgres_dsn=dsn)
+    else:
+        subprocess.run([sys.executable, str(PROJECT / "dev" / "land_sandbox_files.py"), str(sandbox_dir),
+                        str(workdir / "unused.duckdb"), "--postgres", dsn],
+                       check=True, capture_output=True, timeout=600,
+                       env={**os.environ, "DO_NOT_TRACK": "1", "AIRBYTE_OFFLINE_MODE": "1"})
     load_mapping_postgres(dsn, sandbox_dir / "mapping")
     env = dbt_env(None, sandbox_dir / "mapping", **postgres_env(dsn))
     run_dbt(["build"], env=env, workdir=workdir, dbt_vars=build_vars(sandbox_dir, truth))
