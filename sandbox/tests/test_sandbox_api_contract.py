@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import orjson
 import requests
 from tieout_sandbox.credentials import CLIENT_ID, CLIENT_SECRET, MAIN_TENANT_ID, SECOND_TENANT_ID
@@ -201,6 +203,55 @@ def test_given_a_customer_when_listing_its_representatives_then_only_theirs(api,
     assert {r["customerId"] for r in body["items"]} == {customer}
     missing = api.get("/v1/customers/00000000-0000-4000-8000-000000000000/our-representatives")
     assert missing.status_code == 404 and missing.json()["message"] == "Customer not found"
+
+
+def test_given_a_property_when_listing_its_representatives_then_only_theirs_paged(api, dataset):
+    reps = _lines(dataset, "property_representatives")
+    per_property = Counter(r["propertyId"] for r in reps)
+    prop, expected = per_property.most_common(1)[0]
+    assert expected >= 2  # so that a page of 1 is a real page
+    first = api.get(f"/v1/properties/{prop}/representatives", params={"page": 0, "page_size": 1}).json()
+    second = api.get(f"/v1/properties/{prop}/representatives", params={"page": 1, "page_size": 1}).json()
+    assert first["totalCount"] == second["totalCount"] == expected
+    wanted = [r for r in reps if r["propertyId"] == prop]
+    assert first["items"] + second["items"] == wanted[:2]
+
+
+def test_given_every_property_when_listing_representatives_then_the_total_equals_truth(api, dataset):
+    total = 0
+    for prop in _lines(dataset, "properties"):
+        total += api.get(f"/v1/properties/{prop['id']}/representatives").json()["totalCount"]
+    assert total == dataset[1]["buildops"]["counts"]["property_representatives"] > 0
+
+
+def test_given_an_unknown_property_when_listing_representatives_then_404_property_not_found(api):
+    missing = api.get("/v1/properties/00000000-0000-4000-8000-000000000000/representatives")
+    assert missing.status_code == 404
+    assert missing.json() == {"statusCode": 404, "message": "Property not found", "error": "Not Found"}
+
+
+def test_given_an_unknown_param_on_property_representatives_when_listing_then_400(api, dataset):
+    prop = _lines(dataset, "property_representatives")[0]["propertyId"]
+    response = api.get(f"/v1/properties/{prop}/representatives", params={"include_addresses": "true"})
+    assert response.status_code == 400
+    assert response.json()["message"] == ["property include_addresses should not exist"]
+    too_big = api.get(f"/v1/properties/{prop}/representatives", params={"page_size": 101})
+    assert too_big.json()["message"] == ["page_size must not be greater than 100"]
+
+
+def test_given_property_representatives_when_reading_without_a_token_then_401(api, dataset):
+    prop = _lines(dataset, "property_representatives")[0]["propertyId"]
+    response = requests.get(f"{api.base}/v1/properties/{prop}/representatives",
+                            headers={"tenantId": MAIN_TENANT_ID}, timeout=10)
+    assert response.status_code == 401
+
+
+def test_given_the_second_tenant_when_listing_property_representatives_then_its_own_come_back(api, dataset):
+    reps = _lines(dataset, "property_representatives", SECOND_TENANT_ID)
+    prop = reps[0]["propertyId"]
+    body = api.get(f"/v1/properties/{prop}/representatives", tenant=SECOND_TENANT_ID).json()
+    assert body["totalCount"] == sum(1 for r in reps if r["propertyId"] == prop)
+    assert api.get(f"/v1/properties/{prop}/representatives").status_code == 404  # not a main-tenant property
 
 
 def test_given_every_paged_stream_when_reading_all_pages_then_counts_equal_truth(api, dataset):

@@ -141,6 +141,29 @@ def test_given_some_customers_when_generated_then_a_few_bill_through_a_parent(sm
     assert billed_elsewhere
 
 
+def test_given_property_representatives_when_generated_then_each_hangs_off_a_live_property(small):
+    properties = {p["id"]: p for p in small["properties"]}
+    reps = small["property_representatives"]
+    assert len(reps) > len(properties) / 4
+    for rep in reps:
+        site = properties[rep["propertyId"]]
+        assert site["audit"]["deletedDateTime"] is None
+        assert rep["customerId"] == site["customerId"]
+        assert rep["companyId"] and rep["firstName"] and rep["lastName"]
+    customer_rep_ids = {r["id"] for r in small["customer_representatives"]}
+    assert not customer_rep_ids & {r["id"] for r in reps}
+
+
+def test_given_property_representatives_when_left_out_then_every_other_resource_is_unchanged(small, monkeypatch):
+    # They draw from their own random stream: adding them must not reshuffle data generated before them.
+    from tieout_sandbox.buildops import parties
+
+    monkeypatch.setattr(parties, "property_representatives", lambda ctx, custs, props: [])
+    without = generate(seed=11, scale=0.04)
+    others = [name for name in RESOURCES if name != "property_representatives"]
+    assert orjson.dumps({k: without[k] for k in others}) == orjson.dumps({k: small[k] for k in others})
+
+
 def test_given_the_cli_when_generating_then_files_and_truth_counts_match(tmp_path, capsys):
     assert main(["generate", "--out", str(tmp_path), "--seed", "3", "--scale", "0.02"]) == 0
     truth = orjson.loads((tmp_path / "truth.json").read_bytes())

@@ -18,6 +18,7 @@ DEFAULT_PATHS = {
     "customers": "/v1/customers",
     "customer_representatives": "/v1/customers/{customerId}/our-representatives",
     "properties": "/v1/properties",
+    "property_representatives": "/v1/properties/{propertyId}/representatives",
     "jobs": "/v1/jobs",
     "visits": "/v1/visits",
     "invoices": "/v1/invoices",
@@ -87,7 +88,10 @@ class BuildOpsConfig(ConnectorConfig):
         + ".",
     )
     max_concurrency: int = Field(
-        8, ge=1, le=40, description="Concurrent detail requests (invoice detail, customer representatives)."
+        8,
+        ge=1,
+        le=40,
+        description="Concurrent detail requests (invoice detail, customer and property representatives).",
     )
     request_timeout_seconds: float = Field(60, gt=0, le=600, description="Timeout of one HTTP request.")
     max_retries: int = Field(

@@ -1,4 +1,4 @@
-"""The BuildOps streams: a table of list endpoints plus the invoice-detail and representative fan-outs.
+"""The BuildOps streams: a table of list endpoints plus the invoice-detail and representatives fan-outs.
 
 Every stream is incremental on the record's change time (audit.lastUpdatedDateTime, or deletedDateTime
 when later) through `tieout_core.WatermarkCursor`, per tenant. Jobs also send the lower bound to the
@@ -120,27 +120,45 @@ def _pages(endpoint, config, client, tenant, params, start_page):
 
 
 CUSTOMERS = LIST_ENDPOINTS[0]
+# Representatives need only each parent's id: properties are walked without their addresses.
+PROPERTY_IDS = ListEndpoint("properties")
 
 
-def representatives_reader(config: BuildOpsConfig, client: BuildOpsClient):
-    """Representatives hang under each customer: walk customers, fetch each one's list concurrently."""
+@dataclass(frozen=True)
+class ChildList:
+    """A list under each record of a parent list (`/v1/<parents>/{id}/...`)."""
 
-    def fetch_all(tenant: str, customer_id: str) -> list[dict[str, Any]]:
-        path = config.path("customer_representatives").replace("{customerId}", customer_id)
-        reps: list[dict[str, Any]] = []
+    stream: str
+    parent: ListEndpoint
+    placeholder: str  # in the path, replaced by the parent id
+    parent_field: str  # set on every record (the parent in the path), unless the API already sent it
+
+
+CUSTOMER_REPRESENTATIVES = ChildList("customer_representatives", CUSTOMERS, "{customerId}", "customerId")
+PROPERTY_REPRESENTATIVES = ChildList("property_representatives", PROPERTY_IDS, "{propertyId}", "propertyId")
+
+
+def child_list_reader(child: ChildList, config: BuildOpsConfig, client: BuildOpsClient):
+    """Walk the parent list page by page, fetch each parent's children concurrently (in order); the cursor
+    and the resume page are the child stream's own."""
+
+    def fetch_all(tenant: str, parent_id: str) -> list[dict[str, Any]]:
+        path = config.path(child.stream).replace(child.placeholder, parent_id)
+        rows: list[dict[str, Any]] = []
         for page in client.pages(path, tenant, read_ahead=False):  # many tiny lists, in worker threads
-            reps.extend(page.items)
-        return [{**rep, "customerId": rep.get("customerId") or customer_id} for rep in reps]
+            rows.extend(page.items)
+        return [{**row, child.parent_field: row.get(child.parent_field) or parent_id} for row in rows]
 
     def read(state: Mapping[str, Any]) -> Iterator[Any]:
         cursors = TenantCursors(state, config)
         for tenant in config.tenant_ids:
             cursor = cursors.cursor(tenant)
-            for page in _pages(CUSTOMERS, config, client, tenant, dict(CUSTOMERS.params), cursor.resume_page):
-                ids = [customer["id"] for customer in page.items]
-                fetched = ordered_map(lambda cid, t=tenant: fetch_all(t, cid), ids, config.max_concurrency)
-                for reps in fetched:
-                    for raw in reps:
+            pages = _pages(child.parent, config, client, tenant, dict(child.parent.params), cursor.resume_page)
+            for page in pages:
+                ids = [parent["id"] for parent in page.items]
+                fetched = ordered_map(lambda pid, t=tenant: fetch_all(t, pid), ids, config.max_concurrency)
+                for rows in fetched:
+                    for raw in rows:
                         changed = _millis_to_datetime(cursor_millis(raw))
                         if cursor.is_new(raw["id"], changed):
                             cursor.observe(raw["id"], changed)
@@ -216,9 +234,18 @@ def build_streams(config: BuildOpsConfig, client: BuildOpsClient | None = None) 
         1,
         declare(
             "customer_representatives",
-            representatives_reader(config, client),
+            child_list_reader(CUSTOMER_REPRESENTATIVES, config, client),
             parent="customers",
             description="Customer contacts (our-representatives of each customer)",
+        ),
+    )
+    streams.insert(
+        3,
+        declare(
+            "property_representatives",
+            child_list_reader(PROPERTY_REPRESENTATIVES, config, client),
+            parent="properties",
+            description="Property (site) contacts (representatives of each property), with propertyId",
         ),
     )
     child_cursor = ("invoiceLastUpdatedDateTime",)
@@ -247,6 +274,8 @@ def build_streams(config: BuildOpsConfig, client: BuildOpsClient | None = None) 
 STREAM_NAMES = tuple(
     [e.stream for e in LIST_ENDPOINTS[:1]]
     + ["customer_representatives"]
-    + [e.stream for e in LIST_ENDPOINTS[1:]]
+    + [e.stream for e in LIST_ENDPOINTS[1:2]]
+    + ["property_representatives"]
+    + [e.stream for e in LIST_ENDPOINTS[2:]]
     + ["invoices", "invoice_items", "invoice_payments"]
 )

@@ -74,6 +74,12 @@ def sample_data(n: int = 12) -> dict[str, list[dict]]:
     data["representatives"] = [
         {"id": f"rep-{i:03d}", "customerId": f"customers-{i % 3:03d}", "audit": audit(T2026 + i)} for i in range(5)
     ]
+    # Site contacts of the first 4 properties (properties-000 gets 2): 7 in all.
+    data["property_representatives"] = [
+        {"id": f"site-rep-{i:03d}", "propertyId": f"properties-{i % 4:03d}", "firstName": f"Site {i}",
+         "audit": audit(T2026 + i)}
+        for i in range(7)
+    ]
     data["departments"] = data["departments"][:3]
     data["job_types"] = data["job_types"][:2]
     return data
@@ -93,6 +99,7 @@ class FakeBuildOps:
             server.route("GET", path, lambda r, res=resource: self.list(r, res))
         server.route_prefix("GET", "/v1/invoices/", self.invoice_detail)
         server.route_prefix("GET", "/v1/customers/", self.representatives)
+        server.route_prefix("GET", "/v1/properties/", self.property_representatives)
 
     @property
     def base_url(self) -> str:
@@ -165,6 +172,26 @@ class FakeBuildOps:
             return denied
         customer_id = request.path.split("/")[3]
         reps = [r for r in self.data["representatives"] if r["customerId"] == customer_id]
+        return self._page(request, reps, "page_size")
+
+    def property_representatives(self, request: Request) -> Reply:
+        """`/v1/properties/{id}/representatives`; records come back without propertyId (the path names it)."""
+        denied = self._guard(request)
+        if denied:
+            return denied
+        parts = request.path.split("/")
+        if len(parts) != 5 or parts[4] != "representatives":
+            return Reply(404, {"message": f"Cannot GET {request.path}"})
+        unknown = set(request.query) - {"page", "page_size"}
+        if unknown:
+            return Reply(400, {"message": f"Unknown query parameter(s): {', '.join(sorted(unknown))}"})
+        if parts[3] not in {p["id"] for p in self.data["properties"]}:
+            return Reply(404, {"message": "Property not found"})
+        reps = [
+            {k: v for k, v in r.items() if k != "propertyId"}
+            for r in self.data["property_representatives"]
+            if r["propertyId"] == parts[3]
+        ]
         return self._page(request, reps, "page_size")
 
 

@@ -62,12 +62,22 @@ def test_given_the_twin_when_reading_every_stream_then_counts_equal_the_generate
     assert dict(got) == expected_counts(sandbox)
     main_tenant = sandbox.info["buildops"]["main_tenant_id"]
     assert {m.record.data["tenantId"] for m in output.records} == {main_tenant}
+    assert got["property_representatives"] > 0  # the site contacts stream is populated, not trivially equal
+
+
+def test_given_the_twin_when_reading_property_representatives_then_each_row_is_the_generated_contact(sandbox):
+    output = run(sandbox.config, ["property_representatives"])
+    got = {m.record.data["id"]: m.record.data for m in output.records}
+    generated = {r["id"]: r for r in sandbox.resource_lines("property_representatives")}
+    assert set(got) == set(generated)
+    fields = ("propertyId", "customerId", "firstName", "lastName")
+    assert all({f: got[i][f] for f in fields} == {f: r[f] for f in fields} for i, r in generated.items())
 
 
 def test_given_two_tenants_when_reading_then_each_tenant_gets_its_own_records(sandbox):
     tenants = sandbox.multi_tenant_config["tenant_ids"]
     assert len(tenants) == 2
-    streams = ["jobs", "invoices", "invoice_items", "customer_representatives"]
+    streams = ["jobs", "invoices", "invoice_items", "customer_representatives", "property_representatives"]
     output = run(sandbox.multi_tenant_config, streams)
     got = Counter((m.record.stream, m.record.data["tenantId"]) for m in output.records)
     for tenant in tenants:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from airbyte_cdk.models import SyncMode
 from airbyte_cdk.test.catalog_builder import CatalogBuilder, ConfiguredAirbyteStreamBuilder
 from airbyte_cdk.test.entrypoint_wrapper import read
@@ -35,7 +37,8 @@ def test_given_every_stream_when_reading_in_full_then_counts_match_the_api(fake_
     assert not output.errors
     got = {name: len(rows) for name, rows in records_by_stream(output).items()}
     assert got == {
-        "customers": 12, "customer_representatives": 5, "properties": 12, "jobs": 12, "visits": 12,
+        "customers": 12, "customer_representatives": 5, "properties": 12, "property_representatives": 7,
+        "jobs": 12, "visits": 12,
         "payments": 12, "quotes": 12, "employees": 12, "departments": 3, "job_types": 2,
         "pricebook_items": 12, "vendors": 12, "purchase_orders": 12, "timesheets": 12,
         "service_agreements": 12, "invoices": 12, "invoice_items": 24, "invoice_payments": 12,
@@ -154,6 +157,46 @@ def test_given_a_path_override_when_reading_then_the_overridden_path_is_called(f
     output = run(make_config(fake_buildops.base_url, stream_paths={"visits": "/v1/job-visits"}), ["visits"])
     assert len(output.records) == 12
     assert fake_buildops.server.calls("GET", "/v1/visits") == []
+
+
+def test_given_property_representatives_when_reading_then_each_carries_the_property_of_its_path(fake_buildops):
+    output = run(make_config(fake_buildops.base_url), ["property_representatives"])
+    assert not output.errors
+    rows = [m.record.data for m in output.records]
+    assert sorted((r["id"], r["propertyId"]) for r in rows) == [
+        (f"site-rep-{i:03d}", f"properties-{i % 4:03d}") for i in range(7)
+    ]
+    assert {r["tenantId"] for r in rows} == {TENANT}
+    assert rows[0]["audit"]["lastUpdatedDateTime"].endswith("Z")
+    # one list call per property (12), walked without addresses; none for the other streams' paths
+    calls = [r for r in fake_buildops.server.requests if r.path.endswith("/representatives")]
+    assert len(calls) == 12
+    assert all("include_addresses" not in r.query for r in fake_buildops.server.calls("GET", "/v1/properties"))
+
+
+def test_given_a_finished_sync_when_a_property_contact_changes_then_only_it_is_read_again(fake_buildops):
+    config = make_config(fake_buildops.base_url)
+    first = run(config, ["property_representatives"])
+    assert len(first.records) == 7
+    state = StateBuilder().with_stream_state(
+        "property_representatives", first.state_messages[-1].state.stream.stream_state.__dict__
+    ).build()
+    fake_buildops.data["property_representatives"][4]["audit"] = audit(T2026 + 3_600_000)
+    second = run(config, ["property_representatives"], state=state)
+    assert [m.record.data["id"] for m in second.records] == ["site-rep-004"]
+
+
+def test_given_a_property_representatives_path_override_when_reading_then_the_parent_id_fills_it(fake_buildops):
+    def sites(request):  # the same contacts, served under another path
+        path = request.path.replace("/v1/sites/", "/v1/properties/").replace("/contacts", "/representatives")
+        return fake_buildops.property_representatives(dataclasses.replace(request, path=path))
+
+    fake_buildops.server.route_prefix("GET", "/v1/sites/", sites)
+    overrides = {"property_representatives": "/v1/sites/{propertyId}/contacts"}
+    output = run(make_config(fake_buildops.base_url, stream_paths=overrides), ["property_representatives"])
+    assert len(output.records) == 7
+    assert [r for r in fake_buildops.server.requests if r.path.endswith("/representatives")] == []
+    assert len([r for r in fake_buildops.server.requests if r.path.startswith("/v1/sites/properties-")]) == 12
 
 
 def test_given_a_full_refresh_catalog_when_reading_with_state_then_everything_is_read(fake_buildops):

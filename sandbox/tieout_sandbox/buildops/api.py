@@ -26,6 +26,7 @@ class Route:
     size_param: str | None = "page_size"
     extra: frozenset = frozenset()
     envelope: str = "page"         # page | array | data
+    parent: tuple[str, str] | None = None  # child lists: (parent resource, parent noun for "not found")
 
 
 ROUTES = {
@@ -45,8 +46,13 @@ ROUTES = {
     "/v1/timesheets": Route("timesheets", "Timesheet entry"),
     "/v1/service-agreements": Route("service_agreements", "Service agreement"),
 }
-REPRESENTATIVES = Route("customer_representatives", "Representative")
-REPS_PATH = re.compile(r"^/v1/customers/([^/]+)/our-representatives$")
+# Lists under one parent record (`/v1/<parents>/{id}/...`); an unknown parent id gives 404.
+CHILD_ROUTES = (
+    (re.compile(r"^/v1/customers/([^/]+)/our-representatives$"),
+     Route("customer_representatives", "Representative", parent=("customers", "Customer"))),
+    (re.compile(r"^/v1/properties/([^/]+)/representatives$"),
+     Route("property_representatives", "Representative", parent=("properties", "Property"))),
+)
 DETAIL_PATH = re.compile(r"^(/v1/(?:[a-z-]+|pricebook/products))/([^/]+)$")
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 10
@@ -236,9 +242,10 @@ class BuildOpsApp:
         route = ROUTES.get(path)
         if route:
             return route, None, None
-        match = REPS_PATH.match(path)
-        if match:
-            return REPRESENTATIVES, None, match.group(1)
+        for pattern, child in CHILD_ROUTES:
+            match = pattern.match(path)
+            if match:
+                return child, None, match.group(1)
         match = DETAIL_PATH.match(path)
         if match and match.group(1) in ROUTES and ROUTES[match.group(1)].envelope == "page":
             return ROUTES[match.group(1)], match.group(2), None
@@ -266,8 +273,9 @@ class BuildOpsApp:
         size = _int_param(params, route.size_param, 1, MAX_PAGE_SIZE) or DEFAULT_PAGE_SIZE
         rows = snap.lines
         if parent_id is not None:
-            if self.store.get(tenant, "customers").detail.get(parent_id) is None:
-                raise HttpError(404, "Customer not found")
+            parent_resource, parent_noun = route.parent
+            if self.store.get(tenant, parent_resource).detail.get(parent_id) is None:
+                raise HttpError(404, f"{parent_noun} not found")
             rows = snap.by_parent.get(parent_id, [])
         elif snap.active is not None and not _bool_param(params, "include_inactive"):
             rows = snap.active

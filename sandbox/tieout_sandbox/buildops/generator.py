@@ -18,9 +18,9 @@ from .common import Ctx
 
 # File names = stream names of source-buildops (docs/ARCHITECTURE.md).
 RESOURCES = (
-    "customers", "properties", "customer_representatives", "jobs", "visits", "invoices", "payments", "quotes",
-    "employees", "departments", "job_types", "pricebook_items", "vendors", "purchase_orders", "timesheets",
-    "service_agreements",
+    "customers", "properties", "customer_representatives", "property_representatives", "jobs", "visits",
+    "invoices", "payments", "quotes", "employees", "departments", "job_types", "pricebook_items", "vendors",
+    "purchase_orders", "timesheets", "service_agreements",
 )
 
 
@@ -53,6 +53,7 @@ def _generate(ctx: Ctx) -> dict[str, list[dict]]:
     custs = parties.customers(ctx)
     props = parties.properties(ctx, custs)
     reps = parties.representatives(ctx, custs, props)
+    site_reps = parties.property_representatives(ctx, custs, props)
     agreements = work.service_agreements(ctx, custs, props, depts)
     job_list = work.jobs(ctx, custs, props, depts, types, agreements, emps)
     work.assign_representatives(ctx, job_list, reps)
@@ -63,7 +64,8 @@ def _generate(ctx: Ctx) -> dict[str, list[dict]]:
                                                        tenant_name)
     _cost_jobs(job_list, products)
     data = {
-        "customers": custs, "properties": props, "customer_representatives": reps, "jobs": job_list,
+        "customers": custs, "properties": props, "customer_representatives": reps,
+        "property_representatives": site_reps, "jobs": job_list,
         "visits": visits, "invoices": invoices, "payments": payments, "quotes": quotes, "employees": emps,
         "departments": depts, "job_types": types, "pricebook_items": products, "vendors": vends,
         "purchase_orders": pos, "timesheets": sheets, "service_agreements": agreements,

@@ -342,3 +342,39 @@ def representatives(ctx: Ctx, custs: list[dict], props: list[dict]) -> list[dict
                 "audit": audit(rng, min(created, AS_OF - DAY), rng.randint(min(created, AS_OF - DAY), AS_OF)),
             })
     return out
+
+
+def property_representatives(ctx: Ctx, custs: list[dict], props: list[dict]) -> list[dict]:
+    """Site contacts (`/v1/properties/{id}/representatives`): BuildOps attaches contacts at property level too.
+
+    Their own random stream, so adding them reshuffles no other resource (same seed, same other files).
+    """
+    rng = ctx.rng("property_representatives")
+    cust_by_id = {c["id"]: c for c in custs}
+    out = []
+    for prop in props:
+        if prop["audit"]["deletedDateTime"] is not None:
+            continue
+        cust = cust_by_id[prop["customerId"]]
+        domain = cust["email"].split("@")[1]
+        for _ in range(rng.choices((0, 1, 2), (45, 40, 15))[0]):
+            first, last = _person(rng)
+            created = min(prop["audit"]["createdDateTime"] // 1000 + rng.randint(0, 90) * DAY, AS_OF - DAY)
+            out.append({
+                "id": new_id(rng),
+                "propertyId": prop["id"],
+                "customerId": prop["customerId"],
+                "firstName": first,
+                "lastName": last,
+                "email": f"{first.lower()}.{last.lower()}@{domain}" if rng.random() < 0.8 else None,
+                "cellPhone": phone(rng),
+                "landlinePhone": phone(rng) if rng.random() < 0.4 else None,
+                "isActive": rng.random() > 0.1,
+                "isDoNotCall": rng.random() < 0.03,
+                "isEmailOptOut": rng.random() < 0.05,
+                "isSmsOptOut": rng.random() < 0.1,
+                "companyId": ctx.tenant_company_id,
+                "version": rng.randint(1, 3),
+                "audit": audit(rng, created, rng.randint(created, AS_OF)),
+            })
+    return out

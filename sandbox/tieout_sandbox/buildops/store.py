@@ -11,6 +11,9 @@ import orjson
 
 from ..credentials import MAIN_TENANT_ID
 
+# Child resources served per parent (`/v1/<parents>/{id}/...`): the field naming the parent on each record.
+PARENT_FIELDS = {"customer_representatives": "customerId", "property_representatives": "propertyId"}
+
 
 class DataFileError(Exception):
     """A data file a user edited cannot be read; the message names the file and line."""
@@ -71,8 +74,9 @@ def _load(path: Path, resource: str, stamp: tuple[int, int]) -> Snapshot:
             snap.active.append(listed)
         if resource == "jobs":
             snap.updated_ms.append(int(((record.get("audit") or {}).get("lastUpdatedDateTime")) or 0))
-        if resource == "customer_representatives":
-            snap.by_parent.setdefault(record.get("customerId"), []).append(raw)
+        parent_field = PARENT_FIELDS.get(resource)
+        if parent_field is not None:
+            snap.by_parent.setdefault(record.get(parent_field), []).append(raw)
     return snap
 
 
