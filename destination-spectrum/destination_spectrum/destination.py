@@ -25,7 +25,7 @@ from airbyte_cdk.models import (
     Type,
 )
 from airbyte_cdk.utils.airbyte_secrets_utils import filter_secrets
-from tieout_core import ConnectorError, TransientError, airbyte_spec
+from tieout_core import ConfigError, ConnectorError, TransientError, airbyte_spec
 from tieout_core.errors import to_airbyte_exception
 
 from destination_spectrum.config import DOCUMENTATION_URL, DestinationSpectrumConfig
@@ -37,6 +37,15 @@ logger = logging.getLogger("airbyte")
 
 def _log(message: str, level: Level = Level.INFO) -> AirbyteMessage:
     return AirbyteMessage(type=Type.LOG, log=AirbyteLogMessage(level=level, message=message))
+
+
+def _unknown_stream(name: str, streams: set[str]) -> str:
+    return (
+        f"a RECORD arrived for stream '{name}', which is not in the configured catalog "
+        f"({', '.join(sorted(streams)) or 'no streams'}); the write stopped and nothing after the last acknowledged "
+        f"STATE was posted. Fix the stream name (a stream prefix on the connection?) or add '{name}' to the "
+        f"catalog, then sync again"
+    )
 
 
 class DestinationSpectrum(Destination):
@@ -77,9 +86,13 @@ class DestinationSpectrum(Destination):
         except ConnectorError as exc:
             raise to_airbyte_exception(exc) from None
         waiting_states: list[AirbyteMessage] = []
+        streams = {configured.stream.name for configured in configured_catalog.streams}
         try:
             for message in input_messages:
                 if message.type == Type.RECORD:
+                    if message.record.stream not in streams:
+                        # Dropping it would acknowledge the next STATE and the source would never send it again.
+                        raise ConfigError(_unknown_stream(message.record.stream, streams))
                     if session.add(message.record.stream, message.record.data):
                         yield from self._flush(session, waiting_states)
                 elif message.type == Type.STATE:
@@ -106,6 +119,3 @@ class DestinationSpectrum(Destination):
             return
         yield from waiting_states
         waiting_states.clear()
-
-
-

@@ -80,10 +80,11 @@ class CostCodeMapping:
             missing = [c for c in COLUMNS if c != "note" and c not in (reader.fieldnames or [])]
             if missing:
                 raise MappingFileError(
-                    f"mapping file {path} lacks column(s) {', '.join(missing)}; expected header "
-                    f"{','.join(COLUMNS)}"
+                    f"mapping file {path} lacks column(s) {', '.join(missing)}; expected header {','.join(COLUMNS)}"
                 )
-            return cls(_validated(row_no, row, path) for row_no, row in enumerate(reader, start=2))
+            rules = [_validated(row_no, row, path) for row_no, row in enumerate(reader, start=2)]
+        _refuse_conflicting_duplicates(rules, path)
+        return cls(rules)
 
     def resolve(self, line: Line, company_code: str, job_type: str) -> Distribution | None:
         """The first matching rule in product_code -> line_item_type -> job_type_default order."""
@@ -120,20 +121,33 @@ class CostCodeMapping:
                 dist = self.resolve(line, company_code, job_type)
             if dist is None:
                 wanted = (
-                    f"product_code '{line.product_code}'" if line.product_code else
-                    f"line_item_type '{line.line_item_type}'" if line.line_item_type else "a product code"
+                    f"product_code '{line.product_code}'"
+                    if line.product_code
+                    else f"line_item_type '{line.line_item_type}'"
+                    if line.line_item_type
+                    else "a product code"
                 )
-                problems.append(LineProblem(line, (
-                    f"no mapping for {wanted} in company {company_code} and no job_type_default for job type "
-                    f"'{job_type or 'unknown'}'; add a row to cost_code_mapping.csv"
-                )))
+                problems.append(
+                    LineProblem(
+                        line,
+                        (
+                            f"no mapping for {wanted} in company {company_code} and no job_type_default for job type "
+                            f"'{job_type or 'unknown'}'; add a row to cost_code_mapping.csv"
+                        ),
+                    )
+                )
                 continue
             if phase_grid is not None and (dist.phase_code, dist.cost_type) not in phase_grid:
-                problems.append(LineProblem(line, (
-                    f"mapped by {dist.rule} to phase {dist.phase_code} x cost type {dist.cost_type}, which job "
-                    f"{job_label} does not have in its Spectrum phase grid; add the phase to the job or fix the "
-                    f"mapping"
-                )))
+                problems.append(
+                    LineProblem(
+                        line,
+                        (
+                            f"mapped by {dist.rule} to phase {dist.phase_code} x cost type {dist.cost_type}, "
+                            f"which job {job_label} does not have in its Spectrum phase grid; add the phase to the "
+                            f"job or fix the mapping"
+                        ),
+                    )
+                )
                 continue
             mapped.append((line, dist))
         return mapped, problems
@@ -144,7 +158,8 @@ def _validated(row_no: int, row: dict[str, str], path: Path) -> MappingRule:
     match_type = _norm(row.get("match_type")).lower()
     if match_type not in MATCH_ORDER:
         raise MappingFileError(
-            f"{where}: match_type '{row.get('match_type')}' is not one of {', '.join(MATCH_ORDER)}"
+            f"{where}: match_type '{row.get('match_type')}' is not one of {', '.join(MATCH_ORDER)}; use one of "
+            f"those (the first match wins, in that order)"
         )
     match_value = _norm(row.get("match_value"))
     if match_type != "job_type_default" and not match_value:
@@ -153,13 +168,34 @@ def _validated(row_no: int, row: dict[str, str], path: Path) -> MappingRule:
     if match_type == "job_type_default" and not job_type:
         raise MappingFileError(f"{where}: job_type is empty; a job_type_default rule names the job type it covers")
     phase_code, cost_type = _norm(row.get("phase_code")), _norm(row.get("cost_type"))
-    if not phase_code or not cost_type:
-        raise MappingFileError(f"{where}: phase_code and cost_type are both required")
+    for name, value in (("phase_code", phase_code), ("cost_type", cost_type)):
+        if not value:
+            raise MappingFileError(
+                f"{where}: {name} is empty; phase_code and cost_type are both required: fill in the Spectrum "
+                f"{name} this rule maps to (as the job's phase grid holds it), or delete the row"
+            )
     if len(phase_code) > 20 or "-" in phase_code:
         raise MappingFileError(
             f"{where}: phase_code '{phase_code}' must be at most 20 characters, stored without dashes as in Spectrum"
         )
     if len(cost_type) > 3:
         raise MappingFileError(f"{where}: cost_type '{cost_type}' is longer than Spectrum's 3 characters")
-    return MappingRule(row_no, _norm(row.get("company_code")), match_type, match_value, job_type, phase_code,
-                       cost_type)
+    return MappingRule(row_no, _norm(row.get("company_code")), match_type, match_value, job_type, phase_code, cost_type)
+
+
+def _refuse_conflicting_duplicates(rules: list[MappingRule], path: Path) -> None:
+    """Two rules for the same match that send it to different places: only the first would ever apply here,
+    and transforms (which reads the same file) has no row order to go by, so the two would disagree. A rule
+    repeated with the same distribution is harmless and passes."""
+    first: dict[tuple[str, str, str, str], MappingRule] = {}
+    for rule in rules:
+        key = (_key(rule.company_code), rule.match_type, _key(rule.match_value), _key(rule.job_type))
+        earlier = first.setdefault(key, rule)
+        if earlier is not rule and (earlier.phase_code, earlier.cost_type) != (rule.phase_code, rule.cost_type):
+            match = f"{rule.match_type} '{rule.match_value}'" if rule.match_value else rule.match_type
+            raise MappingFileError(
+                f"{path.name} row {rule.row}: duplicates the rule of row {earlier.row} (company "
+                f"'{rule.company_code or 'any'}', {match}, job type '{rule.job_type or 'any'}') but maps to "
+                f"{rule.phase_code} x {rule.cost_type} instead of {earlier.phase_code} x {earlier.cost_type}; keep "
+                f"one of the two rows (or give them different job_type values)"
+            )

@@ -54,7 +54,10 @@ def to_date(value: object, field: str) -> dt.date:
         try:
             if len(text) == 10:
                 return dt.date.fromisoformat(text)
-            return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(dt.timezone.utc).date()
+            parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+            # A timestamp without an offset is UTC (as source-buildops and PyAirbyte's cache write them), not the
+            # local time of whatever machine runs the destination.
+            return (parsed.astimezone(dt.timezone.utc) if parsed.tzinfo else parsed).date()
         except ValueError:
             pass
     raise FieldError(field, f"is {value!r}; expected an ISO 8601 date such as 2026-11-25")

@@ -19,11 +19,18 @@ _MISSING = object()
 
 
 def pick(record: Mapping[str, Any], *names: str, default: Any = None) -> Any:
-    """The first of several candidate field names present (dotted names reach into nested objects)."""
+    """The first of several candidate field names present (dotted names reach into nested objects).
+
+    A name is also found lower-cased: PyAirbyte hands records back from its cache with normalised column names
+    (`invoicenumber`, `tenantid`), and a host that does so must not turn every invoice into a rejection."""
     for name in names:
         value: Any = record
         for part in name.split("."):
-            value = value.get(part, _MISSING) if isinstance(value, Mapping) else _MISSING
+            if not isinstance(value, Mapping):
+                value = _MISSING
+                break
+            found = value.get(part, _MISSING)
+            value = value.get(part.lower(), _MISSING) if found is _MISSING else found
             if value is _MISSING:
                 break
         if value is not _MISSING and value is not None and value != "":
@@ -34,7 +41,14 @@ def pick(record: Mapping[str, Any], *names: str, default: Any = None) -> Any:
 def require(record: Mapping[str, Any], *names: str) -> Any:
     value = pick(record, *names)
     if value is None:
-        raise FieldError(names[0], "is missing")
+        also = f" (nor {', '.join(repr(n) for n in names[1:])})" if len(names) > 1 else ""
+        # BuildOps always sends these; a record without one was cut down on the way (a connection whose field
+        # selection drops it, a mapper/transform in between), so that is where the fix is.
+        raise FieldError(
+            names[0],
+            f"is missing{also}; the record cannot be posted without it: make sure the "
+            f"connection sends the field (it may be deselected in the stream's schema)",
+        )
     return value
 
 
@@ -210,8 +224,9 @@ def parse_sub_bill(raw: Mapping[str, Any], stream: str) -> SubBill:
     if not isinstance(raw_lines, list):
         raise FieldError("billLines", f"is {type(raw_lines).__name__}; expected a list of lines")
     lines = tuple(parse_line(item, i, "billLines") for i, item in enumerate(raw_lines))
-    amount = to_money(pick(raw, "totalAmountPreTax", "totalCost", "totalAmount", "amount"), "totalAmount",
-                      required=not lines)
+    amount = to_money(
+        pick(raw, "totalAmountPreTax", "totalCost", "totalAmount", "amount"), "totalAmount", required=not lines
+    )
     if amount is None:
         amount = sum((line.amount for line in lines), Decimal("0.00"))
     freight = to_money(pick(raw, "freight"), "freight", required=False)
@@ -227,20 +242,35 @@ def parse_sub_bill(raw: Mapping[str, Any], stream: str) -> SubBill:
         source_stream=stream,
         source_key=source_key,
         tenant_id=_text(pick(raw, "tenantId", default="")),
-        bill_number=_text(require(raw, "billNumber", "vendorDocumentNumber", "poNumber", "purchaseOrderNumber",
-                                  "number")),
+        bill_number=_text(
+            require(raw, "billNumber", "vendorDocumentNumber", "poNumber", "purchaseOrderNumber", "number")
+        ),
         vendor_id=_text(pick(raw, "vendorId", "vendor.id", default="")),
-        vendor_code=_text(pick(raw, "spectrumVendorCode", "vendorCode", "vendor.code", "vendor.accountingRefId",
-                               default="")),
+        vendor_code=_text(
+            pick(raw, "spectrumVendorCode", "vendorCode", "vendor.code", "vendor.accountingRefId", default="")
+        ),
         job_id=_text(pick(raw, "jobId", default="")),
         job_number=_text(pick(raw, "jobNumber", "job.jobNumber", default="")),
-        bill_date=to_date(pick(raw, "transactionDate", "dateOfPurchase", "issuedBy", "postingDate", "dateIssued",
-                               "orderDate", "createdDate"), "transactionDate"),
+        bill_date=to_date(
+            pick(
+                raw,
+                "transactionDate",
+                "dateOfPurchase",
+                "issuedBy",
+                "postingDate",
+                "dateIssued",
+                "orderDate",
+                "createdDate",
+            ),
+            "transactionDate",
+        ),
         due_date=to_date(due, "dueDate") if due is not None else None,
         amount=amount,
         tax_amount=to_money(pick(raw, "tax", "taxAmount"), "tax", required=False) or Decimal("0.00"),
-        retention_amount=to_money(pick(raw, "totalRetainageAmount", "retainageAmount"), "retainageAmount",
-                                  required=False) or Decimal("0.00"),
+        retention_amount=to_money(
+            pick(raw, "totalRetainageAmount", "retainageAmount"), "retainageAmount", required=False
+        )
+        or Decimal("0.00"),
         lines=lines,
         company_code=_text(pick(raw, "companyCode", "spectrumCompanyCode", default="")),
         vendor_name=_text(pick(raw, "vendorName", "vendor.name", default="")),

@@ -30,8 +30,12 @@ def test_given_no_product_rule_when_resolving_then_line_type_then_job_type_defau
 def test_given_one_unmappable_line_when_distributing_then_the_line_and_missing_mapping_are_named(files):
     mapping = CostCodeMapping.load(files["mapping"])
     mapped, problems = mapping.distribute(
-        [line(1, product="PART-1"), line(2, product="WIDGET-9", kind="Fee")], "MEC", "Tenant Improvement", GRID,
-        "J100 in MEC")
+        [line(1, product="PART-1"), line(2, product="WIDGET-9", kind="Fee")],
+        "MEC",
+        "Tenant Improvement",
+        GRID,
+        "J100 in MEC",
+    )
     assert len(mapped) == 1
     message = problems[0].describe()
     assert "line 2" in message and "WIDGET-9" in message and "add a row to cost_code_mapping.csv" in message
@@ -50,7 +54,8 @@ def test_given_mapping_outside_the_jobs_phase_grid_when_distributing_then_the_gr
         ("MEC,sku,X,,100,L,", "match_type 'sku' is not one of"),
         ("MEC,product_code,,,100,L,", "match_value is empty"),
         ("MEC,job_type_default,,,100,L,", "job_type is empty"),
-        ("MEC,product_code,X,,,L,", "phase_code and cost_type are both required"),
+        ("MEC,product_code,X,,,L,", "phase_code is empty; phase_code and cost_type are both required"),
+        ("MEC,product_code,X,,100,,", "cost_type is empty; phase_code and cost_type are both required"),
         ("MEC,product_code,X,,10-20,L,", "stored without dashes"),
         ("MEC,product_code,X,,100,LABR,", "longer than Spectrum's 3 characters"),
     ],
@@ -61,6 +66,18 @@ def test_given_a_bad_mapping_row_when_loading_then_the_error_names_row_and_fix(t
     with pytest.raises(MappingFileError, match="row 2") as error:
         CostCodeMapping.load(path)
     assert expected in str(error.value)
+
+
+def test_given_two_rules_for_one_match_when_loading_then_only_a_conflicting_pair_is_refused(tmp_path):
+    path = tmp_path / "m.csv"
+    header = "company_code,match_type,match_value,job_type,phase_code,cost_type,note\n"
+    path.write_text(header + "MEC,product_code,X,,100,L,\nMEC,product_code,x,,100,L,copied twice\n")
+    assert len(CostCodeMapping.load(path).rules) == 2  # the same distribution twice: harmless
+    path.write_text(header + "MEC,product_code,X,,100,L,\nFPR,product_code,X,,100,L01,\nMEC,product_code,x,,200,M,\n")
+    with pytest.raises(MappingFileError) as error:
+        CostCodeMapping.load(path)
+    assert "m.csv row 4: duplicates the rule of row 2" in str(error.value)
+    assert "maps to 200 x M instead of 100 x L; keep one of the two rows" in str(error.value)
 
 
 def test_given_missing_file_or_columns_when_loading_then_error_says_what_to_set(tmp_path):

@@ -10,11 +10,12 @@ from airbyte_cdk.models import (
     AirbyteStateMessage,
     AirbyteStateType,
     AirbyteStreamState,
-    ConfiguredAirbyteCatalog,
+    ConfiguredAirbyteCatalogSerializer,
     StreamDescriptor,
     Type,
 )
 from airbyte_cdk.models.airbyte_protocol import AirbyteStateBlob
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from destination_spectrum import session as session_module
 from destination_spectrum.config import DOCUMENTATION_URL, SPEC_PATH, DestinationSpectrumConfig
 from destination_spectrum.destination import DestinationSpectrum
@@ -26,8 +27,10 @@ def config(files, tmp_path):
     return {
         "data_exchange": {"base_url": "http://127.0.0.1:9", "authorization_id": "SANDBOXAUTH"},
         "odbc": {"connection_string": "Driver=SQLite3;Database=/nonexistent.sqlite"},
-        "mapping_path": str(files["mapping"]), "customer_crosswalk_path": str(files["crosswalk"]),
-        "policy_path": str(files["policy"]), "ledger_path": str(tmp_path / "ledger.duckdb"),
+        "mapping_path": str(files["mapping"]),
+        "customer_crosswalk_path": str(files["crosswalk"]),
+        "policy_path": str(files["policy"]),
+        "ledger_path": str(tmp_path / "ledger.duckdb"),
     }
 
 
@@ -42,9 +45,46 @@ def record(stream, data):
 
 
 def state(stream, value):
-    return AirbyteMessage(type=Type.STATE, state=AirbyteStateMessage(
-        type=AirbyteStateType.STREAM, stream=AirbyteStreamState(
-            stream_descriptor=StreamDescriptor(name=stream), stream_state=AirbyteStateBlob(cursor=value))))
+    return AirbyteMessage(
+        type=Type.STATE,
+        state=AirbyteStateMessage(
+            type=AirbyteStateType.STREAM,
+            stream=AirbyteStreamState(
+                stream_descriptor=StreamDescriptor(name=stream), stream_state=AirbyteStateBlob(cursor=value)
+            ),
+        ),
+    )
+
+
+def catalog(*streams):
+    return ConfiguredAirbyteCatalogSerializer.load(
+        {
+            "streams": [
+                {
+                    "stream": {"name": name, "json_schema": {}, "supported_sync_modes": ["full_refresh"]},
+                    "sync_mode": "full_refresh",
+                    "destination_sync_mode": "append",
+                }
+                for name in streams
+            ]
+        }
+    )
+
+
+def test_given_a_record_of_a_stream_not_in_the_catalog_when_writing_then_it_stops_naming_the_stream(
+    config, build, spectrum
+):
+    messages = iter(
+        [
+            record("invoices", build.invoice("a", "5201")),
+            record("invoice", build.invoice("b", "5202")),
+            state("invoices", 1),
+        ]
+    )
+    with pytest.raises(AirbyteTracedException) as raised:
+        list(DestinationSpectrum().write(config, catalog("jobs", "invoices"), messages))
+    assert "stream 'invoice', which is not in the configured catalog (invoices, jobs)" in raised.value.message
+    assert spectrum.calls == 0
 
 
 def test_given_the_committed_spec_when_compared_with_the_model_then_they_match():
@@ -52,7 +92,8 @@ def test_given_the_committed_spec_when_compared_with_the_model_then_they_match()
 
 
 def test_given_records_and_states_when_writing_then_each_state_follows_its_records_outcomes(
-        config, build, spectrum, rows):
+    config, build, spectrum, rows
+):
     seen_at_state = []
 
     def messages():
@@ -64,8 +105,7 @@ def test_given_records_and_states_when_writing_then_each_state_follows_its_recor
         yield state("invoices", 2)
 
     out = []
-    for message in DestinationSpectrum().write({**config, "flush_every": 2}, ConfiguredAirbyteCatalog(streams=[]),
-                                               messages()):
+    for message in DestinationSpectrum().write({**config, "flush_every": 2}, catalog("jobs", "invoices"), messages()):
         out.append(message)
         if message.type == Type.STATE:
             seen_at_state.append(len(spectrum.ar))
@@ -77,19 +117,27 @@ def test_given_records_and_states_when_writing_then_each_state_follows_its_recor
 
 
 def test_given_dry_run_when_writing_then_plan_logged_and_no_state_acknowledged(config, build, spectrum):
-    out = list(DestinationSpectrum().write(
-        {**config, "dry_run": True}, ConfiguredAirbyteCatalog(streams=[]),
-        iter([record("jobs", build.job()), record("invoices", build.invoice("a", "5101")), state("invoices", 1)])))
+    out = list(
+        DestinationSpectrum().write(
+            {**config, "dry_run": True},
+            catalog("jobs", "invoices"),
+            iter([record("jobs", build.job()), record("invoices", build.invoice("a", "5101")), state("invoices", 1)]),
+        )
+    )
     assert not [m for m in out if m.type == Type.STATE]
     assert spectrum.calls == 0
-    plans = [json.loads(m.log.message.split("dry_run: ", 1)[1]) for m in out
-             if m.type == Type.LOG and m.log.message.startswith("dry_run: ")]
+    plans = [
+        json.loads(m.log.message.split("dry_run: ", 1)[1])
+        for m in out
+        if m.type == Type.LOG and m.log.message.startswith("dry_run: ")
+    ]
     assert plans[0]["number"] == "5101" and plans[0]["amount"] == "500.00"
 
 
 def test_given_a_bad_mapping_file_when_checking_then_failed_status_names_the_row(config, files):
-    files["mapping"].write_text("company_code,match_type,match_value,job_type,phase_code,cost_type,note\n"
-                                "MEC,sku,X,,100,L,\n")
+    files["mapping"].write_text(
+        "company_code,match_type,match_value,job_type,phase_code,cost_type,note\nMEC,sku,X,,100,L,\n"
+    )
     status = DestinationSpectrum().check(None, config)
     assert status.status.name == "FAILED"
     assert "row 2" in status.message and "match_type 'sku'" in status.message
@@ -97,14 +145,14 @@ def test_given_a_bad_mapping_file_when_checking_then_failed_status_names_the_row
 
 def test_given_a_bad_config_when_checking_then_failed_status_names_the_field(config):
     status = DestinationSpectrum().check(
-        None, {**config, "data_exchange": {"base_url": "ftp://x", "authorization_id": "SANDBOXAUTH"}})
+        None, {**config, "data_exchange": {"base_url": "ftp://x", "authorization_id": "SANDBOXAUTH"}}
+    )
     assert status.status.name == "FAILED" and "data_exchange.base_url" in status.message
     assert "https://" in status.message
     assert "SANDBOXAUTH" not in status.message
 
 
-def test_given_records_when_the_singer_target_runs_then_state_is_written_after_posting(
-        config, build, spectrum, capsys):
+def test_given_records_when_the_singer_target_runs_then_state_is_written_after_posting(config, build, spectrum, capsys):
     from destination_spectrum.target import TargetSpectrum
 
     schema = {"type": "object", "properties": {}}
@@ -138,9 +186,15 @@ def gateways_opened(monkeypatch):
 
 
 def test_given_plain_http_to_a_remote_host_when_checking_then_failed_naming_field_and_fix_before_any_call(
-        config, gateways_opened):
-    status = DestinationSpectrum().check(None, {**config, "data_exchange": {
-        "base_url": "http://erp.contractor.invalid:8482", "authorization_id": "SANDBOXAUTH"}})
+    config, gateways_opened
+):
+    status = DestinationSpectrum().check(
+        None,
+        {
+            **config,
+            "data_exchange": {"base_url": "http://erp.contractor.invalid:8482", "authorization_id": "SANDBOXAUTH"},
+        },
+    )
     assert status.status.name == "FAILED"
     assert status.message.startswith("Invalid config: data_exchange.base_url must use https://")
     assert "or set data_exchange.allow_insecure_http: true" in status.message
@@ -157,8 +211,16 @@ def test_given_plain_http_to_this_machine_when_parsed_then_accepted(config, url)
 def test_given_the_opt_in_when_the_gateway_is_built_then_plain_http_to_a_remote_host_reaches_the_client(config):
     from destination_spectrum.spectrum import SpectrumGateway
 
-    parsed = DestinationSpectrumConfig.parse({**config, "data_exchange": {
-        "base_url": "http://erp.contractor.invalid:8482", "authorization_id": "A", "allow_insecure_http": True}})
+    parsed = DestinationSpectrumConfig.parse(
+        {
+            **config,
+            "data_exchange": {
+                "base_url": "http://erp.contractor.invalid:8482",
+                "authorization_id": "A",
+                "allow_insecure_http": True,
+            },
+        }
+    )
     gateway = SpectrumGateway(parsed)  # builds its clients; connects to nothing until asked
     try:
         assert gateway.dx.settings.allow_insecure_http is True
@@ -172,8 +234,11 @@ def test_given_the_spec_when_read_by_both_protocols_then_every_nested_secret_is_
     from destination_spectrum.target import TargetSpectrum
 
     airbyte = DestinationSpectrum().spec(None).connectionSpecification
-    assert sorted(get_secret_paths(airbyte)) == [["data_exchange", "authorization_id"],
-                                                 ["data_exchange", "client_secret"], ["odbc", "connection_string"]]
+    assert sorted(get_secret_paths(airbyte)) == [
+        ["data_exchange", "authorization_id"],
+        ["data_exchange", "client_secret"],
+        ["odbc", "connection_string"],
+    ]
     singer = TargetSpectrum.config_jsonschema["properties"]
     assert singer["data_exchange"]["properties"]["authorization_id"]["secret"] is True
     assert singer["data_exchange"]["properties"]["client_secret"]["secret"] is True
@@ -189,13 +254,21 @@ def registered_secrets():
 
 
 def test_given_a_check_whose_error_quotes_the_secrets_when_run_by_the_cli_then_they_are_masked(
-        config, tmp_path, monkeypatch, registered_secrets):
+    config, tmp_path, monkeypatch, registered_secrets
+):
     from destination_spectrum import destination as destination_module
 
     connection = "Driver=SQLite3;Database=/x.sqlite;Uid=infolink;Pwd=OdbcPw-91"
-    config = {**config, "odbc": {"connection_string": connection}, "data_exchange": {
-        "base_url": "http://127.0.0.1:9", "authorization_id": "AUTH-ID-77", "client_id": "tieout",
-        "client_secret": "Oauth-Secret-55"}}
+    config = {
+        **config,
+        "odbc": {"connection_string": connection},
+        "data_exchange": {
+            "base_url": "http://127.0.0.1:9",
+            "authorization_id": "AUTH-ID-77",
+            "client_id": "tieout",
+            "client_secret": "Oauth-Secret-55",
+        },
+    }
 
     class ChattyGateway:
         def check(self):
