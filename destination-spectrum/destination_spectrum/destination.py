@@ -7,16 +7,19 @@ flush). In dry_run no STATE is echoed: acknowledging would let the source skip r
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import orjson
 from airbyte_cdk.destinations import Destination
 from airbyte_cdk.models import (
     AirbyteConnectionStatus,
     AirbyteLogMessage,
     AirbyteMessage,
+    AirbyteMessageSerializer,
     ConfiguredAirbyteCatalog,
     ConnectorSpecification,
     DestinationSyncMode,
@@ -48,7 +51,28 @@ def _unknown_stream(name: str, streams: set[str]) -> str:
     )
 
 
+def _unreadable_line(number: int) -> str:
+    return (
+        f"input line {number} is not an Airbyte message (not JSON); the write stopped and nothing after the last "
+        "acknowledged STATE was posted. Something other than the source is writing to this destination's stdin "
+        "(a print or a log line in a wrapper script?): send only the source's messages, then sync again"
+    )
+
+
 class DestinationSpectrum(Destination):
+    def _parse_input_stream(self, input_stream: io.TextIOWrapper) -> Iterable[AirbyteMessage]:
+        """airbyte-cdk skips a line that is not JSON with an INFO log; if that line was a RECORD, the next STATE
+        would be acknowledged and the invoice never sent again. Stop instead (the line is not echoed: it may
+        hold customer data)."""
+        for number, line in enumerate(input_stream, start=1):
+            if not line.strip():
+                continue
+            try:
+                document = orjson.loads(line)
+            except orjson.JSONDecodeError:
+                raise to_airbyte_exception(ConfigError(_unreadable_line(number))) from None
+            yield AirbyteMessageSerializer.load(document)
+
     def spec(self, logger: logging.Logger) -> ConnectorSpecification:
         body = airbyte_spec(DestinationSpectrumConfig, DOCUMENTATION_URL)
         return ConnectorSpecification(

@@ -87,6 +87,24 @@ def test_given_a_record_of_a_stream_not_in_the_catalog_when_writing_then_it_stop
     assert spectrum.calls == 0
 
 
+def test_given_a_line_that_is_not_json_on_stdin_when_writing_then_it_stops_naming_the_line_not_its_content(
+    config, build, spectrum
+):
+    lines = [
+        json.dumps({"type": "RECORD", "record": {"stream": "invoices", "data": build.invoice("a", "5301"),
+                                                 "emitted_at": 0}}),
+        "Progress: customer O'Brien Mechanical 42%",
+        json.dumps({"type": "STATE", "state": {"type": "LEGACY", "data": {"n": 1}}}),
+    ]
+    messages = DestinationSpectrum()._parse_input_stream(io.StringIO("\n".join(lines) + "\n\n"))
+    with pytest.raises(AirbyteTracedException) as raised:
+        list(DestinationSpectrum().write(config, catalog("invoices"), messages))
+    assert "input line 2 is not an Airbyte message (not JSON); the write stopped" in raised.value.message
+    assert "send only the source's messages" in raised.value.message
+    assert "O'Brien" not in raised.value.message
+    assert spectrum.calls == 0
+
+
 def test_given_the_committed_spec_when_compared_with_the_model_then_they_match():
     assert check_spec_file(DestinationSpectrumConfig, DOCUMENTATION_URL, SPEC_PATH) is None
 
