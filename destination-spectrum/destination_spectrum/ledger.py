@@ -124,13 +124,25 @@ class PendingDocument:
     payload: dict
 
 
+def _open(path: str) -> duckdb.DuckDBPyConnection:
+    """The ledger file attached under a fixed catalog name, not its file name: DuckDB names a database after
+    its file, and a file called tieout_ledger.duckdb (the sandbox's default) would make `tieout_ledger.postings`
+    ambiguous between that catalog and the schema. transforms attaches it under the same name."""
+    if path == ":memory:":
+        return duckdb.connect(path)
+    con = duckdb.connect(":memory:")
+    con.execute(f"ATTACH '{path.replace(chr(39), chr(39) * 2)}' AS tieout_ledger_file")
+    con.execute("USE tieout_ledger_file")
+    return con
+
+
 class Ledger:
     def __init__(self, path: str | Path, run_id: str):
         self.path = str(path)
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self.run_id = run_id
-        self._con = duckdb.connect(self.path)
+        self._con = _open(self.path)
         self._lock = threading.Lock()
         self._con.execute(_DDL)
 
