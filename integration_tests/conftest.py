@@ -379,9 +379,14 @@ def private_data(generated, tmp_path) -> Path:
 
 
 class DroppingProxy:
-    """Forwards 127.0.0.1:<port> to a target; resets the first `drops` connections once each has carried
-    `after_bytes` bytes from the server. What a database connection dropped by a firewall, a failover or a
-    VPN blip looks like to the client: a TCP reset in the middle of a result set.
+    """Forwards 127.0.0.1:<port> to a target; resets a connection once it has carried `after_bytes` bytes from
+    the server, `drops` times in all. What a database connection dropped by a firewall, a failover or a VPN
+    blip looks like to the client: a TCP reset in the middle of a result set.
+
+    Any connection can be the one cut (a client's first connection is often a short one: a login, a probe).
+    The cut shuts the read side of both sockets down before closing: closing a socket another thread is
+    blocked in recv() on sends nothing on Linux, and the client would wait for ever; shutdown wakes that
+    thread, whose close then sends the RST (SO_LINGER 0) a dropped link produces.
     """
 
     def __init__(self, target_host: str, target_port: int, *, after_bytes: int, drops: int = 1):
@@ -405,9 +410,6 @@ class DroppingProxy:
                 return
             with self._lock:
                 self.connections += 1
-                doomed = self.drops_left > 0
-                if doomed:
-                    self.drops_left -= 1
             try:
                 upstream = socket.create_connection(self.target, timeout=10)
             except OSError:
@@ -415,11 +417,9 @@ class DroppingProxy:
                 continue
             upstream.settimeout(None)
             threading.Thread(target=self._pipe, args=(client, upstream, None), daemon=True).start()
-            threading.Thread(
-                target=self._pipe, args=(upstream, client, self.after_bytes if doomed else None), daemon=True
-            ).start()
+            threading.Thread(target=self._pipe, args=(upstream, client, self.after_bytes), daemon=True).start()
 
-    def _pipe(self, source, sink, cut_after: int | None) -> None:
+    def _pipe(self, source, sink, cut_after) -> None:
         carried = 0
         try:
             while True:
@@ -427,14 +427,19 @@ class DroppingProxy:
                 if not chunk:
                     break
                 if cut_after is not None and carried + len(chunk) >= cut_after:
-                    sink.sendall(chunk[: max(0, cut_after - carried)])
                     with self._lock:
-                        self.dropped += 1
-                    for sock in (source, sink):
-                        # SO_LINGER 0: close with a RST, as a dropped link looks, not a polite FIN
-                        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-                        sock.close()
-                    return
+                        doomed = self.drops_left > 0
+                        if doomed:
+                            self.drops_left -= 1
+                            self.dropped += 1
+                    if doomed:
+                        sink.sendall(chunk[: max(0, cut_after - carried)])
+                        for sock in (source, sink):
+                            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                            with suppress(OSError):
+                                sock.shutdown(socket.SHUT_RD)
+                        return
+                    cut_after = None
                 sink.sendall(chunk)
                 carried += len(chunk)
         except OSError:

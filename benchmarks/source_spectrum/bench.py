@@ -5,7 +5,9 @@
 1. `tieout-sandbox generate` (small scale) gives realistic JC_TRANSACTION_HISTORY_MC rows; they are cycled
    into a SQLite database of `--rows` rows (unique keys), reached through the SQLite ODBC driver.
 2. Each contender runs as its own process (peak RSS from wait4), stdout piped to a counter:
-   - source-spectrum  `source-spectrum read`, stream job_cost_transactions, full refresh (the product);
+   - source-spectrum  `source-spectrum read`, stream job_cost_transactions, full refresh (the product:
+                      rows fetched and normalised in a forked child, records written by the parent);
+   - the same with `odbc.child_process_reads: false` (everything in one process);
    - ceiling          a trivial airbyte-cdk AbstractSource emitting the same records from memory;
    - floor            a bare pyodbc fetchmany loop writing one orjson line per row;
    - connector again on a quarter of the rows: peak RSS must not grow with the table.
@@ -31,7 +33,7 @@ VENV_BIN = ROOT / ".venv" / "bin"
 PYTHON = str(VENV_BIN / "python")
 TABLE = "JC_TRANSACTION_HISTORY_MC"
 
-CEILING = r'''
+CEILING = r"""
 import sys, json, itertools
 from airbyte_cdk.entrypoint import launch
 from airbyte_cdk.models import ConnectorSpecification
@@ -58,9 +60,9 @@ class Ceiling(AbstractSource):
         return [Rows()]
 
 launch(Ceiling(), ["read", "--config", sys.argv[3], "--catalog", sys.argv[4]])
-'''
+"""
 
-FLOOR = r'''
+FLOOR = r"""
 import sys, pyodbc, orjson
 # autocommit and no parameters: the only way the SQLite ODBC driver streams instead of buffering the result
 conn = pyodbc.connect(sys.argv[1], autocommit=True)
@@ -74,13 +76,16 @@ while True:
         break
     for row in rows:
         out.write(orjson.dumps(dict(zip(names, row)), default=str) + b"\n")
-'''
+"""
 
 
 def build_database(work: Path, rows: int) -> Path:
     data = work / "data"
-    subprocess.run([str(VENV_BIN / "tieout-sandbox"), "generate", "--out", str(data), "--scale", "0.05"],
-                   check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [str(VENV_BIN / "tieout-sandbox"), "generate", "--out", str(data), "--scale", "0.05"],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     with (data / "spectrum" / f"{TABLE}.csv").open() as f:
         reader = csv.reader(f)
         header = next(reader)
@@ -134,15 +139,30 @@ def run_counted(argv: list[str], env: dict[str, str] | None = None) -> dict[str,
     end = time.perf_counter()
     if status != 0:
         errors.seek(0)
-        raise SystemExit(f"{argv[:3]} exited with status {status}:\n{last.decode(errors='replace')}\n"
-                         f"{errors.read()[-4000:].decode(errors='replace')}")
+        raise SystemExit(
+            f"{argv[:3]} exited with status {status}:\n{last.decode(errors='replace')}\n"
+            f"{errors.read()[-4000:].decode(errors='replace')}"
+        )
     startup = (first_output or end) - start
-    return {"records": records, "lines": lines, "seconds": end - start, "startup_s": startup,
-            "streaming_s": end - (first_output or end), "peak_rss_mb": usage.ru_maxrss / 1024}
+    return {
+        "records": records,
+        "lines": lines,
+        "seconds": end - start,
+        "startup_s": startup,
+        "streaming_s": end - (first_output or end),
+        "peak_rss_mb": usage.ru_maxrss / 1024,
+    }
 
 
 def breakdown(db: Path, rows: int = 100_000) -> dict[str, float]:
-    """Where one record's time goes, in process: ODBC fetch, then normalisation (µs per record)."""
+    """Where one record's time goes, in process (µs per record, CPU time, so other load matters less).
+
+    The connector runs fetch + normalise + pickling in a forked child and unpickling + airbyte-cdk in the
+    parent, so a sync's rate is set by the slower of the two sides, not by their sum.
+    """
+    import pickle
+    from itertools import repeat
+
     sys.path.insert(0, str(ROOT / "source-spectrum"))
     from source_spectrum.catalog import spec_for
     from source_spectrum.normalise import RecordBuilder
@@ -152,20 +172,40 @@ def breakdown(db: Path, rows: int = 100_000) -> dict[str, float]:
     spec = spec_for("job_cost_transactions", "sql")
     sql = select_sql(spec, incremental=False)
     with SpectrumOdbc(OdbcSettings(driver="SQLite3", database=str(db))) as odbc:
-        start = time.perf_counter()
-        fetched = []
-        for row in odbc.rows(sql, ["MEC"]):
-            fetched.append(row)
-            if len(fetched) == rows:
+        start = time.process_time()
+        fetched: list = []
+        for batch in odbc.batches(sql, ["MEC"]):
+            fetched.extend(batch)
+            if len(fetched) >= rows:
                 break
-        fetch = time.perf_counter() - start
-    build = RecordBuilder(spec.columns, spec.primary_key).build_row
-    start = time.perf_counter()
+        fetch = time.process_time() - start
+    builder = RecordBuilder(spec.columns, spec.primary_key)
+    build, build_values, names = builder.build_row, builder.build_values, builder.names
+    start = time.process_time()
     for row in fetched:
         build(row, "MEC")
-    normalise = time.perf_counter() - start
+    normalise = time.process_time() - start
+    values = [build_values(row, "MEC") for row in fetched]
+    start = time.process_time()
+    messages = [
+        pickle.dumps((names, values[i : i + 5000]), protocol=pickle.HIGHEST_PROTOCOL)
+        for i in range(0, len(values), 5000)
+    ]
+    send = time.process_time() - start  # the child's side of the pipe
+    start = time.process_time()
+    for message in messages:
+        batch = pickle.loads(message)  # noqa: S301 - our own bytes
+        for _ in map(dict, map(zip, repeat(batch[0]), batch[1])):
+            pass
+    receive = time.process_time() - start  # the parent's side: unpickle, rebuild the dicts
     count = len(fetched)
-    return {"rows": count, "fetch_us": fetch / count * 1e6, "normalise_us": normalise / count * 1e6}
+    return {
+        "rows": count,
+        "fetch_us": fetch / count * 1e6,
+        "normalise_us": normalise / count * 1e6,
+        "send_us": send / count * 1e6,
+        "receive_us": receive / count * 1e6,
+    }
 
 
 def first_records(argv: list[str], env: dict[str, str], limit: int) -> list[dict]:
@@ -197,12 +237,25 @@ def main() -> None:
         stream = {"name": "job_cost_transactions", "json_schema": {}, "supported_sync_modes": ["full_refresh"]}
         catalog = {"streams": [{"stream": stream, "sync_mode": "full_refresh", "destination_sync_mode": "overwrite"}]}
         (work / "catalog.json").write_text(json.dumps(catalog))
-        connector = [str(VENV_BIN / "source-spectrum"), "read", "--config", str(work / "config.json"),
-                     "--catalog", str(work / "catalog.json")]
+        connector = [
+            str(VENV_BIN / "source-spectrum"),
+            "read",
+            "--config",
+            str(work / "config.json"),
+            "--catalog",
+            str(work / "catalog.json"),
+        ]
+
+        one_process = {**config, "odbc": {**config["odbc"], "child_process_reads": False}}
+        (work / "config_one_process.json").write_text(json.dumps(one_process))
 
         results: dict[str, dict[str, float]] = {}
         print("source-spectrum read ...", flush=True)
         results["source-spectrum (airbyte-cdk)"] = run_counted(connector, env)
+        print("source-spectrum read, child_process_reads=false ...", flush=True)
+        results["source-spectrum, one process"] = run_counted(
+            [*connector[:3], str(work / "config_one_process.json"), *connector[4:]], env
+        )
 
         # The ceiling emits exactly what the connector emitted: a sample of its records, cycled.
         sample = work / "sample.jsonl"
@@ -210,8 +263,16 @@ def main() -> None:
         (work / "ceiling.py").write_text(CEILING)
         print("ceiling: trivial airbyte-cdk source from memory ...", flush=True)
         results["ceiling: airbyte-cdk from memory"] = run_counted(
-            [PYTHON, str(work / "ceiling.py"), str(sample), str(args.rows), str(work / "config.json"),
-             str(work / "catalog.json")], env)
+            [
+                PYTHON,
+                str(work / "ceiling.py"),
+                str(sample),
+                str(args.rows),
+                str(work / "config.json"),
+                str(work / "catalog.json"),
+            ],
+            env,
+        )
 
         (work / "floor.py").write_text(FLOOR)
         print("floor: bare pyodbc fetchmany + orjson ...", flush=True)
@@ -224,7 +285,7 @@ def main() -> None:
             tap = [str(VENV_BIN / "tap-spectrum"), "--config", str(work / "config.json")]
             results["tap-spectrum (singer-sdk), all streams"] = run_counted(tap, env)
 
-        print("in-process breakdown (fetch, normalise) ...", flush=True)
+        print("in-process breakdown (fetch, normalise, pipe) ...", flush=True)
         parts = breakdown(db)
 
         quarter = args.rows // 4
@@ -240,23 +301,42 @@ def main() -> None:
     ceiling = results["ceiling: airbyte-cdk from memory"]
     print()
     print("records/s counts from the first record out to the end (process start-up shown apart)")
-    print(f"{'contender':42} {'records':>10} {'start-up s':>10} {'stream s':>9} {'records/s':>10}"
-          f" {'peak RSS MB':>12} {'time vs ceiling':>16}")
+    print(
+        f"{'contender':42} {'records':>10} {'start-up s':>10} {'stream s':>9} {'records/s':>10}"
+        f" {'peak RSS MB':>12} {'time vs ceiling':>16}"
+    )
     ceiling_rate = ceiling["records"] / ceiling["streaming_s"]
     for name, r in results.items():
         rate = r["records"] / r["streaming_s"]
         r["records_per_s"] = rate
-        print(f"{name:42} {r['records']:>10,.0f} {r['startup_s']:>10.1f} {r['streaming_s']:>9.1f} {rate:>10,.0f}"
-              f" {r['peak_rss_mb']:>12.0f} {ceiling_rate / rate:>15.2f}x")
+        print(
+            f"{name:42} {r['records']:>10,.0f} {r['startup_s']:>10.1f} {r['streaming_s']:>9.1f} {rate:>10,.0f}"
+            f" {r['peak_rss_mb']:>12.0f} {ceiling_rate / rate:>15.2f}x"
+        )
     total_us = 1e6 / results["source-spectrum (airbyte-cdk)"]["records_per_s"]
-    framework_us = max(total_us - parts["fetch_us"] - parts["normalise_us"], 0.0)
-    print(f"\nper record in source-spectrum: {total_us:.1f} µs = ODBC fetch {parts['fetch_us']:.1f}"
-          f" + normalise {parts['normalise_us']:.1f} + airbyte-cdk (message, serialise, write) {framework_us:.1f}")
+    ceiling_us = 1e6 / ceiling_rate
+    child_us = parts["fetch_us"] + parts["normalise_us"] + parts["send_us"]
+    parent_us = ceiling_us + parts["receive_us"]
+    framework_us = ceiling_us
+    print(
+        f"\nper record in source-spectrum: {total_us:.1f} µs wall. Reader child: ODBC fetch {parts['fetch_us']:.1f}"
+        f" + normalise {parts['normalise_us']:.1f} + pickle {parts['send_us']:.1f} = {child_us:.1f} µs CPU,"
+        f" overlapped with the parent: unpickle + dicts {parts['receive_us']:.1f} + airbyte-cdk ~{ceiling_us:.1f}"
+        f" (the ceiling's, wall) = {parent_us:.1f} µs (plus our stream layers). On two free cores the slower side"
+        " sets the rate; with every core busy they add up."
+    )
     out = ROOT / "benchmarks" / "results"
     out.mkdir(parents=True, exist_ok=True)
-    (out / "source_spectrum.json").write_text(json.dumps(
-        {"rows": args.rows, "results": results, "per_record_us": {**parts, "framework_us": framework_us}},
-        indent=2))
+    (out / "source_spectrum.json").write_text(
+        json.dumps(
+            {
+                "rows": args.rows,
+                "results": results,
+                "per_record_us": {**parts, "framework_us": framework_us, "child_us": child_us, "parent_us": parent_us},
+            },
+            indent=2,
+        )
+    )
     print(f"\nresults: {out / 'source_spectrum.json'}")
 
 

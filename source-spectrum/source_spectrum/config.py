@@ -28,7 +28,8 @@ class OdbcConfig(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
     connection_string: SecretStr | None = Field(
-        default=None, json_schema_extra=SECRET,
+        default=None,
+        json_schema_extra=SECRET,
         description="A full ODBC connection string (takes precedence over the parts below), e.g."
         " `Driver={ODBC Driver 18 for SQL Server};Server=tcp:host,1433;Database=Spectrum_001;Uid=u;Pwd=p;Encrypt=yes`.",
     )
@@ -41,8 +42,14 @@ class OdbcConfig(BaseModel):
     database: str | None = Field(default=None, description="Database name (Spectrum_0012345), or the SQLite file.")
     user: str | None = Field(default=None, description="The Info-Link SQL user.")
     password: SecretStr | None = Field(default=None, json_schema_extra=SECRET, description="Its password.")
-    options: dict[str, str] = Field(default_factory=dict, description="Extra keywords, e.g. {\"Encrypt\": \"yes\"}.")
+    options: dict[str, str] = Field(default_factory=dict, description='Extra keywords, e.g. {"Encrypt": "yes"}.')
     fetch_size: int = Field(default=5000, ge=100, le=100_000, description="Rows fetched per round trip.")
+    child_process_reads: bool = Field(
+        default=True,
+        description="Fetch and normalise rows in a forked child process (its own connection, one login per"
+        " stream and company), so fetching overlaps writing records: about 1.5x faster with two free cores."
+        " Turn off to read in one process.",
+    )
 
     @model_validator(mode="after")
     def _connection(self) -> OdbcConfig:
@@ -61,7 +68,8 @@ class DataExchangeConfig(BaseModel):
 
     base_url: str = Field(description="Data Exchange base URL, e.g. https://acme.dexterchaney.com:8482.")
     authorization_id: SecretStr | None = Field(
-        default=None, json_schema_extra=SECRET,
+        default=None,
+        json_schema_extra=SECRET,
         description="The Authorization ID (System Administration > Installation > Data Exchange); the Get"
         " services read must be built into it.",
     )
@@ -104,7 +112,7 @@ class SpectrumConfig(ConnectorConfig):
     )
     companies: list[str] = Field(
         min_length=1,
-        description="Spectrum company codes to read (1-3 characters, A-Z 0-9), e.g. [\"MEC\", \"FPR\"].",
+        description='Spectrum company codes to read (1-3 characters, A-Z 0-9), e.g. ["MEC", "FPR"].',
         examples=[["MEC", "FPR"]],
     )
     # Typed without `| None` (the default is None and pydantic does not validate defaults): the spec shows
@@ -121,7 +129,9 @@ class SpectrumConfig(ConnectorConfig):
         description="Earliest date read from the history tables (job cost, payments, payroll, GL).",
     )
     lookback_days: int = Field(
-        default=7, ge=0, le=366,
+        default=7,
+        ge=0,
+        le=366,
         description="Incremental reads re-read this many days before the last date seen, for late postings.",
     )
 
@@ -148,7 +158,9 @@ class SpectrumConfig(ConnectorConfig):
         dx = self.data_exchange
         if dx is not None:
             problem = insecure_url_problem(
-                dx.base_url, allow_insecure_http=dx.allow_insecure_http, field="data_exchange.base_url",
+                dx.base_url,
+                allow_insecure_http=dx.allow_insecure_http,
+                field="data_exchange.base_url",
                 opt_in="data_exchange.allow_insecure_http",
             )
             if problem:

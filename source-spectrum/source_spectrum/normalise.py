@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from spectrum_client.values import iso_date, key, text, to_decimal
@@ -26,7 +26,10 @@ def decimal_converter(places: int) -> Callable[[Any], float | None]:
     quantum = Decimal(1).scaleb(-places)
 
     def exact(value: Any) -> float | None:
-        number = to_decimal(value, quantum)
+        try:
+            number = to_decimal(value, quantum)
+        except InvalidOperation:  # NaN / Infinity: no JSON number can carry them
+            raise ValueError(f"not a finite number: {value!r}") from None
         return None if number is None else float(number)
 
     def convert(value: Any) -> float | None:
@@ -35,11 +38,13 @@ def decimal_converter(places: int) -> Callable[[Any], float | None]:
         cls = value.__class__
         if cls is str or cls is float:
             digits = value if cls is str else repr(value)
-            # Fast path: already at most `places` decimals, no exponent, within float's 15 exact digits:
-            # float(digits) is exactly that decimal. Everything else takes the Decimal route.
+            # Fast path: already at most `places` decimals, no exponent, at most 15 characters (so within
+            # float's 15 exact significant digits) ending in a digit (not "nan"/"inf"): float(digits) is
+            # exactly that decimal. Everything else takes the Decimal route.
             dot = digits.find(".")
             if (
-                len(digits) <= 16
+                len(digits) <= 15
+                and digits[-1:].isdigit()
                 and "e" not in digits
                 and "E" not in digits
                 and (dot < 0 or len(digits) - dot - 1 <= places)
@@ -84,6 +89,7 @@ def date_converter() -> Callable[[Any], str | None]:
         except TypeError:  # unhashable: not a shape any driver returns, but do not fail on it
             return iso_date(value)
 
+    convert.cache = cache  # type: ignore[attr-defined]  # read directly by the compiled SQL row builder
     return convert
 
 
@@ -112,19 +118,6 @@ def _never_null(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return key_part
 
 
-def _trimmed_key(value: Any) -> Any:
-    """A key already trimmed by LTRIM(RTRIM()) in SQL: only a blank still has to become null."""
-    if value.__class__ is str:
-        return value or None
-    return key(value)
-
-
-def _padded_text(value: Any) -> Any:
-    if value.__class__ is str:
-        return value.rstrip() or None
-    return text(value)
-
-
 class RecordBuilder:
     """Turns a raw row into an emitted record.
 
@@ -137,15 +130,13 @@ class RecordBuilder:
         keys = set(primary_key)
         # A blank part of a primary key (Reference_2, a subcontract-less tracking item) is "", not null:
         # destinations dedupe on the key, and a null in it breaks that.
-        self._plan = [(c.out, _never_null(converter(c)) if c.out in keys and c.kind in ("key", "text")
-                       else converter(c)) for c in self.columns]
-        row_plan = [
-            (c.out, _never_null(_trimmed_key) if c.kind == "key" and c.out in keys
-             else _trimmed_key if c.kind == "key" else _padded_text if c.kind == "text" and c.out not in keys
-             else fn)
-            for c, (_, fn) in zip(self.columns, self._plan, strict=True)
+        self._plan = [
+            (c.out, _never_null(converter(c)) if c.out in keys and c.kind in ("key", "text") else converter(c))
+            for c in self.columns
         ]
-        self.build_row = _compile(row_plan)
+        self.build_row, self.build_values, self.names = _compile(
+            [(c, c.out in keys, fn) for c, (_, fn) in zip(self.columns, self._plan, strict=True)]
+        )
 
     def build(self, raw: Mapping[str, Any], company_code: str) -> dict[str, Any]:
         record = {out: convert(raw.get(out)) for out, convert in self._plan}
@@ -153,21 +144,68 @@ class RecordBuilder:
         return record
 
 
-def _compile(plan: Sequence[tuple[str, Callable[[Any], Any]]]) -> Callable[[Sequence[Any], str], dict[str, Any]]:
-    """`lambda row, company: {"a": f0(row[0]), ..., "company_code": company}`, without a per-column loop.
+def _inline(kind: str, in_key: bool, v: str, f: str, cache: str) -> str:
+    """The expression that converts value `v` of a SQL row, inlining the shapes drivers really return.
 
-    Names come from catalog.py (checked identifiers), never from data, so generating the source is safe.
+    Every other shape (a driver that hands back an int key, a Decimal, a date object) goes through the
+    column's general converter `f`, which accepts anything the Data Exchange path accepts. A Python call
+    costs more than the work here, so the common cases avoid one.
+    """
+    if kind == "key":
+        # LTRIM(RTRIM()) in the SELECT already trimmed it: only a blank becomes null ("" in a primary key).
+        if in_key:
+            return f"({v} if {v}.__class__ is str else {f}({v}))"
+        return f"(({v} or None) if {v}.__class__ is str or {v} is None else {f}({v}))"
+    if kind == "text" and not in_key:
+        return f"(({v}.rstrip() or None) if {v}.__class__ is str else None if {v} is None else {f}({v}))"
+    if kind in ("date", "tdate"):
+        # Memoised: a history table holds a few thousand distinct dates over millions of rows.
+        return f"({cache}[{v}] if {v} in {cache} else {f}({v}))"
+    if kind == "int":
+        return f"({v} if {v}.__class__ is int or {v} is None else {f}({v}))"
+    if kind.startswith("dec") or kind == "masked":
+        return f"(None if {v} is None else {f}({v}))"
+    return f"{f}({v})"
+
+
+def _compile(plan: Sequence[tuple[Column, bool, Callable[[Any], Any]]]) -> tuple[Any, Any, tuple[str, ...]]:
+    """Two generated functions per stream, and the output names in record order.
+
+    `build_row(row, company)`: `v0, v1, ... = row; return {"a": <v0 converted>, ..., "company_code": company}`;
+    `build_values(row, company)`: the same values as a tuple in `names` order (cheaper to send between
+    processes; `dict(zip(names, values))` is the record). No per-column loop, no per-value type dispatch
+    through Python calls. Names come from catalog.py (checked identifiers), never from data, so generating
+    the source is safe.
     """
     namespace: dict[str, Any] = {}
-    items = []
-    for i, (out, fn) in enumerate(plan):
+    names: list[str] = []
+    values = []
+    variables = []
+    for i, (column, in_key, fn) in enumerate(plan):
+        out = column.out
         if not out.replace("_", "").isalnum():
             raise ValueError(f"not a column name: {out!r}")
+        variables.append(f"v{i}")
+        names.append(out)
+        if out == "company_code":
+            values.append("company")  # the company read, whatever padding the column holds
+            continue
         namespace[f"f{i}"] = fn
-        items.append(f"{out!r}: f{i}(row[{i}])")
-    source = "def build_row(row, company):\n    return {" + ", ".join(items) + ", 'company_code': company}\n"
+        cache = getattr(fn, "cache", None)
+        if cache is not None:
+            namespace[f"c{i}"] = cache
+        values.append(_inline(column.kind, in_key, f"v{i}", f"f{i}", f"c{i}"))
+    if "company_code" not in names:
+        names.append("company_code")
+        values.append("company")
+    unpack = f"    {', '.join(variables)}, = row\n" if variables else ""
+    items = ", ".join(f"{name!r}: {value}" for name, value in zip(names, values, strict=True))
+    source = (
+        f"def build_row(row, company):\n{unpack}    return {{{items}}}\n"
+        f"def build_values(row, company):\n{unpack}    return ({', '.join(values)},)\n"
+    )
     exec(compile(source, "<record builder>", "exec"), namespace)  # noqa: S102 - generated from the catalog
-    return namespace["build_row"]
+    return namespace["build_row"], namespace["build_values"], tuple(names)
 
 
 class RowKeys:
@@ -188,6 +226,3 @@ class RowKeys:
         self._seen[digest] = count
         record["row_key"] = f"{digest.hex()}-{count}"
         return record
-
-
-

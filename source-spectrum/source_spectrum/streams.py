@@ -18,6 +18,7 @@ from tieout_core import Checkpoint, StreamDeclaration
 
 from .catalog import StreamSpec
 from .config import SpectrumConfig
+from .resume import resumable
 from .transports.base import Transport, translated
 
 SCHEMAS = Path(__file__).parent / "schemas"
@@ -29,11 +30,28 @@ def _since(config: SpectrumConfig, last: str | None) -> date:
     return max(config.start_date, date.fromisoformat(last) - timedelta(days=config.lookback_days))
 
 
+def _records(transport: Transport, spec: StreamSpec, company: str, since: date | None) -> Iterator[dict[str, Any]]:
+    """One stream and company, read again on a new connection if the connection drops (see resume.py)."""
+    return resumable(
+        lambda: transport.read(spec, company, since),
+        spec.primary_key,
+        what=f"Stream {spec.name}, company {company}",
+        where=_server(transport),
+        reconnect=transport.close,
+    )
+
+
+def _server(transport: Transport) -> str:
+    """Where an ODBC transport connects (server and database, never the password), for error messages."""
+    settings = getattr(getattr(transport, "db", None), "settings", None)
+    return settings.describe() if settings is not None else ""
+
+
 def full_refresh_reader(transport: Transport, spec: StreamSpec, config: SpectrumConfig):
     def read(state: Mapping[str, Any]) -> Iterator[Any]:
         with translated():
             for company in config.company_codes:
-                yield from transport.read(spec, company, None)
+                yield from _records(transport, spec, company, None)
 
     return read
 
@@ -49,7 +67,7 @@ def incremental_reader(transport: Transport, spec: StreamSpec, config: SpectrumC
             for company in config.company_codes:
                 last = companies.get(company, {}).get("cursor")
                 newest = last
-                for record in transport.read(spec, company, _since(config, last)):
+                for record in _records(transport, spec, company, _since(config, last)):
                     value = record.get(cursor)
                     if value and (newest is None or value > newest):
                         newest = value
@@ -66,13 +84,15 @@ def declarations(config: SpectrumConfig, transport: Transport) -> list[StreamDec
     for spec in transport.streams:
         incremental = transport.name == "sql" and spec.cursor is not None
         read = (incremental_reader if incremental else full_refresh_reader)(transport, spec, config)
-        out.append(StreamDeclaration(
-            name=spec.name,
-            primary_key=spec.primary_key,
-            schema_path=SCHEMAS / f"{spec.name}.json",
-            read=read,
-            cursor_field=(spec.cursor_out,) if incremental and spec.cursor_out else None,
-            description=spec.description,
-            checkpoint_every=10_000,
-        ))
+        out.append(
+            StreamDeclaration(
+                name=spec.name,
+                primary_key=spec.primary_key,
+                schema_path=SCHEMAS / f"{spec.name}.json",
+                read=read,
+                cursor_field=(spec.cursor_out,) if incremental and spec.cursor_out else None,
+                description=spec.description,
+                checkpoint_every=10_000,
+            )
+        )
     return out

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from source_spectrum.catalog import SQL_STREAMS
@@ -90,3 +91,42 @@ def test_given_identical_time_cards_when_read_twice_then_row_keys_are_stable(liv
     first, _ = read_stream(live.config("sql"), "payroll_time_cards")
     second, _ = read_stream(live.config("sql"), "payroll_time_cards")
     assert sorted(r["row_key"] for r in first) == sorted(r["row_key"] for r in second)
+
+
+def test_given_child_process_reads_on_or_off_when_every_sql_stream_read_then_identical_records(live):
+    # The forked reader (fetch + normalise in a child, records rebuilt here) must emit exactly what a
+    # single-process read emits: same records, same order, same value types (money as the same floats).
+    on = live.config("sql")
+    off = {**on, "odbc": {**on["odbc"], "child_process_reads": False}}
+    for spec in SQL_STREAMS:
+        forked, _ = read_stream(on, spec.name)
+        here, _ = read_stream(off, spec.name)
+        assert forked, spec.name
+        assert forked == here, spec.name
+        assert [[type(v) for v in r.values()] for r in forked] == [[type(v) for v in r.values()] for r in here]
+
+
+def child_pids() -> set[int]:
+    """Processes whose parent is this one (the sandbox twin is one; a leftover reader would be another)."""
+    import os
+
+    out = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == os.getpid():
+            out.add(int(stat.parent.name))
+    return out
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="lists child processes through /proc")
+def test_given_child_process_read_when_consumer_stops_early_then_no_reader_process_is_left(live):
+    declaration = next(d for d in build_streams(SpectrumConfig.parse(live.config("sql"))) if d.name == "gl_detail")
+    before = child_pids()
+    reader = declaration.read({})
+    assert not isinstance(next(reader), Checkpoint)
+    assert len(child_pids() - before) == 1  # the forked reader, mid-read
+    reader.close()
+    assert child_pids() == before  # killed and reaped (a zombie would still be listed)

@@ -4,6 +4,7 @@ destination-spectrum. See README.md for the API."""
 from .data_exchange import DataExchangeClient, GetResult, Partition
 from .errors import (
     AuthorizationRejected,
+    ConnectionLost,
     DatabaseUnreachable,
     DataExchangeError,
     DataExchangeUnreachable,
@@ -28,6 +29,7 @@ __all__ = [
     "APInvoice",
     "ARInvoiceLine",
     "AuthorizationRejected",
+    "ConnectionLost",
     "DataExchangeClient",
     "DataExchangeError",
     "DataExchangeSettings",

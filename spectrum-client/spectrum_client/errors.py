@@ -40,6 +40,10 @@ class QueryFailed(OdbcError):
     """A query failed after connecting (missing table, missing grant, ...)."""
 
 
+class ConnectionLost(OdbcError):
+    """The connection dropped in the middle of a query (reset, failover, VPN blip): worth reconnecting."""
+
+
 # --- Data Exchange --------------------------------------------------------------------------------
 
 

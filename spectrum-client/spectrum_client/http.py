@@ -1,12 +1,15 @@
 """HTTP plumbing for Data Exchange: sessions, retries, OAuth client-credentials tokens.
 
-Reads retry on connection errors, timeouts, 429 and 5xx (a 500 that carries a SOAP Fault is an answer, not
-an outage, and is not retried). Writes retry only when the connection was never made: once a Put request
-may have reached Spectrum, retrying it could post twice, so the caller gets `PostingOutcomeUnknown` instead.
+Reads retry on connection errors, timeouts, 429 and 5xx. A 500 that carries a SOAP Fault is an answer, not an
+outage, when the fault is the caller's (`Client`: unknown service, malformed request) and is not retried; a
+`Server` fault (the web service failed inside Spectrum) on an idempotent Get is retried like any other 5xx.
+Writes retry only when the connection was never made: once a Put request may have reached Spectrum, retrying
+it could post twice, so the caller gets `PostingOutcomeUnknown` instead.
 """
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -94,12 +97,17 @@ def write_session(settings: DataExchangeSettings) -> requests.Session:
     return session
 
 
+_SERVER_FAULT = re.compile(rb"faultcode>\s*(?:[\w.-]+:)?Server\b")
+
+
 def _is_fault(response: requests.Response) -> bool:
     return b"Fault>" in response.content[:4096] or b":Fault" in response.content[:4096]
 
 
 def _should_retry_response(response: requests.Response | None) -> bool:
-    return response is not None and response.status_code in RETRY_STATUSES and not _is_fault(response)
+    if response is None or response.status_code not in RETRY_STATUSES:
+        return False
+    return not _is_fault(response) or bool(_SERVER_FAULT.search(response.content[:4096]))
 
 
 def _should_retry_exception(exc: BaseException) -> bool:

@@ -16,7 +16,15 @@ from typing import Any
 
 import pyodbc
 
-from .errors import DatabaseUnreachable, LoginFailed, OdbcDriverMissing, OdbcError, QueryFailed, SpectrumConfigError
+from .errors import (
+    ConnectionLost,
+    DatabaseUnreachable,
+    LoginFailed,
+    OdbcDriverMissing,
+    OdbcError,
+    QueryFailed,
+    SpectrumConfigError,
+)
 
 # Driver name (lower case) -> the package that provides it, for the "driver missing" message.
 DRIVER_PACKAGES: dict[str, str] = {
@@ -98,6 +106,8 @@ class OdbcSettings:
     options: Mapping[str, str] = field(default_factory=dict)
     login_timeout: int = 15
     fetch_size: int = DEFAULT_FETCH_SIZE
+    # Bulk reads that opt in (source-spectrum's) fetch in a forked child process: see odbc_child.py.
+    child_process_reads: bool = True
 
     def __post_init__(self) -> None:
         if not self.connection_string and not self.driver:
@@ -215,6 +225,22 @@ _UNREACHABLE_MARKERS = (
 )
 
 
+# A connection that dropped after it was made (SQLSTATE class 08 is the standard signal; these catch drivers
+# that report it as HY000): psqlODBC / libpq, Microsoft ODBC Driver, FreeTDS.
+_CONNECTION_LOST_MARKERS = (
+    "server closed the connection unexpectedly",
+    "connection has been lost",
+    "could not receive data from server",
+    "could not send data to server",
+    "no connection to the server",
+    "communication link failure",
+    "connection reset by peer",
+    "forcibly closed by the remote host",
+    "read from the server failed",
+    "write to the server failed",
+)
+
+
 def translate_error(exc: pyodbc.Error, settings: OdbcSettings, *, during: str) -> OdbcError:
     """Turn a driver error into one of ours with a message that names the fix."""
     sqlstate = exc.args[0] if exc.args and isinstance(exc.args[0], str) else ""
@@ -252,6 +278,12 @@ def translate_error(exc: pyodbc.Error, settings: OdbcSettings, *, during: str) -
                 f" Driver said: {raw.strip()}"
             )
         return DatabaseUnreachable(f"Could not connect to the Spectrum database at {where}: {raw.strip()}")
+    if sqlstate.startswith("08") or any(m in lowered for m in _CONNECTION_LOST_MARKERS):
+        return ConnectionLost(
+            f"The connection to the Spectrum database at {settings.describe()} was lost in the middle of a"
+            " query: check the network path to that server (VPN, firewall or load-balancer idle limits, a"
+            f" database failover or restart in its log). Driver said: {raw.strip()}"
+        )
     return QueryFailed(
         f"Spectrum query failed ({sqlstate or 'no SQLSTATE'}) on {settings.describe()}: {raw.strip()}."
         " If a table is missing or not readable, grant it to the Info-Link user"
@@ -282,8 +314,7 @@ class SpectrumOdbc:
                     )
             try:
                 # Autocommit: this client only reads, and the SQLite driver streams only outside a transaction.
-                self._conn = pyodbc.connect(self.settings.build(), timeout=self.settings.login_timeout,
-                                            autocommit=True)
+                self._conn = pyodbc.connect(self.settings.build(), timeout=self.settings.login_timeout, autocommit=True)
             except pyodbc.Error as exc:
                 raise translate_error(exc, self.settings, during="connect") from None
         return self._conn
@@ -345,6 +376,12 @@ class SpectrumOdbc:
 
     def rows(self, sql: str, params: Sequence[Any] = (), *, fetch_size: int | None = None) -> Iterator[tuple]:
         """Like `stream` but yields the driver's row tuples in SELECT order (the fast path for bulk reads)."""
+        with contextlib.closing(self.batches(sql, params, fetch_size=fetch_size)) as batches:
+            for batch in batches:
+                yield from batch
+
+    def batches(self, sql: str, params: Sequence[Any] = (), *, fetch_size: int | None = None) -> Iterator[list]:
+        """The driver's rows, one `fetchmany` list at a time (bulk readers convert a whole list in one go)."""
         conn = self.connect()
         size = fetch_size or self.settings.fetch_size
         cursor = conn.cursor()
@@ -361,7 +398,7 @@ class SpectrumOdbc:
                     raise translate_error(exc, self.settings, during="query") from None
                 if not batch:
                     break
-                yield from batch
+                yield batch
         finally:
             with contextlib.suppress(pyodbc.Error):
                 cursor.close()
@@ -383,8 +420,9 @@ class SpectrumOdbc:
         table = f"temp.tieout_params_{self._temp_tables}"
         columns = ", ".join(f"p{i}" for i in range(len(params)))
         cursor.execute(f"CREATE TEMP TABLE {table.split('.')[1]} ({columns})")
-        cursor.execute(f"INSERT INTO {table} VALUES ({', '.join('?' * len(params))})",
-                       *[_sqlite_value(v) for v in params])
+        cursor.execute(
+            f"INSERT INTO {table} VALUES ({', '.join('?' * len(params))})", *[_sqlite_value(v) for v in params]
+        )
         cursor.execute(_subquery_placeholders(sql, len(params), table))
         return table
 

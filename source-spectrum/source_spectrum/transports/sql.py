@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
+from itertools import repeat
 from typing import Any
 
 from spectrum_client import OdbcSettings, SpectrumOdbc
 from spectrum_client.odbc import validate_identifier
+from spectrum_client.odbc_child import child_reads_available, read_in_child
 
 from ..catalog import SQL_STREAMS, StreamSpec
 from ..config import SpectrumConfig
@@ -18,12 +20,22 @@ def odbc_settings(config: SpectrumConfig) -> OdbcSettings:
     odbc = config.odbc
     assert odbc is not None
     if odbc.connection_string is not None:
-        return OdbcSettings(connection_string=odbc.connection_string.get_secret_value(),
-                            options=odbc.options, fetch_size=odbc.fetch_size)
+        return OdbcSettings(
+            connection_string=odbc.connection_string.get_secret_value(),
+            options=odbc.options,
+            fetch_size=odbc.fetch_size,
+            child_process_reads=odbc.child_process_reads,
+        )
     return OdbcSettings(
-        driver=odbc.driver, server=odbc.server, port=odbc.port, database=odbc.database,
-        user=odbc.user, password=odbc.password.get_secret_value() if odbc.password else None,
-        options=odbc.options, fetch_size=odbc.fetch_size,
+        driver=odbc.driver,
+        server=odbc.server,
+        port=odbc.port,
+        database=odbc.database,
+        user=odbc.user,
+        password=odbc.password.get_secret_value() if odbc.password else None,
+        options=odbc.options,
+        fetch_size=odbc.fetch_size,
+        child_process_reads=odbc.child_process_reads,
     )
 
 
@@ -67,19 +79,46 @@ class SqlTransport:
             self.db.check_table(spec.table)
 
     def read(self, spec: StreamSpec, company_code: str, since: date | None) -> Iterator[dict[str, Any]]:
-        builder = self._builders.setdefault(spec.name, RecordBuilder(spec.columns, spec.primary_key))
+        builder = self._builders.get(spec.name)
+        if builder is None:  # compiled once per stream
+            builder = self._builders[spec.name] = RecordBuilder(spec.columns, spec.primary_key)
         params: list[Any] = [company_code]
         if since is not None and spec.cursor:
             params.append(cursor_parameter(spec, since))
         sql = select_sql(spec, incremental=since is not None)
         build = builder.build_row
+
+        if not (self.db.settings.child_process_reads and child_reads_available()):
+            return self._records_here(spec, sql, params, company_code, build)
+
+        build_values, names = builder.build_values, builder.names
+
+        def in_child() -> Iterator[tuple[tuple[str, ...], list[tuple]]]:
+            # Fetch and normalise in a forked child (its own connection), overlapping this process's
+            # serialisation of the previous batch: see spectrum_client/odbc_child.py for why not a thread.
+            with SpectrumOdbc(self.db.settings) as db:
+                if spec.synthetic_key:
+                    add = RowKeys().add
+                    for rows in db.batches(sql, params):
+                        records = [add(build(row, company_code)) for row in rows]
+                        yield (*names, "row_key"), [tuple(r.values()) for r in records]
+                    return
+                for rows in db.batches(sql, params):
+                    yield names, list(map(build_values, rows, repeat(company_code)))
+
+        return read_in_child(in_child)
+
+    def _records_here(
+        self, spec: StreamSpec, sql: str, params: list[Any], company_code: str, build: Any
+    ) -> Iterator[dict[str, Any]]:
+        """The same read in this process, on the transport's own connection."""
         if spec.synthetic_key:
-            keys = RowKeys()
-            for row in self.db.rows(sql, params):
-                yield keys.add(build(row, company_code))
+            add = RowKeys().add
+            for rows in self.db.batches(sql, params):
+                yield from map(add, map(build, rows, repeat(company_code)))
             return
-        for row in self.db.rows(sql, params):
-            yield build(row, company_code)
+        for rows in self.db.batches(sql, params):
+            yield from map(build, rows, repeat(company_code))  # lazily: one record alive at a time
 
     def close(self) -> None:
         self.db.close()
