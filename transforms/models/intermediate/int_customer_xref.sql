@@ -19,11 +19,16 @@ by_crosswalk as (
         on sc.company_code = cw.company_code and sc.customer_code = cw.customer_code
 ),
 
+-- The customer number or the account number: two equality joins, since one join on either (an OR) compares
+-- every Spectrum customer with every BuildOps customer.
 by_code as (
     select sc.company_code, sc.customer_code, bc.customer_id as buildops_customer_id, 'code' as match_method, 2 as precedence
     from spectrum_customers as sc
-    inner join buildops_customers as bc
-        on upper(sc.customer_code) in (upper(bc.customer_number), upper(bc.account_number))
+    inner join buildops_customers as bc on upper(sc.customer_code) = upper(bc.customer_number)
+    union
+    select sc.company_code, sc.customer_code, bc.customer_id as buildops_customer_id, 'code' as match_method, 2 as precedence
+    from spectrum_customers as sc
+    inner join buildops_customers as bc on upper(sc.customer_code) = upper(bc.account_number)
 ),
 
 normalised_names as (

@@ -46,31 +46,46 @@ lines as (
     left join jobs as j on j.buildops_job_id = inv.job_id
 ),
 
-candidates as (
+-- The keys a rule can match a line on, as the mapping stores them (upper case, blanks as '').
+line_keys as (
     select
-        l.line_key,
-        r.phase_code,
-        r.cost_type,
-        r.match_type,
-        case r.match_type when 'product_code' then 1 when 'line_item_type' then 2 else 3 end as match_rank,
-        case when r.company_code = '' then 2 else 1 end as company_rank,
-        case when r.job_type = '' then 2 else 1 end as job_type_rank
-    from lines as l
-    inner join rules as r
-        on r.company_code in (upper(coalesce(l.company_code, '')), '')
-        and (r.job_type = '' or r.job_type = upper(coalesce(l.job_type, '')))
-        and (
-            (r.match_type = 'product_code' and r.match_value = upper(l.product_code))
-            or (r.match_type = 'line_item_type' and r.match_value = upper(l.line_item_type))
-            or (r.match_type = 'job_type_default' and r.job_type <> '')
-        )
+        line_key,
+        upper(coalesce(company_code, '')) as company_key,
+        upper(coalesce(job_type, '')) as job_type_key,
+        upper(product_code) as product_key,
+        upper(line_item_type) as line_item_type_key
+    from lines
+),
+
+-- One equality join per match type, not one join on an OR of them: each line looks its rules up by key
+-- instead of being compared with every rule (lines x rules). A rule applies to the line's company or to
+-- all companies (''), and to the line's job type or to all job types ('').
+candidates as (
+    select l.line_key, r.phase_code, r.cost_type, r.match_type, 1 as match_rank, r.company_code, r.job_type
+    from line_keys as l
+    inner join rules as r on r.match_type = 'product_code' and r.match_value = l.product_key
+    where r.company_code in (l.company_key, '') and r.job_type in (l.job_type_key, '')
+    union all
+    select l.line_key, r.phase_code, r.cost_type, r.match_type, 2 as match_rank, r.company_code, r.job_type
+    from line_keys as l
+    inner join rules as r on r.match_type = 'line_item_type' and r.match_value = l.line_item_type_key
+    where r.company_code in (l.company_key, '') and r.job_type in (l.job_type_key, '')
+    union all
+    -- A job type's default names its job type.
+    select l.line_key, r.phase_code, r.cost_type, r.match_type, 3 as match_rank, r.company_code, r.job_type
+    from line_keys as l
+    inner join rules as r on r.match_type = 'job_type_default' and r.job_type = l.job_type_key
+    where r.company_code in (l.company_key, '') and r.job_type <> ''
 ),
 
 resolved as (
     select * from (
         select
             *,
-            row_number() over (partition by line_key order by match_rank, company_rank, job_type_rank) as pick
+            row_number() over (
+                partition by line_key
+                order by match_rank, case when company_code = '' then 2 else 1 end, case when job_type = '' then 2 else 1 end
+            ) as pick
         from candidates
     ) as ranked
     where pick = 1
