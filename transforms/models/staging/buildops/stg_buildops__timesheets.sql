@@ -14,7 +14,8 @@ renamed as (
         payrollhourtype as payroll_hour_type,
         {{ iso_date('workdate') }} as work_date,
         -- Payroll counts hours to 4 places per entry, as Spectrum stores them.
-        round(cast(durationminutes as decimal(18, 4)) / 60, 4) as hours,
+        -- decimal / integer is a DOUBLE on DuckDB: cast back, so summed hours do not depend on the query plan
+        cast(round(cast(durationminutes as decimal(18, 4)) / 60, 4) as decimal(18, 4)) as hours,
         isbillable as is_billable,
         status as timesheet_status,
         {{ json_str('audit', 'deletedDateTime') }} is not null as is_deleted
