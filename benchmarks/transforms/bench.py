@@ -46,16 +46,18 @@ def slowest_nodes(run_results: Path, top: int = 5) -> list[dict]:
             for r in ranked]
 
 
-def land(scale: float, work: Path) -> tuple[Path, Path, dict]:
+def land(scale: float, work: Path, *, reuse: bool = False) -> tuple[Path, Path, dict]:
     data_dir, warehouse = work / f"sandbox-{scale}", work / f"warehouse-{scale}.duckdb"
     if not (data_dir / "truth.json").exists():
         sandbox_process.generate(data_dir, seed=7, scale=scale)
+    truth = json.loads((data_dir / "truth.json").read_text())
+    if reuse and warehouse.exists():  # the raw tables a previous run landed; dbt rebuilds every model on them
+        return data_dir, warehouse, truth
     warehouse.unlink(missing_ok=True)
     with sandbox_process.serving(data_dir):
         configs = data_dir / "configs"
         sync_source("source-buildops", configs / "source-buildops.json", warehouse, "buildops_raw")
         sync_source("source-spectrum", configs / "source-spectrum.sql.json", warehouse, "spectrum_raw")
-    truth = json.loads((data_dir / "truth.json").read_text())
     return data_dir, warehouse, truth
 
 
@@ -64,11 +66,13 @@ def main() -> None:
     parser.add_argument("--scales", default="0.01,1,5")
     parser.add_argument("--work", type=Path, default=Path(".run/bench-transforms"))
     parser.add_argument("--results", type=Path, default=Path("benchmarks/results/transforms.json"))
+    parser.add_argument("--reuse-landed", action="store_true",
+                        help="build on the raw tables an earlier run landed in --work (skips the PyAirbyte syncs)")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     rows = []
     for scale in [float(s) for s in args.scales.split(",")]:
-        data_dir, warehouse, truth = land(scale, args.work)
+        data_dir, warehouse, truth = land(scale, args.work, reuse=args.reuse_landed)
         cold_s, cold_mb, slowest = timed_dbt_build(warehouse, data_dir)
         again_s, again_mb, _ = timed_dbt_build(warehouse, data_dir)
         counts = truth.get("spectrum", {}).get("counts", {})
