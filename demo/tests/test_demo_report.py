@@ -9,12 +9,12 @@ from tieout_demo.report import render_report
 
 MARTS = """
 create table close_checklist as select * from (values
-  ('2026-10', 1, 'ar_reconciled', 'BuildOps AR reconciled to Spectrum', 'Tie every invoice', 2, 1,
-   150.00::decimal(18,2),
-   'blocked'),
-  ('2026-10', 2, 'sub_compliance', 'Sub compliance audit', 'No lapsed subs', 0, 0, 0.00::decimal(18,2), 'ready'))
-  t(close_period, step_order, close_step, step_name, step_goal, open_exception_count, high_severity_count,
-    amount_at_stake, status);
+  ('2026-10', date '2026-10-31', 1, 'ar_reconciled', 'BuildOps AR reconciled to Spectrum', 'Tie every invoice', 2, 1,
+   150.00::decimal(18,2), 0, 0.00::decimal(18,2), 'blocked'),
+  ('2026-10', date '2026-10-31', 2, 'sub_compliance', 'Sub compliance audit', 'No lapsed subs', 0, 0,
+   0.00::decimal(18,2), 1, 75.00::decimal(18,2), 'ready'))
+  t(close_period, period_end_date, step_order, close_step, step_name, step_goal, open_exception_count,
+    high_severity_count, amount_at_stake, later_exception_count, later_amount_at_stake, status);
 create table fct_ar_aging as select * from (values
   ('MEC-1', date '2026-11-13', 1000.00::decimal(18,2), 100.00::decimal(18,2), 900.00::decimal(18,2),
    1000.00::decimal(18,2), 900.00::decimal(18,2), 0.00::decimal(18,2), 0.00::decimal(18,2),
@@ -96,3 +96,14 @@ def test_given_marts_when_rendered_then_the_page_needs_no_network_and_escapes_na
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)
     assert "<script" not in html
     assert "Acme &lt;Hospital&gt;" in html
+
+
+def test_given_exceptions_dated_after_the_period_when_rendered_then_the_report_says_they_do_not_block_it(
+        warehouse, tmp_path):
+    summary = render_report(warehouse, tmp_path / "r.html")
+    html = (tmp_path / "r.html").read_text()
+    assert "Close period 2026-10: 1/2 steps ready" in summary
+    assert "1 dated after 2026-10 do not block it" in summary
+    assert "<h2>Close checklist: 2026-10</h2>" in html
+    assert "dated on or before 2026-10-31" in html
+    assert "<th>dated after 2026-10</th>" in html

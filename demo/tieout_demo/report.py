@@ -80,6 +80,10 @@ def render_report(warehouse: Path, out_file: Path) -> str:
 def _render(con: duckdb.DuckDBPyConnection) -> tuple[str, str]:
     checklist = _rows(con, "select * from close_checklist order by step_order")
     period = checklist[0]["close_period"] if checklist else ""
+    # close_checklist counts the exceptions dated through the period's last day (and undated ones); those
+    # dated after it are open too but belong to a later close (.get: warehouses built before issue 4).
+    period_end = checklist[0].get("period_end_date") if checklist else None
+    later = sum(s.get("later_exception_count") or 0 for s in checklist)
     aging_totals = _rows(con, "select max(as_of_date) as as_of_date, " + ", ".join(
         f"coalesce(sum(gross_{b}), 0) as gross_{b}, coalesce(sum(net_{b}), 0) as net_{b}" for b, _ in BUCKETS)
         + ", coalesce(sum(gross_balance), 0) as gross, coalesce(sum(retainage_held), 0) as retainage,"
@@ -105,16 +109,20 @@ def _render(con: duckdb.DuckDBPyConnection) -> tuple[str, str]:
         _kpi(money(aging_totals["retainage"]), "retainage held"),
         _kpi(money(aging_totals["net"]), "AR net of retainage"),
         _kpi(f"{len(exceptions):,}", f"open exceptions, {money(at_stake)} at stake"),
-        _kpi(f"{ready} / {len(checklist)}", "close steps ready"),
+        _kpi(f"{ready} / {len(checklist)}", f"close steps ready for {period}"),
         _kpi("-" if latest is None else f"{latest['dso_net_of_retainage']} d",
              "DSO net of retainage, latest month"),
     ]) + "</div>")
 
-    parts.append("<section><h2>Close checklist</h2>" + _table(
+    scope = (f"<p class='note'>A step is blocked by the open exceptions dated on or before {escape(str(period_end))}"
+             f" (or undated). {later:,} open exception(s) dated after {escape(period)} belong to a later close and "
+             "do not block this one.</p>") if period_end else ""
+    parts.append(f"<section><h2>Close checklist: {escape(period)}</h2>{scope}" + _table(
         [{**s, "status_html": s["status"]} for s in checklist],
         [("step_order", "#"), ("step_name", "step"), ("step_goal", "what ready means"),
          ("open_exception_count", "open exceptions"), ("high_severity_count", "high"),
-         ("amount_at_stake", "at stake"), ("status", "status")]).replace(
+         ("amount_at_stake", "at stake"), ("later_exception_count", f"dated after {period}"),
+         ("status", "status")]).replace(
         "<td>ready</td>", '<td><span class="badge ready">ready</span></td>').replace(
         "<td>blocked</td>", '<td><span class="badge blocked">blocked</span></td>') + "</section>")
 
@@ -154,7 +162,8 @@ def _render(con: duckdb.DuckDBPyConnection) -> tuple[str, str]:
         rows = by_type[t]
         drill.append(f"<details><summary>{escape(t)}: {len(rows)} open, "
                      f"{escape(money(sum((e['amount_at_stake'] or Decimal(0)) for e in rows)))} at stake</summary>"
-                     + _table(rows, [("severity", "severity"), ("company_code", "co"), ("job_number", "job"),
+                     + _table(rows, [("severity", "severity"), ("occurred_on", "dated"),
+                                     ("company_code", "co"), ("job_number", "job"),
                                      ("customer_code", "customer"), ("invoice_or_transaction", "invoice"),
                                      ("amount_at_stake", "at stake"), ("description", "what to do")])
                      + "</details>")
@@ -189,6 +198,6 @@ def _render(con: duckdb.DuckDBPyConnection) -> tuple[str, str]:
     parts.append("</main></body></html>")
 
     lines = [f"Close period {period}: {ready}/{len(checklist)} steps ready, {len(exceptions)} open exceptions "
-             f"({money(at_stake)} at stake)"]
+             f"({money(at_stake)} at stake)" + (f"; {later:,} dated after {period} do not block it" if later else "")]
     lines += [f"  {t:32} {len(by_type[t]):>5}" for t in types]
     return "".join(parts), "\n".join(lines)

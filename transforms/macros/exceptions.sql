@@ -10,13 +10,19 @@
   ]) }}
 {%- endmacro %}
 
-{#- select list for one exception type: `keys` maps key column -> SQL expression. -#}
-{% macro exception_select(exception_type, severity, amount, description, keys) -%}
+{#- select list for one exception type: `keys` maps key column -> SQL expression; `occurred_on` is the SQL
+    expression for the business date the problem belongs to (close_checklist counts it in that month and
+    every later one). Every type must say it: pass 'null' for an undated problem, which always counts. -#}
+{% macro exception_select(exception_type, severity, amount, description, keys, occurred_on=none) -%}
+  {%- if occurred_on is none -%}
+    {{ exceptions.raise_compiler_error("exception_select('" ~ exception_type ~ "'): pass occurred_on, the date the problem belongs to ('null' when it has none)") }}
+  {%- endif -%}
   cast('{{ exception_type }}' as {{ dbt.type_string() }}) as exception_type,
   cast('{{ severity }}' as {{ dbt.type_string() }}) as severity,
   {%- for column in exception_key_columns() %}
   cast({{ keys.get(column, 'null') }} as {{ dbt.type_string() }}) as {{ column }},
   {%- endfor %}
+  cast({{ occurred_on }} as date) as occurred_on,
   cast({{ amount }} as decimal(18, 2)) as amount_at_stake,
   cast({{ description }} as {{ dbt.type_string() }}) as description
 {%- endmacro %}

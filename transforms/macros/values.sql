@@ -58,3 +58,13 @@
     else {{ iso_date(expr) }}
   end
 {%- endmacro %}
+
+{#- The first day of var('close_period') (YYYY-MM) as a DATE literal; anything else stops the run with a
+    message naming the var, its value and both ways to set it. -#}
+{% macro close_period_start() -%}
+  {%- set period = var('close_period') | string | trim -%}
+  {%- if not modules.re.fullmatch('[0-9]{4}-(0[1-9]|1[0-2])', period) -%}
+    {{ exceptions.raise_compiler_error("var close_period is '" ~ period ~ "'; use a month as YYYY-MM, e.g. 2026-10 (--vars '{\"close_period\": \"2026-10\"}' or env TIEOUT_CLOSE_PERIOD=2026-10)") }}
+  {%- endif -%}
+  cast('{{ period }}-01' as date)
+{%- endmacro %}

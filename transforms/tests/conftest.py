@@ -137,8 +137,8 @@ class Warehouse:
 class Signatures:
     """Exceptions and truth anomalies reduced to (type, keys, amount) so they compare as multisets."""
 
-    NOT_KEYS = frozenset({"exception_id", "exception_type", "severity", "close_step", "amount_at_stake",
-                          "description"})
+    NOT_KEYS = frozenset({"exception_id", "exception_type", "severity", "close_step", "occurred_on",
+                          "amount_at_stake", "description"})
 
     @classmethod
     def found(cls, rows: list[dict]) -> Counter:

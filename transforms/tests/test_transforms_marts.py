@@ -2,7 +2,43 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
+
+# Types whose problem always has a business date (exceptions.yml, occurred_on); the other two may be undated.
+DATED_TYPES = ("payment_status_drift", "double_billed", "retainage_mismatch", "unmapped_pricebook_item",
+               "mapping_to_missing_phase", "payroll_timing_gap", "unbilled_work", "compliance_lapsed_assignment")
+
+
+def month_end(period: str) -> dt.date:
+    start = dt.date.fromisoformat(period + "-01")
+    return (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+
+
+def expected_checklist(exceptions: list[dict], period: str) -> dict[str, dict]:
+    """Per step, what the checklist must say for `period`: undated or on/before its last day block it."""
+    end, steps = month_end(period), {}
+    for e in exceptions:
+        step = steps.setdefault(e["close_step"], {"open": 0, "later": 0, "at_stake": Decimal(0),
+                                                 "later_at_stake": Decimal(0)})
+        later = e["occurred_on"] is not None and e["occurred_on"] > end
+        step["later" if later else "open"] += 1
+        step["later_at_stake" if later else "at_stake"] += Decimal(e["amount_at_stake"])
+    return steps
+
+
+def assert_checklist_matches(steps: list[dict], exceptions: list[dict], period: str) -> None:
+    expected = expected_checklist(exceptions, period)
+    assert len(steps) == 7
+    for step in steps:
+        want = expected.get(step["close_step"], {"open": 0, "later": 0, "at_stake": 0, "later_at_stake": 0})
+        assert step["close_period"] == period
+        assert step["period_end_date"] == month_end(period)
+        assert step["open_exception_count"] == want["open"], step["close_step"]
+        assert step["later_exception_count"] == want["later"], step["close_step"]
+        assert step["amount_at_stake"] == want["at_stake"], step["close_step"]
+        assert step["later_amount_at_stake"] == want["later_at_stake"], step["close_step"]
+        assert step["status"] == ("blocked" if want["open"] else "ready"), step["close_step"]
 
 
 def test_given_fct_invoices_when_grouped_by_company_and_number_then_each_canonical_invoice_appears_once(duckdb_build):
@@ -57,14 +93,89 @@ def test_given_dim_customers_when_matching_then_every_spectrum_code_belongs_to_o
 def test_given_exceptions_when_building_the_close_checklist_then_a_step_is_blocked_exactly_when_it_has_open_ones(
         duckdb_build):
     steps = duckdb_build.query("select * from main.close_checklist order by step_order")
-    per_step = {r["close_step"]: r["n"] for r in duckdb_build.query(
-        "select close_step, count(*) as n from main.exceptions group by 1")}
+    exceptions = duckdb_build.query("select close_step, occurred_on, amount_at_stake from main.exceptions")
 
-    assert len(steps) == 7
-    for step in steps:
-        assert step["open_exception_count"] == per_step.get(step["close_step"], 0)
-        assert step["status"] == ("blocked" if step["open_exception_count"] else "ready")
-    assert step["close_period"] == duckdb_build.truth["spectrum"]["as_of"][:7]
+    assert_checklist_matches(steps, exceptions, duckdb_build.truth["spectrum"]["as_of"][:7])
+    assert sum(s["open_exception_count"] for s in steps) == len(exceptions)  # nothing is dated after as_of's month
+
+
+def test_given_exceptions_of_a_dated_type_when_reading_occurred_on_then_each_has_the_date_it_belongs_to(duckdb_build):
+    rows = duckdb_build.query("select exception_type, occurred_on from main.exceptions")
+    drifts = duckdb_build.query("""
+        select e.occurred_on, f.invoice_date from main.exceptions as e
+        join main.fct_invoices as f
+          on f.company_code = e.company_code and f.canonical_invoice_number = e.invoice_or_transaction
+        where e.exception_type = 'payment_status_drift'""")
+    as_of = dt.date.fromisoformat(duckdb_build.truth["spectrum"]["as_of"])
+
+    assert {r["exception_type"] for r in rows} & set(DATED_TYPES)
+    assert [r for r in rows if r["exception_type"] in DATED_TYPES and r["occurred_on"] is None] == []
+    assert all(r["occurred_on"] is None or r["occurred_on"] <= as_of for r in rows)
+    assert drifts and all(d["occurred_on"] == d["invoice_date"] for d in drifts)
+
+
+def test_given_an_earlier_close_period_when_rebuilding_the_checklist_then_later_dated_exceptions_stop_blocking_it(
+        duckdb_build, scratch_warehouse, tmp_path, dbt_tools):
+    import duckdb
+
+    exceptions = duckdb_build.query("select close_step, occurred_on, amount_at_stake from main.exceptions")
+    before = {r["close_step"]: r for r in duckdb_build.query("select * from main.close_checklist")}
+    # The step whose exceptions are all dated and start latest: close the month before its first one.
+    firsts = {}
+    for step in {e["close_step"] for e in exceptions}:
+        dates = [e["occurred_on"] for e in exceptions if e["close_step"] == step]
+        if None not in dates:
+            firsts[step] = min(dates)
+    step = max(firsts, key=firsts.get)
+    period = (firsts[step].replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
+
+    # --vars wins over the env var a Meltano host would set.
+    dbt_tools.run(["build", "--select", "close_checklist"],
+                  env=dbt_tools.env(scratch_warehouse, duckdb_build.data_dir / "mapping",
+                                    TIEOUT_CLOSE_PERIOD="2099-12"),
+                  workdir=tmp_path,
+                  dbt_vars={**dbt_tools.vars(duckdb_build.data_dir, duckdb_build.truth), "close_period": period})
+
+    with duckdb.connect(str(scratch_warehouse), read_only=True) as con:
+        cursor = con.execute("select * from main.close_checklist order by step_order")
+        names = [d[0] for d in cursor.description]
+        after = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    assert_checklist_matches(after, exceptions, period)
+    moved = {r["close_step"]: r for r in after}[step]
+    assert before[step]["status"] == "blocked" and moved["status"] == "ready"
+    assert moved["later_exception_count"] == before[step]["open_exception_count"] > 0
+    assert sum(r["later_exception_count"] for r in after) > 0
+
+
+def test_given_tieout_close_period_and_no_vars_when_building_then_the_checklist_closes_that_month(
+        duckdb_build, scratch_warehouse, tmp_path, dbt_tools):
+    import duckdb
+
+    exceptions = duckdb_build.query("select close_step, occurred_on, amount_at_stake from main.exceptions")
+    latest = max(e["occurred_on"] for e in exceptions if e["occurred_on"] is not None)
+    period = (latest.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")  # the month before the latest
+
+    dbt_tools.run(["run", "--select", "close_checklist"],
+                  env=dbt_tools.env(scratch_warehouse, duckdb_build.data_dir / "mapping", TIEOUT_CLOSE_PERIOD=period),
+                  workdir=tmp_path)
+
+    with duckdb.connect(str(scratch_warehouse), read_only=True) as con:
+        cursor = con.execute("select * from main.close_checklist order by step_order")
+        names = [d[0] for d in cursor.description]
+        steps = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    assert_checklist_matches(steps, exceptions, period)
+    assert sum(s["later_exception_count"] for s in steps) > 0
+
+
+def test_given_a_close_period_that_is_not_a_month_when_compiling_then_the_error_names_the_var_and_the_form(
+        duckdb_build, scratch_warehouse, tmp_path, dbt_tools):
+    result = dbt_tools.run(["compile", "--select", "close_checklist"],
+                           env=dbt_tools.env(scratch_warehouse, duckdb_build.data_dir / "mapping",
+                                             TIEOUT_CLOSE_PERIOD="October"), workdir=tmp_path, check=False)
+
+    assert result.returncode != 0
+    assert "var close_period is 'October'; use a month as YYYY-MM" in result.stdout
+    assert "TIEOUT_CLOSE_PERIOD" in result.stdout
 
 
 def test_given_field_hours_not_yet_in_payroll_when_reading_wip_then_it_estimates_them_and_says_so(duckdb_build):

@@ -24,6 +24,9 @@ def test_given_both_warehouses_when_reading_the_money_marts_then_they_agree_to_t
         "ccc": "select month_start, ar_net_of_retainage, ap_open, billings from {s}.cash_conversion_cycle",
         "invoices": "select count(*) as n, sum(balance) as b, sum(retainage_held) as r from {s}.fct_invoices",
         "wip": "select job_number, cost_to_date, earned_revenue from {s}.fct_wip",
+        "dated": "select exception_type, occurred_on, count(*) as n from {s}.exceptions group by 1, 2",
+        "checklist": "select close_period, period_end_date, close_step, open_exception_count, amount_at_stake, "
+                     "later_exception_count, later_amount_at_stake, status from {s}.close_checklist",
     }
     for name, sql in queries.items():
         on_postgres = sorted(tuple(Decimal(v) if isinstance(v, (int, float, Decimal)) else v for v in row.values())

@@ -18,6 +18,7 @@ weeks as (
         ts.employee_id as buildops_employee_id,
         upper(e.employee_number) as employee_code,
         cast({{ dbt.dateadd('day', '6 - cast(extract(dow from ts.work_date) as integer)', 'ts.work_date') }} as date) as period_end_date,
+        min(ts.work_date) as first_work_date,
         sum(ts.hours) as buildops_hours
     from timesheets as ts
     inner join buildops_employees as e on e.employee_id = ts.employee_id
@@ -39,6 +40,7 @@ final as (
         w.buildops_employee_id,
         se.employee_name,
         w.period_end_date,
+        w.first_work_date,
         cast({{ dbt.dateadd('day', 6, 'w.period_end_date') }} as date) as check_date,
         cast({{ dbt.dateadd('day', 6, 'w.period_end_date') }} as date) <= {{ as_of_date() }} as is_payroll_due,
         w.buildops_hours,

@@ -73,6 +73,11 @@ final as (
         *,
         {{ 'true' if p.require_coi else 'false' }} and (coi_expiration is null
             or cast({{ dbt.dateadd('day', p.coi_grace_days, 'coi_expiration') }} as date) < ordered_date) as coi_lapsed,
+        -- The first day the COI counted as lapsed (expiry plus the grace days), when it did.
+        case when {{ 'true' if p.require_coi else 'false' }} and coi_expiration is not null
+                  and cast({{ dbt.dateadd('day', p.coi_grace_days, 'coi_expiration') }} as date) < ordered_date
+             then cast({{ dbt.dateadd('day', (p.coi_grace_days | int) + 1, 'coi_expiration') }} as date)
+        end as coi_lapsed_on,
         {{ 'true' if p.require_w9 else 'false' }} and not has_w9 as w9_lapsed,
         {{ 'true' if p.require_lien_waiver else 'false' }} and not has_lien_release as lien_waiver_lapsed
     from assignments

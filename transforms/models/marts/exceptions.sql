@@ -24,7 +24,8 @@ payment_status_drift as (
               ~ " || '); find the cash receipt recorded on one side only and correct the other.'",
             {'company_code': 'company_code', 'customer_code': 'spectrum_customer_code',
              'invoice_or_transaction': 'canonical_invoice_number', 'buildops_invoice_id': 'buildops_invoice_id',
-             'buildops_invoice_number': 'buildops_invoice_number'}) }}
+             'buildops_invoice_number': 'buildops_invoice_number'},
+            occurred_on='invoice_date') }}
     from invoices
     where buildops_invoice_id is not null
       and spectrum_status <> 'not_posted'
@@ -53,7 +54,8 @@ double_billed as (
               ~ " || '); credit the duplicate before statements go out.'",
             {'company_code': 'm.company_code', 'customer_code': 'm.customer_code',
              'job_number': "coalesce(m.job_number, '')", 'invoice_or_transaction': 'o.canonical_invoice_number',
-             'duplicate_invoice_or_transaction': 'm.invoice_number', 'buildops_invoice_id': 'o.buildops_invoice_id'}) }}
+             'duplicate_invoice_or_transaction': 'm.invoice_number', 'buildops_invoice_id': 'o.buildops_invoice_id'},
+            occurred_on='m.invoice_date') }}
     from keyed_in_spectrum as m
     inner join posted_from_buildops as o
         on o.company_code = m.company_code
@@ -71,7 +73,8 @@ retainage_mismatch as (
               || " ~ text('b.retention_amount') ~ " || ' but its AR invoice ' || b.invoice_number || ' holds '
               || " ~ text('i.retention_amount') ~ " || '; correct the invoice so retainage receivable ties to the draw.'",
             {'company_code': 'b.company_code', 'customer_code': 'b.customer_code', 'job_number': 'b.job_number',
-             'application_number': 'b.application_number', 'invoice_or_transaction': 'b.invoice_number'}) }}
+             'application_number': 'b.application_number', 'invoice_or_transaction': 'b.invoice_number'},
+            occurred_on='coalesce(i.invoice_date, b.application_date)') }}
     from {{ ref('stg_spectrum__progress_billings') }} as b
     inner join {{ ref('stg_spectrum__ar_invoices') }} as i
         on i.company_code = b.company_code and i.customer_code = b.customer_code
@@ -83,10 +86,30 @@ retainage_mismatch as (
 -- on a progress-billed job. A service ticket with AIA draws: one row per job, at stake what BuildOps billed.
 both_sides_invoices as (
     select
-        j.company_code, j.spectrum_job_number, j.buildops_job_id, j.job_type, i.canonical_invoice_number, i.total_amount
+        j.company_code, j.spectrum_job_number, j.buildops_job_id, j.job_type, i.canonical_invoice_number, i.total_amount,
+        i.invoice_date
     from jobs as j
     inner join invoices as i on i.buildops_job_id = j.buildops_job_id
     where j.billing_route = 'ambiguous' and j.is_progress_billed_type and i.spectrum_status <> 'not_posted'
+),
+
+-- The earliest bill on either side of a job: its BuildOps invoices (live ones) and its Spectrum AIA draws
+-- (a job-level routing problem belongs there, else to the job's creation).
+job_bill_dates as (
+    select job_id as buildops_job_id, issued_date as billed_on
+    from {{ ref('stg_buildops__invoices') }}
+    where not is_deleted and not is_draft_or_void and job_id is not null
+    union all
+    select j.buildops_job_id, b.application_date as billed_on
+    from {{ ref('stg_spectrum__progress_billings') }} as b
+    inner join jobs as j on j.company_code = b.company_code and j.spectrum_job_number = b.job_number
+    where j.buildops_job_id is not null
+),
+
+job_first_billed as (
+    select buildops_job_id as billed_job_id, min(billed_on) as first_billed_date
+    from job_bill_dates
+    group by buildops_job_id
 ),
 
 routing_ambiguous as (
@@ -95,7 +118,8 @@ routing_ambiguous as (
             "'Job ' || spectrum_job_number || ' (' || job_type || ') is progress billed in Spectrum, yet BuildOps invoice '
               || canonical_invoice_number || ' was also posted to Spectrum AR; void one of the two bills.'",
             {'company_code': 'company_code', 'job_number': 'spectrum_job_number', 'buildops_job_id': 'buildops_job_id',
-             'invoice_or_transaction': 'canonical_invoice_number'}) }}
+             'invoice_or_transaction': 'canonical_invoice_number'},
+            occurred_on='invoice_date') }}
     from both_sides_invoices
     union all
     select
@@ -103,19 +127,31 @@ routing_ambiguous as (
             "'Service job ' || spectrum_job_number || ' (' || job_type || ') has ' || " ~ text('spectrum_draw_count')
               ~ " || ' AIA draw(s) in Spectrum while BuildOps billed ' || " ~ text('buildops_invoiced')
               ~ " || '; decide in policy.yml who bills it before either side bills again.'",
-            {'company_code': 'company_code', 'job_number': 'spectrum_job_number', 'buildops_job_id': 'buildops_job_id'}) }}
-    from jobs
+            {'company_code': 'company_code', 'job_number': 'spectrum_job_number', 'buildops_job_id': 'buildops_job_id'},
+            occurred_on='coalesce(d.first_billed_date, j.created_date)') }}
+    from jobs as j
+    left join job_first_billed as d on d.billed_job_id = j.buildops_job_id
     where billing_route = 'ambiguous' and not is_progress_billed_type
 ),
 
--- Completed service work (no agreement) with cost in Spectrum and no invoice on either side.
+-- Completed service work (no agreement) with cost in Spectrum and no invoice on either side. It belongs to
+-- the month the work was completed (BuildOps completedDate, else the job's last visit).
+job_last_visit as (
+    select job_id, max(scheduled_date) as last_visit_date
+    from {{ ref('stg_buildops__visits') }}
+    where job_id is not null
+    group by job_id
+),
+
 unbilled_work as (
     select
         {{ exception_select('unbilled_work', 'high', 'job_cost_to_date',
             "'Service job ' || spectrum_job_number || ' was completed in BuildOps and carries ' || "
               ~ text('job_cost_to_date') ~ " || ' of cost in Spectrum, but nobody has invoiced it; bill it or write it off.'",
-            {'company_code': 'company_code', 'job_number': 'spectrum_job_number', 'buildops_job_id': 'buildops_job_id'}) }}
-    from jobs
+            {'company_code': 'company_code', 'job_number': 'spectrum_job_number', 'buildops_job_id': 'buildops_job_id'},
+            occurred_on='coalesce(j.completed_date, v.last_visit_date)') }}
+    from jobs as j
+    left join job_last_visit as v on v.job_id = j.buildops_job_id
     where work_kind = 'service'
       and lower(coalesce(buildops_status, '')) = 'complete'
       and spectrum_job_number is not null
@@ -132,7 +168,8 @@ payroll_timing_gap as (
               || " ~ text('period_end_date') ~ " || ' are in BuildOps but not in Spectrum payroll (check date '
               || " ~ text('check_date') ~ " || '); job cost is understated until payroll posts them.'",
             {'company_code': 'company_code', 'employee_code': 'employee_code',
-             'buildops_employee_id': 'buildops_employee_id', 'period_end_date': 'period_end_date'}) }}
+             'buildops_employee_id': 'buildops_employee_id', 'period_end_date': 'period_end_date'},
+            occurred_on='first_work_date') }}
     from {{ ref('int_payroll_weeks') }}
     where is_payroll_due and spectrum_hours = 0 and buildops_hours > 0
 ),
@@ -149,7 +186,8 @@ unmapped_pricebook_item as (
             "'Pricebook item ' || coalesce(max(product_code), '(no product code)') || ' has no row in cost_code_mapping.csv for company '
               || company_code || ' and no default applies; ' || " ~ text('count(*)')
               ~ " || ' invoice line(s) cannot post until it is mapped.'",
-            {'company_code': 'company_code', 'product_code': 'product_code'}) }}
+            {'company_code': 'company_code', 'product_code': 'product_code'},
+            occurred_on='min(issued_date)') }}
     from mapped_lines
     where mapping_status = 'unmapped'
     group by company_code, product_code
@@ -161,7 +199,8 @@ mapping_to_missing_phase as (
             "'The mapping sends ' || " ~ text('count(*)') ~ " || ' line(s) on job ' || spectrum_job_number || ' to phase '
               || phase_code || ' x cost type ' || cost_type || ', which the job does not have in Spectrum; add the phase to the job or fix the mapping.'",
             {'company_code': 'company_code', 'job_number': 'spectrum_job_number', 'phase_code': 'phase_code',
-             'cost_type': 'cost_type'}) }}
+             'cost_type': 'cost_type'},
+            occurred_on='min(issued_date)') }}
     from mapped_lines
     where mapping_status = 'phase_not_on_job'
     group by company_code, spectrum_job_number, phase_code, cost_type
@@ -181,7 +220,9 @@ compliance_lapsed_assignment as (
               || '; hold its pay applications until the documents are current.'",
             {'company_code': 'company_code', 'vendor_code': 'vendor_code', 'buildops_vendor_id': 'buildops_vendor_id',
              'buildops_purchase_order_id': 'buildops_purchase_order_id', 'po_number': 'po_number',
-             'job_number': 'job_number'}) }}
+             'job_number': 'job_number'},
+            occurred_on='case when coi_lapsed_on > ordered_date then coi_lapsed_on
+                              else coalesce(ordered_date, coi_lapsed_on) end') }}
     from {{ ref('int_sub_assignments') }}
     where coi_lapsed or w9_lapsed or lien_waiver_lapsed
 ),
@@ -204,6 +245,42 @@ customer_billing as (
     group by j.company_code, j.buildops_billing_customer_id
 ),
 
+-- The earliest invoice on either side that the unmatched pair touches (BuildOps invoices on the jobs that
+-- point at the Spectrum customer, Spectrum AR invoices of that customer), else the earliest such job.
+unmatched_customer_invoice_dates as (
+    select u.company_code, u.customer_code, u.buildops_billing_customer_id, bi.issued_date as invoice_date
+    from unmatched_customers as u
+    inner join jobs as j
+        on j.company_code = u.company_code and j.spectrum_customer_code = u.customer_code
+        and j.buildops_billing_customer_id = u.buildops_billing_customer_id
+    inner join {{ ref('stg_buildops__invoices') }} as bi on bi.job_id = j.buildops_job_id
+    where not bi.is_deleted and not bi.is_draft_or_void
+    union all
+    select u.company_code, u.customer_code, u.buildops_billing_customer_id, s.invoice_date
+    from unmatched_customers as u
+    inner join spectrum_ar as s on s.company_code = u.company_code and s.customer_code = u.customer_code
+),
+
+unmatched_customer_job_dates as (
+    select u.company_code, u.customer_code, u.buildops_billing_customer_id, min(j.created_date) as first_job_date
+    from unmatched_customers as u
+    inner join jobs as j
+        on j.company_code = u.company_code and j.spectrum_customer_code = u.customer_code
+        and j.buildops_billing_customer_id = u.buildops_billing_customer_id
+    group by u.company_code, u.customer_code, u.buildops_billing_customer_id
+),
+
+unmatched_customer_dates as (
+    select
+        jd.company_code, jd.customer_code, jd.buildops_billing_customer_id, jd.first_job_date,
+        min(idates.invoice_date) as first_invoice_date
+    from unmatched_customer_job_dates as jd
+    left join unmatched_customer_invoice_dates as idates
+        on idates.company_code = jd.company_code and idates.customer_code = jd.customer_code
+        and idates.buildops_billing_customer_id = jd.buildops_billing_customer_id
+    group by jd.company_code, jd.customer_code, jd.buildops_billing_customer_id, jd.first_job_date
+),
+
 customer_unmatched as (
     select
         {{ exception_select('customer_unmatched', 'medium', 'coalesce(b.buildops_invoiced, 0)',
@@ -211,11 +288,15 @@ customer_unmatched as (
               || ' is billed for BuildOps customer ' || coalesce(c.customer_name, u.buildops_billing_customer_id)
               || ' but no crosswalk row, code or name ties them; add the pair to customer_crosswalk.csv.'",
             {'company_code': 'u.company_code', 'customer_code': 'u.customer_code',
-             'buildops_customer_id': 'u.buildops_billing_customer_id'}) }}
+             'buildops_customer_id': 'u.buildops_billing_customer_id'},
+            occurred_on='coalesce(d.first_invoice_date, d.first_job_date)') }}
     from unmatched_customers as u
     left join customer_billing as b
         on b.company_code = u.company_code and b.buildops_billing_customer_id = u.buildops_billing_customer_id
     left join {{ ref('stg_buildops__customers') }} as c on c.customer_id = u.buildops_billing_customer_id
+    left join unmatched_customer_dates as d
+        on d.company_code = u.company_code and d.customer_code = u.customer_code
+        and d.buildops_billing_customer_id = u.buildops_billing_customer_id
 ),
 
 all_exceptions as (
@@ -252,6 +333,7 @@ final as (
             when 'payroll_timing_gap' then 'payroll_to_job_cost'
             when 'unbilled_work' then 'job_profitability_and_wip'
         end as close_step,
+        occurred_on,
         {% for column in exception_key_columns() %}{{ column }},
         {% endfor %}amount_at_stake,
         description
