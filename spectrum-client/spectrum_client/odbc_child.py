@@ -44,9 +44,13 @@ def usable_cpus() -> int:
         return os.cpu_count() or 1
 
 
+def _other_threads_running() -> bool:
+    return threading.active_count() > 1
+
+
 def child_reads_available() -> bool:
     """fork exists, no other thread runs, and a second CPU exists for the child (else it only adds work)."""
-    return hasattr(os, "fork") and threading.active_count() == 1 and usable_cpus() >= 2
+    return hasattr(os, "fork") and not _other_threads_running() and usable_cpus() >= 2
 
 
 Batch = tuple[Sequence[str], list[tuple]]  # (names, value tuples): cheaper to pickle than dicts

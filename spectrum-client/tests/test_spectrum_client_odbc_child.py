@@ -8,10 +8,23 @@ import time
 from pathlib import Path
 
 import pytest
-from spectrum_client import ConnectionLost, OdbcError, OdbcSettings, QueryFailed, SpectrumOdbc
+from spectrum_client import ConnectionLost, OdbcError, OdbcSettings, QueryFailed, SpectrumOdbc, odbc_child
 from spectrum_client.odbc_child import child_reads_available, read_in_child
 
-pytestmark = pytest.mark.skipif(not child_reads_available(), reason="needs os.fork and a single-threaded process")
+pytestmark = pytest.mark.skipif(
+    not (hasattr(os, "fork") and odbc_child.usable_cpus() >= 2), reason="needs os.fork and two usable CPUs"
+)
+
+
+REAL_OTHER_THREADS_RUNNING = odbc_child._other_threads_running
+
+
+@pytest.fixture(autouse=True)
+def single_threaded(monkeypatch):
+    """Earlier tests in the session leave idle daemon threads (loopback servers); a real source process has
+    none. Treat this process as single-threaded so the child path is what runs, and say so if it is not."""
+    monkeypatch.setattr(odbc_child, "_other_threads_running", lambda: False)
+    assert child_reads_available()
 
 NAMES = ("n", "pid")
 
@@ -66,8 +79,11 @@ def test_given_unpicklable_error_in_child_when_read_then_odbc_error_names_its_ty
 
 
 def test_given_child_killed_when_read_then_error_says_it_ended_early_and_how():
+    test_process = os.getpid()
+
     def produce():
         yield NAMES, [(1, 0)]
+        assert os.getpid() != test_process, "produce ran in the test process: it must never kill pytest itself"
         os.kill(os.getpid(), signal.SIGKILL)
         yield NAMES, [(2, 0)]  # pragma: no cover
 
@@ -107,7 +123,8 @@ def test_given_child_prints_when_read_then_nothing_reaches_our_stdout(capfd):
     assert "LEAKED" not in out and "LEAKED" not in err
 
 
-def test_given_other_threads_running_when_read_then_it_runs_here_without_forking():
+def test_given_other_threads_running_when_read_then_it_runs_here_without_forking(monkeypatch):
+    monkeypatch.setattr(odbc_child, "_other_threads_running", REAL_OTHER_THREADS_RUNNING)
     stop = threading.Event()
     thread = threading.Thread(target=stop.wait, daemon=True)
     thread.start()
