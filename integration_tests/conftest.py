@@ -250,6 +250,16 @@ def run_cli(
     return Run(list(args), completed.returncode, completed.stdout, completed.stderr, parse_lines(completed.stdout))
 
 
+def failure_text(run: Run) -> str:
+    """What the user reads when a verb fails: TRACE error messages, a FAILED status message, and stderr."""
+    parts = [e.get("message", "") for e in run.trace_errors]
+    status = run.connection_status
+    if status and status.get("status") == "FAILED":
+        parts.append(status.get("message") or "")
+    parts.append(run.stderr[-4000:])
+    return "\n".join(parts)
+
+
 def write_json(path: Path, document: Any) -> Path:
     path.write_text(json.dumps(document))
     return path

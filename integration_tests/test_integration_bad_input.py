@@ -11,7 +11,7 @@ import json
 import re
 
 import pytest
-from tieout_it import configured_catalog, discover, executable, run_cli, write_json
+from tieout_it import configured_catalog, discover, executable, failure_text, run_cli, write_json
 
 SOURCES = ["source-buildops", "source-spectrum"]
 LOOPBACK_URL = re.compile(r"^http://(127\.0\.0\.1|localhost)(:\d+)?", re.IGNORECASE)
@@ -22,16 +22,6 @@ def _spec(connector: str) -> dict:
     return run.of_type("SPEC")[0]["spec"]["connectionSpecification"]
 
 
-def _failure_text(run) -> str:
-    """What the user reads: TRACE error messages, a FAILED status message, and stderr."""
-    parts = [e.get("message", "") for e in run.trace_errors]
-    status = run.connection_status
-    if status and status.get("status") == "FAILED":
-        parts.append(status.get("message") or "")
-    parts.append(run.stderr[-4000:])
-    return "\n".join(parts)
-
-
 def _assert_refused(run, *must_mention: str) -> str:
     status = run.connection_status
     failed = run.returncode != 0 or (status is not None and status.get("status") == "FAILED") or run.trace_errors
@@ -39,7 +29,7 @@ def _assert_refused(run, *must_mention: str) -> str:
     # A stack trace inside a TRACE message's stack_trace field is the protocol; a raw one on stdout is not.
     raw_lines = [line for line in run.stdout.splitlines() if not line.lstrip().startswith("{")]
     assert not any("Traceback (most recent call last)" in line for line in raw_lines), "a bare traceback on stdout"
-    text = _failure_text(run)
+    text = failure_text(run)
     for word in must_mention:
         assert word.lower() in text.lower(), f"the error does not mention {word!r}:\n{text[-2000:]}"
     return text

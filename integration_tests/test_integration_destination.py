@@ -37,6 +37,7 @@ from tieout_it import (
     copy_data,
     discover,
     executable,
+    failure_text,
     run_cli,
     serve,
     write_json,
@@ -258,16 +259,6 @@ def run_summary(run: Run) -> str:
     ]
     assert found, f"no summary line:\n{run.output()[-3000:]}"
     return found[-1]
-
-
-def failure_text(run: Run) -> str:
-    """What the user reads when a write or check fails: TRACE error messages, a FAILED status, stderr."""
-    parts = [e.get("message", "") for e in run.trace_errors]
-    status = run.connection_status
-    if status and status.get("status") == "FAILED":
-        parts.append(status.get("message") or "")
-    parts.append(run.stderr[-3000:])
-    return "\n".join(parts)
 
 
 # ---------------------------------------------------------------------------------------------------------
