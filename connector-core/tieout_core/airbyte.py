@@ -7,10 +7,12 @@ ConnectorErrors onto `AirbyteTracedException` with the right `failure_type`.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import sys
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
+from itertools import filterfalse
 from typing import Any
 
 from airbyte_cdk.entrypoint import AirbyteEntrypoint
@@ -34,9 +36,12 @@ from tieout_core.declarations import Checkpoint, StreamDeclaration, records_appl
 from tieout_core.errors import ConfigError, ConnectorError, to_airbyte_exception
 
 
-def _read(declaration: StreamDeclaration, state: Mapping[str, Any]) -> Iterator[Any]:
+@contextlib.contextmanager
+def _as_airbyte_errors() -> Iterator[None]:
+    """A ConnectorError raised while reading becomes the CDK's traced exception (a context, not a generator
+    layer: records pass through no extra frame)."""
     try:
-        yield from declaration.read(state)
+        yield
     except ConnectorError as error:
         raise to_airbyte_exception(error) from error
 
@@ -60,9 +65,9 @@ class DeclaredFullRefreshStream(Stream):
         return self.declaration.json_schema
 
     def read_records(self, sync_mode, cursor_field=None, stream_slice=None, stream_state=None):
-        for item in _read(self.declaration, {}):
-            if not isinstance(item, Checkpoint):
-                yield item
+        # filterfalse with the type's own check runs in C: no Python frame per record on a hot path
+        with _as_airbyte_errors():
+            yield from filterfalse(Checkpoint.__instancecheck__, self.declaration.read({}))
 
 
 class DeclaredIncrementalStream(DeclaredFullRefreshStream, CheckpointMixin):
@@ -75,10 +80,11 @@ class DeclaredIncrementalStream(DeclaredFullRefreshStream, CheckpointMixin):
     def __init__(self, declaration: StreamDeclaration):
         super().__init__(declaration)
         self._state: MutableMapping[str, Any] = {}
+        self._cursor_field = list(declaration.cursor_field or ())
 
     @property
     def cursor_field(self) -> list[str]:
-        return list(self.declaration.cursor_field or ())
+        return self._cursor_field  # the CDK reads it once per record: built once
 
     @property
     def source_defined_cursor(self) -> bool:
@@ -98,7 +104,8 @@ class DeclaredIncrementalStream(DeclaredFullRefreshStream, CheckpointMixin):
 
     def read_records(self, sync_mode, cursor_field=None, stream_slice=None, stream_state=None):
         start_state = self._state if sync_mode == SyncMode.incremental else {}
-        yield from records_applying_checkpoints(_read(self.declaration, start_state), self._set_state)
+        with _as_airbyte_errors():
+            yield from records_applying_checkpoints(self.declaration.read(start_state), self._set_state)
 
     def _set_state(self, state: dict[str, Any]) -> None:
         self._state = state

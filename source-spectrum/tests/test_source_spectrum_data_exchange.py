@@ -43,7 +43,9 @@ def test_given_more_phases_than_the_cap_when_read_then_split_by_status_and_job_a
     assert len(rows) > 500  # the read must get past the cap
     config = SpectrumConfig.parse({**live.config("data_exchange"), "companies": ["MEC"]})
     transport = DataExchangeTransport(config)
-    records = list(transport.read(spec_for("phases", "data_exchange"), "MEC", None))
+    batches = list(transport.read_batches(spec_for("phases", "data_exchange"), "MEC", None))
+    assert max(len(rows) for _, rows in batches) <= 500, "handed on a capped Get's worth at a time"
+    records = [dict(zip(names, row, strict=True)) for names, rows in batches for row in rows]
     assert len(records) == len(rows)
     assert {(r["job_number"], r["phase_code"], r["cost_type"]) for r in records} == {
         (r["Job_Number"].strip(), r["Phase_Code"], r["Cost_Type"]) for r in rows}

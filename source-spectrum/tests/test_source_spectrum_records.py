@@ -67,13 +67,14 @@ class FakeTransport:
     def check(self, company_codes):
         return None
 
-    def read(self, spec, company_code, since) -> Iterator[dict]:
+    def read_batches(self, spec, company_code, since) -> Iterator[tuple]:
         self.calls.append((spec.name, company_code, since))
         if self.error:
             raise self.error
         for row in self.rows.get(company_code, []):
             if since is None or row["gl_date"] >= since.isoformat():
-                yield {**row, "company_code": company_code, "tran_date": row["gl_date"]}
+                record = {**row, "company_code": company_code, "tran_date": row["gl_date"]}
+                yield tuple(record), [tuple(record.values())]
 
     def close(self):
         return None

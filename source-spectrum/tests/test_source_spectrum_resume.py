@@ -10,6 +10,29 @@ from spectrum_client.odbc import translate_error
 from spectrum_client.odbc_child import ReaderDied
 
 KEY = ("company_code", "job_number")
+NAMES = ("company_code", "job_number", "seq")
+
+
+def batched(read, size: int = 1):
+    """A record-at-a-time read as the transports' batches of `size` (one record each: a drop may fall anywhere)."""
+
+    def batches():
+        batch = []
+        for record in read():
+            batch.append(tuple(record.get(name) for name in NAMES))
+            if len(batch) == size:
+                yield NAMES, batch
+                batch = []
+        if batch:
+            yield NAMES, batch
+
+    return batches
+
+
+def resumed(read, key=KEY, size: int = 1, **kwargs):
+    """The records `resumable` hands on, as dicts."""
+    for names, rows in resumable(batched(read, size), key, **kwargs):
+        yield from (dict(zip(names, row, strict=True)) for row in rows)
 
 
 def rec(job: str, company: str = "MEC", **extra) -> dict:
@@ -39,7 +62,7 @@ class FlakyRead:
 def run(read: FlakyRead, key=KEY, **kwargs):
     waits: list[float] = []
     out = list(
-        resumable(read, key, what="Stream jobs, company MEC", reconnect=read.reconnect, sleep=waits.append, **kwargs)
+        resumed(read, key, what="Stream jobs, company MEC", reconnect=read.reconnect, sleep=waits.append, **kwargs)
     )
     return out, waits
 
@@ -51,6 +74,25 @@ def test_given_a_drop_mid_read_when_the_rows_come_back_in_another_order_then_eac
     out, waits = run(read)
     assert [r["job_number"] for r in out] == ["1", "2", "3", "4", "5"]
     assert read.reconnects == 1 and waits == [1.0]
+
+
+def test_given_batches_when_the_retry_returns_rows_in_another_order_then_only_unseen_rows_are_handed_on():
+    first = [rec(str(n)) for n in range(9)]
+    again = [rec(str(n)) for n in (8, 0, 7, 1, 6, 2, 5, 3, 4)]
+    read = FlakyRead([(first, 6), (again, None)])  # batches of 3: two whole batches emitted, then the drop
+    batches = [
+        [row[1] for row in rows]
+        for _, rows in resumable(batched(read, 3), KEY, what="x", reconnect=read.reconnect, sleep=lambda s: None)
+    ]
+    assert batches == [["0", "1", "2"], ["3", "4", "5"], ["8", "7"], ["6"]], "no empty batch, none repeated"
+
+
+def test_given_rows_without_a_key_field_when_the_read_restarts_then_the_missing_field_counts_as_null():
+    rows = [rec("1"), rec("2"), rec("3")]
+    read = FlakyRead([(rows, 2), (rows, None)])
+    out = [r["job_number"] for r in resumed(read, ("job_number", "not_a_column"), what="x",
+                                            reconnect=read.reconnect, sleep=lambda s: None)]
+    assert out == ["1", "2", "3"]
 
 
 def test_given_rows_sharing_a_key_when_the_read_restarts_then_both_copies_still_arrive_once_each():
@@ -74,7 +116,7 @@ def test_given_a_connection_that_keeps_dropping_when_read_then_a_clear_error_end
     read = FlakyRead([(rows, 2)])
     emitted = []
     with pytest.raises(ConnectionLost) as raised:
-        for record in resumable(
+        for record in resumed(
             read,
             KEY,
             what="Stream jobs, company MEC",
@@ -99,7 +141,7 @@ def test_given_a_server_never_reached_when_read_then_it_fails_at_once_without_re
 
     calls = []
     with pytest.raises(DatabaseUnreachable):
-        list(resumable(unreachable, KEY, what="x", reconnect=lambda: calls.append(1), sleep=lambda s: None))
+        list(resumed(unreachable, KEY, what="x", reconnect=lambda: calls.append(1), sleep=lambda s: None))
     assert calls == []
 
 
@@ -116,7 +158,7 @@ def test_given_a_reconnect_that_cannot_reach_the_server_when_read_then_it_counts
             raise DatabaseUnreachable("Spectrum database unreachable at server 'db1'")
         yield from rows
 
-    out = list(resumable(read, KEY, what="x", reconnect=lambda: None, sleep=lambda s: None))
+    out = list(resumed(read, KEY, what="x", reconnect=lambda: None, sleep=lambda s: None))
     assert [r["job_number"] for r in out] == ["1", "2"] and state["calls"] == 3
 
 
@@ -153,7 +195,7 @@ def test_given_the_forked_reader_crashed_on_a_dead_connection_when_read_then_the
             )
         yield rec("2")
 
-    out = list(resumable(read, KEY, what="x", where="server 'db1'", reconnect=lambda: None, sleep=lambda s: None))
+    out = list(resumed(read, KEY, what="x", where="server 'db1'", reconnect=lambda: None, sleep=lambda s: None))
     assert [r["job_number"] for r in out] == ["1", "2"] and state["calls"] == 2
 
 
@@ -163,4 +205,4 @@ def test_given_a_query_error_when_read_then_it_is_not_retried():
         yield  # pragma: no cover
 
     with pytest.raises(QueryFailed):
-        list(resumable(read, KEY, what="x", reconnect=lambda: pytest.fail("reconnected"), sleep=lambda s: None))
+        list(resumed(read, KEY, what="x", reconnect=lambda: pytest.fail("reconnected"), sleep=lambda s: None))

@@ -57,7 +57,13 @@ Batch = tuple[Sequence[str], list[tuple]]  # (names, value tuples): cheaper to p
 
 
 def read_in_child(produce: Callable[[], Iterable[Batch]]) -> Iterator[dict[str, Any]]:
-    """Yield `dict(zip(names, values))` for every batch `produce()` yields, in order, computed in a forked child.
+    """Every record of `batches_in_child(produce)` as a dict, `dict(zip(names, values))`, in order."""
+    for names, rows in batches_in_child(produce):
+        yield from map(dict, map(zip, repeat(names), rows))  # all in C: no Python frame per row
+
+
+def batches_in_child(produce: Callable[[], Iterable[Batch]]) -> Iterator[Batch]:
+    """Yield the batches `produce()` yields, in order, computed in a forked child.
 
     Each batch crosses the pipe as one pickled message (value tuples pickle in a third of the time dicts
     do; the names travel once per batch), so a batch is the unit of look-ahead and of memory (one
@@ -65,8 +71,7 @@ def read_in_child(produce: Callable[[], Iterable[Batch]]) -> Iterator[dict[str, 
     connection. Values must be picklable; an exception `produce` raises is raised here.
     """
     if not child_reads_available():
-        for names, rows in produce():
-            yield from map(dict, map(zip, repeat(names), rows))
+        yield from produce()
         return
     read_fd, write_fd = os.pipe()
     parent = os.getpid()
@@ -87,8 +92,7 @@ def read_in_child(produce: Callable[[], Iterable[Batch]]) -> Iterator[dict[str, 
                         " after the last emitted record was read. Run the sync again."
                     ) from None
                 if kind == _BATCH:
-                    names, rows = payload
-                    yield from map(dict, map(zip, repeat(names), rows))  # all in C: no Python frame per row
+                    yield payload
                 elif kind == _ERROR:
                     raise payload
                 else:

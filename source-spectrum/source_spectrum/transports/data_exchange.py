@@ -19,10 +19,12 @@ from spectrum_client import DataExchangeClient, DataExchangeSettings, Partition
 from ..catalog import DX_STREAMS, StreamSpec
 from ..config import SpectrumConfig
 from ..normalise import RecordBuilder
+from .base import RowBatch
 
 # A blank status means Active + Inactive, so {blank, C} covers every job (or phase) in two calls.
 STATUSES = ("", "C")
 ERROR_FIELDS = ("error_code", "error_description", "error_column")
+BATCH_ROWS = 500  # records handed on at a time: one capped Get's worth
 
 
 def dx_settings(config: SpectrumConfig) -> DataExchangeSettings:
@@ -64,8 +66,13 @@ class DataExchangeTransport:
         }
         out = []
         for param in spec.partitions:
-            if param == "pStatus_Code" and spec.service in ("GetJob", "GetJobMain", "GetJobDates",
-                                                            "GetPhase", "GetPhaseEnhanced"):
+            if param == "pStatus_Code" and spec.service in (
+                "GetJob",
+                "GetJobMain",
+                "GetJobDates",
+                "GetPhase",
+                "GetPhaseEnhanced",
+            ):
                 out.append(Partition(param, STATUSES, always=True))
             elif param in values:
                 out.append(Partition(param, values[param]))
@@ -75,12 +82,11 @@ class DataExchangeTransport:
         """Every job of the company, all statuses (GetJob, itself split past the cap)."""
         if company_code not in self._jobs:
             spec = next(s for s in DX_STREAMS if s.service == "GetJob")
-            rows = self.client.get_all("GetJob", {"pCompany_Code": company_code},
-                                       self.partitions(spec, company_code))
+            rows = self.client.get_all("GetJob", {"pCompany_Code": company_code}, self.partitions(spec, company_code))
             self._jobs[company_code] = sorted({r.get("Job_Number", "").strip() for r in rows} - {""})
         return self._jobs[company_code]
 
-    def read(self, spec: StreamSpec, company_code: str, since: date | None) -> Iterator[dict[str, Any]]:
+    def read_batches(self, spec: StreamSpec, company_code: str, since: date | None) -> Iterator[RowBatch]:
         builder = self._builders.setdefault(spec.name, RecordBuilder(spec.columns, spec.primary_key))
         assert spec.service is not None
         if spec.service.startswith("/"):
@@ -91,9 +97,16 @@ class DataExchangeTransport:
                 filters["pStatus"] = "ALL"  # blank = Active only
             rows = self.client.get_all(spec.service, filters, self.partitions(spec, company_code))
         renames = {a.lower(): b.lower() for a, b in spec.renames}
+        names = builder.names
+        batch: list[tuple] = []
         for row in rows:
             raw = {renames.get(k.lower(), k.lower()): v for k, v in row.items() if k.lower() not in ERROR_FIELDS}
-            yield builder.build(raw, company_code)
+            batch.append(tuple(map(builder.build(raw, company_code).__getitem__, names)))
+            if len(batch) == BATCH_ROWS:
+                yield names, batch
+                batch = []
+        if batch:
+            yield names, batch
 
     def _rest_rows(self, path: str, company_code: str) -> list[dict[str, Any]]:
         body = self.client.rest_get(path, company_code)

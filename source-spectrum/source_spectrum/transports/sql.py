@@ -9,11 +9,12 @@ from typing import Any
 
 from spectrum_client import OdbcSettings, SpectrumOdbc
 from spectrum_client.odbc import validate_identifier
-from spectrum_client.odbc_child import child_reads_available, read_in_child
+from spectrum_client.odbc_child import batches_in_child, child_reads_available
 
 from ..catalog import SQL_STREAMS, StreamSpec
 from ..config import SpectrumConfig
 from ..normalise import RecordBuilder, RowKeys
+from .base import RowBatch
 
 
 def odbc_settings(config: SpectrumConfig) -> OdbcSettings:
@@ -78,7 +79,7 @@ class SqlTransport:
             assert spec.table is not None
             self.db.check_table(spec.table)
 
-    def read(self, spec: StreamSpec, company_code: str, since: date | None) -> Iterator[dict[str, Any]]:
+    def read_batches(self, spec: StreamSpec, company_code: str, since: date | None) -> Iterator[RowBatch]:
         builder = self._builders.get(spec.name)
         if builder is None:  # compiled once per stream
             builder = self._builders[spec.name] = RecordBuilder(spec.columns, spec.primary_key)
@@ -86,39 +87,32 @@ class SqlTransport:
         if since is not None and spec.cursor:
             params.append(cursor_parameter(spec, since))
         sql = select_sql(spec, incremental=since is not None)
-        build = builder.build_row
 
         if not (self.db.settings.child_process_reads and child_reads_available()):
-            return self._records_here(spec, sql, params, company_code, build)
+            return _value_batches(self.db, spec, builder, sql, params, company_code)
 
-        build_values, names = builder.build_values, builder.names
-
-        def in_child() -> Iterator[tuple[tuple[str, ...], list[tuple]]]:
+        def in_child() -> Iterator[RowBatch]:
             # Fetch and normalise in a forked child (its own connection), overlapping this process's
             # serialisation of the previous batch: see spectrum_client/odbc_child.py for why not a thread.
             with SpectrumOdbc(self.db.settings) as db:
-                if spec.synthetic_key:
-                    add = RowKeys().add
-                    for rows in db.batches(sql, params):
-                        records = [add(build(row, company_code)) for row in rows]
-                        yield (*names, "row_key"), [tuple(r.values()) for r in records]
-                    return
-                for rows in db.batches(sql, params):
-                    yield names, list(map(build_values, rows, repeat(company_code)))
+                yield from _value_batches(db, spec, builder, sql, params, company_code)
 
-        return read_in_child(in_child)
-
-    def _records_here(
-        self, spec: StreamSpec, sql: str, params: list[Any], company_code: str, build: Any
-    ) -> Iterator[dict[str, Any]]:
-        """The same read in this process, on the transport's own connection."""
-        if spec.synthetic_key:
-            add = RowKeys().add
-            for rows in self.db.batches(sql, params):
-                yield from map(add, map(build, rows, repeat(company_code)))
-            return
-        for rows in self.db.batches(sql, params):
-            yield from map(build, rows, repeat(company_code))  # lazily: one record alive at a time
+        return batches_in_child(in_child)
 
     def close(self) -> None:
         self.db.close()
+
+
+def _value_batches(
+    db: SpectrumOdbc, spec: StreamSpec, builder: RecordBuilder, sql: str, params: list[Any], company_code: str
+) -> Iterator[RowBatch]:
+    """One batch of normalised value tuples per `fetchmany`, on connection `db`."""
+    if spec.synthetic_key:
+        add, build = RowKeys().add, builder.build_row
+        names = (*builder.names, "row_key")
+        for rows in db.batches(sql, params):
+            yield names, [tuple(add(build(row, company_code)).values()) for row in rows]
+        return
+    build_values, names = builder.build_values, builder.names
+    for rows in db.batches(sql, params):
+        yield names, list(map(build_values, rows, repeat(company_code)))
