@@ -397,11 +397,16 @@ class DroppingProxy:
     The cut shuts the read side of both sockets down before closing: closing a socket another thread is
     blocked in recv() on sends nothing on Linux, and the client would wait for ever; shutdown wakes that
     thread, whose close then sends the RST (SO_LINGER 0) a dropped link produces.
+
+    `silent=True` drops the link the other way, the way a VPN or a firewall ending an idle session does: from
+    the cut on, nothing more is carried in either direction, and no reset or close ever reaches the client.
     """
 
-    def __init__(self, target_host: str, target_port: int, *, after_bytes: int, drops: int = 1):
+    def __init__(self, target_host: str, target_port: int, *, after_bytes: int, drops: int = 1, silent: bool = False):
         self.target = (target_host, target_port)
         self.after_bytes = after_bytes
+        self.silent = silent
+        self._silenced: set[int] = set()  # ids of the sockets of silently dropped connections
         self.drops_left = drops
         self.dropped = 0
         self.connections = 0
@@ -436,12 +441,19 @@ class DroppingProxy:
                 chunk = source.recv(65536)
                 if not chunk:
                     break
+                if id(source) in self._silenced or id(sink) in self._silenced:
+                    continue  # a silently dropped link: what is sent is lost, and nobody is told
                 if cut_after is not None and carried + len(chunk) >= cut_after:
                     with self._lock:
                         doomed = self.drops_left > 0
                         if doomed:
                             self.drops_left -= 1
                             self.dropped += 1
+                    if doomed and self.silent:
+                        sink.sendall(chunk[: max(0, cut_after - carried)])
+                        self._silenced.update((id(source), id(sink)))
+                        cut_after = None
+                        continue
                     if doomed:
                         sink.sendall(chunk[: max(0, cut_after - carried)])
                         for sock in (source, sink):

@@ -246,12 +246,12 @@ def pg_clean_run(pg_config, pg_catalog, tmp_path_factory):
 
 
 @contextmanager
-def through_proxy(config: dict, tmp_path: Path, *, after_bytes: int, drops: int):
+def through_proxy(config: dict, tmp_path: Path, *, after_bytes: int, drops: int, silent: bool = False):
     """The config with its ODBC connection string pointed at a DroppingProxy in front of PostgreSQL."""
     conn_str = config["odbc"]["connection_string"]
     parts = dict(p.split("=", 1) for p in conn_str.split(";") if "=" in p)
     host, port = parts["Server"], int(parts["Port"])
-    proxy = DroppingProxy(host, port, after_bytes=after_bytes, drops=drops)
+    proxy = DroppingProxy(host, port, after_bytes=after_bytes, drops=drops, silent=silent)
     proxied = json.loads(json.dumps(config))
     proxied["odbc"]["connection_string"] = conn_str.replace(f"Port={port};", f"Port={proxy.port};")
     assert proxied["odbc"]["connection_string"] != conn_str
@@ -298,3 +298,22 @@ def test_given_an_odbc_connection_that_keeps_dropping_when_read_then_a_clear_err
     assert proxy.dropped == 4, "one read and 3 reconnects, each dropped"
     emitted = [json.dumps(r["data"], sort_keys=True) for r in run.records]
     assert len(emitted) == len(set(emitted)), "a record was emitted twice while the connection kept dropping"
+
+
+def test_given_an_odbc_link_that_goes_silent_mid_read_when_read_then_it_gives_up_on_it_and_delivers_the_clean_records(
+    pg_config, pg_catalog, pg_clean_run, tmp_path
+):
+    # No reset, no close: the driver would wait for ever. odbc.stall_timeout_seconds turns it into a lost read.
+    catalog_file, keys = pg_catalog
+    config = {**pg_config, "odbc": {**pg_config["odbc"], "stall_timeout_seconds": 5}}
+    with through_proxy(config, tmp_path, after_bytes=60_000, drops=1, silent=True) as (proxy, config_file):
+        run = read_spectrum(config_file, catalog_file, timeout=300)
+    assert proxy.dropped == 1, "the link never went silent: the test proved nothing"
+    assert_clean(run, keys, pg_clean_run)
+    stalls = [
+        log["log"]["message"]
+        for log in run.of_type("LOG")
+        if "reconnecting" in log["log"]["message"] and "sent nothing for 5 s" in log["log"]["message"]
+    ]
+    assert len(stalls) == 1, [log["log"]["message"][:300] for log in run.of_type("LOG")]
+    assert "odbc.stall_timeout_seconds" in stalls[0]

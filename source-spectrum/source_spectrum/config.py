@@ -47,8 +47,17 @@ class OdbcConfig(BaseModel):
     child_process_reads: bool = Field(
         default=True,
         description="Fetch and normalise rows in a forked child process (its own connection, one login per"
-        " stream and company), so fetching overlaps writing records: about 1.5x faster with two free cores."
+        " stream and company), so fetching overlaps writing records: about 1.8x faster with two free cores."
         " Turn off to read in one process.",
+    )
+    stall_timeout_seconds: int = Field(
+        default=1800,
+        ge=0,
+        le=86_400,
+        description="Seconds a read may receive nothing from the database before its connection counts as lost"
+        " and the read is retried on a new one (a link dropped without a reset, by a VPN or firewall, otherwise"
+        " hangs for ever). Raise it if the server is slow to return a query's first rows; 0 waits for ever."
+        " Applies to child-process reads.",
     )
 
     @model_validator(mode="after")

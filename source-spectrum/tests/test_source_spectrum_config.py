@@ -131,3 +131,13 @@ def test_given_the_opt_in_when_parsed_then_plain_http_to_a_remote_host_reaches_t
                                                              "authorization_id": "AUTH", "allow_insecure_http": True}})
     settings = dx_settings(config)
     assert settings.url == "http://erp.contractor.invalid:8482" and settings.allow_insecure_http is True
+
+
+def test_given_a_negative_stall_timeout_when_parsed_then_error_names_the_setting_and_zero_means_never():
+    with pytest.raises(ConfigError, match=r"odbc\.stall_timeout_seconds: .*greater than or equal to 0"):
+        CONNECTOR.parse_config({**SQL, "odbc": {**SQL["odbc"], "stall_timeout_seconds": -5}})
+    from source_spectrum.transports.sql import odbc_settings
+
+    never = CONNECTOR.parse_config({**SQL, "odbc": {**SQL["odbc"], "stall_timeout_seconds": 0}})
+    assert odbc_settings(never).stall_timeout is None
+    assert odbc_settings(CONNECTOR.parse_config(SQL)).stall_timeout == 1800

@@ -108,6 +108,8 @@ class OdbcSettings:
     fetch_size: int = DEFAULT_FETCH_SIZE
     # Bulk reads that opt in (source-spectrum's) fetch in a forked child process: see odbc_child.py.
     child_process_reads: bool = True
+    # Seconds a child read may send nothing before its connection counts as lost (None: wait for ever).
+    stall_timeout: float | None = 1800.0
 
     def __post_init__(self) -> None:
         if not self.connection_string and not self.driver:
@@ -116,6 +118,8 @@ class OdbcSettings:
             )
         if self.fetch_size < 1:
             raise SpectrumConfigError("`fetch_size` must be at least 1")
+        if self.stall_timeout is not None and self.stall_timeout <= 0:
+            raise SpectrumConfigError("`stall_timeout` must be more than 0 seconds, or None to wait for ever")
 
     @property
     def driver_name(self) -> str:

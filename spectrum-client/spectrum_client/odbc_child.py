@@ -13,6 +13,12 @@ inherited connection closed). Memory stays bounded: the child blocks on the pipe
 so at most about two batches exist at any time. An error raised in the child is raised again in the parent
 (the message unchanged); the parent stopping early (generator closed) kills the child and reaps it.
 
+A link that vanishes without a reset (a VPN or firewall dropping the session silently) leaves a driver
+blocked in a read for ever: no error ever comes. The parent therefore waits at most `stall_timeout` seconds
+for the child's next batch; past that it kills the child and raises `ReaderStalled`, a `ConnectionLost`, so
+the read is retried on a new connection like after a reset. Batches cross the pipe length-prefixed, so the
+parent can wait on the pipe with a timeout instead of blocking inside `pickle.load`.
+
 Where `fork` is unavailable, other threads are running (forking a threaded process can deadlock the
 child on a lock some other thread held, unixODBC's included), or this process may use only one CPU (the
 child would only add the pickling), the read simply runs in this process. On a machine whose cores are
@@ -25,6 +31,7 @@ import contextlib
 import logging
 import os
 import pickle
+import select
 import signal
 import sys
 import threading
@@ -62,13 +69,15 @@ def read_in_child(produce: Callable[[], Iterable[Batch]]) -> Iterator[dict[str, 
         yield from map(dict, map(zip, repeat(names), rows))  # all in C: no Python frame per row
 
 
-def batches_in_child(produce: Callable[[], Iterable[Batch]]) -> Iterator[Batch]:
+def batches_in_child(produce: Callable[[], Iterable[Batch]], stall_timeout: float | None = None) -> Iterator[Batch]:
     """Yield the batches `produce()` yields, in order, computed in a forked child.
 
     Each batch crosses the pipe as one pickled message (value tuples pickle in a third of the time dicts
     do; the names travel once per batch), so a batch is the unit of look-ahead and of memory (one
     `fetch_size`). `produce` runs in the child (or here, when no child can be used) and must open its own
-    connection. Values must be picklable; an exception `produce` raises is raised here.
+    connection. Values must be picklable; an exception `produce` raises is raised here. With `stall_timeout`,
+    a child that sends nothing for that many seconds is killed and `ReaderStalled` raised (in-process reads
+    cannot be interrupted: a driver blocked in a read holds this thread).
     """
     if not child_reads_available():
         yield from produce()
@@ -81,29 +90,70 @@ def batches_in_child(produce: Callable[[], Iterable[Batch]]) -> Iterator[Batch]:
     os.close(write_fd)
     child = _Child(pid)
     try:
-        with os.fdopen(read_fd, "rb", buffering=1 << 16) as pipe:
-            while True:
-                try:
-                    kind, payload = pickle.load(pipe)  # noqa: S301 - our own child, over a private pipe
-                except EOFError:
-                    # A lost read like a reset: psqlODBC can crash inside SQLFetch once its connection is gone.
-                    raise ReaderDied(
-                        f"The ODBC reader process ended before the read finished ({child.wait()}); nothing"
-                        " after the last emitted record was read. Run the sync again."
-                    ) from None
-                if kind == _BATCH:
-                    yield payload
-                elif kind == _ERROR:
-                    raise payload
-                else:
-                    child.wait()
-                    return
+        while True:
+            try:
+                message = _receive(read_fd, stall_timeout)
+            except _Stalled:
+                child.stop()
+                raise ReaderStalled(
+                    f"The Spectrum database sent nothing for {stall_timeout:g} s (odbc.stall_timeout_seconds) in the"
+                    " middle of a read: the connection is treated as lost. A link dropped without a reset (a VPN or"
+                    " firewall ending an idle session) looks like this; if the server is only slow to start"
+                    " answering, raise odbc.stall_timeout_seconds."
+                ) from None
+            if message is None:
+                # A lost read like a reset: psqlODBC can crash inside SQLFetch once its connection is gone.
+                raise ReaderDied(
+                    f"The ODBC reader process ended before the read finished ({child.wait()}); nothing"
+                    " after the last emitted record was read. Run the sync again."
+                )
+            kind, payload = pickle.loads(message)  # noqa: S301 - our own child, over a private pipe
+            if kind == _BATCH:
+                yield payload
+            elif kind == _ERROR:
+                raise payload
+            else:
+                child.wait()
+                return
     finally:
+        os.close(read_fd)
         child.stop()
+
+
+class _Stalled(Exception):
+    pass
+
+
+_HEADER = 8  # bytes of the length prefix in front of every message
+
+
+def _receive(fd: int, timeout: float | None) -> bytes | None:
+    """The next length-prefixed message from the pipe; None when the child closed it (exited or died)."""
+    header = _read_exactly(fd, _HEADER, timeout)
+    if header is None:
+        return None
+    return _read_exactly(fd, int.from_bytes(header, "little"), timeout)
+
+
+def _read_exactly(fd: int, size: int, timeout: float | None) -> bytes | None:
+    chunks = []
+    while size:
+        if timeout is not None and not select.select([fd], [], [], timeout)[0]:
+            raise _Stalled
+        chunk = os.read(fd, min(size, 1 << 20))
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)
 
 
 class ReaderDied(ConnectionLost):
     """The reader child ended without finishing (killed, or crashed in the driver): the read is lost."""
+
+
+class ReaderStalled(ConnectionLost):
+    """The reader child sent nothing for `stall_timeout` seconds (a silently dropped link): the read is lost."""
 
 
 class _Child:
@@ -185,7 +235,9 @@ def _die_with(parent: int) -> None:
 
 
 def _send(out: Any, message: tuple[int, Any]) -> None:
-    pickle.dump(message, out, protocol=pickle.HIGHEST_PROTOCOL)
+    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    out.write(len(data).to_bytes(_HEADER, "little"))
+    out.write(data)
     out.flush()
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from spectrum_client import ConnectionLost, OdbcError, OdbcSettings, QueryFailed, SpectrumOdbc, odbc_child
-from spectrum_client.odbc_child import child_reads_available, read_in_child
+from spectrum_client.odbc_child import ReaderStalled, batches_in_child, child_reads_available, read_in_child
 
 pytestmark = pytest.mark.skipif(
     not (hasattr(os, "fork") and odbc_child.usable_cpus() >= 2), reason="needs os.fork and two usable CPUs"
@@ -110,6 +110,41 @@ def test_given_consumer_stops_early_when_generator_closed_then_child_is_stopped_
     assert not alive(pids[0])  # killed and reaped: no zombie left behind either
     with pytest.raises(ChildProcessError):
         os.waitpid(pids[0], os.WNOHANG)
+
+
+def test_given_a_child_that_goes_silent_when_read_then_it_is_killed_and_the_read_counts_as_lost_not_hung():
+    # A link dropped without a reset: the driver blocks in a read for ever and no error ever comes.
+    def produce():
+        yield NAMES, [(1, os.getpid())]
+        time.sleep(600)
+        yield NAMES, [(2, 0)]  # pragma: no cover
+
+    got = []
+    started = time.monotonic()
+    with pytest.raises(ReaderStalled) as raised:
+        for row in batches_in_child(produce, stall_timeout=0.5):
+            got.append(row)
+    assert time.monotonic() - started < 30, "it waited for the silent child instead of giving up"
+    assert isinstance(raised.value, ConnectionLost), "a stall is retried like a reset"
+    message = str(raised.value)
+    assert "sent nothing for 0.5 s (odbc.stall_timeout_seconds)" in message and "treated as lost" in message
+    assert "raise odbc.stall_timeout_seconds" in message
+    [(names, rows)] = got
+    assert names == NAMES and rows[0][0] == 1
+    child = rows[0][1]
+    assert not alive(child)  # killed and reaped
+    with pytest.raises(ChildProcessError):
+        os.waitpid(child, os.WNOHANG)
+
+
+def test_given_a_slow_but_steady_child_when_read_then_the_stall_timeout_does_not_cut_it():
+    def produce():
+        for n in range(4):
+            time.sleep(0.2)  # each gap under the timeout; all of them together over it
+            yield NAMES, [(n, 0)] * 50_000  # several pipe-fulls per message: a message may arrive in pieces
+
+    batches = list(batches_in_child(produce, stall_timeout=0.5))
+    assert [rows[0][0] for _, rows in batches] == [0, 1, 2, 3] and all(len(rows) == 50_000 for _, rows in batches)
 
 
 def test_given_child_prints_when_read_then_nothing_reaches_our_stdout(capfd):

@@ -26,6 +26,7 @@ def odbc_settings(config: SpectrumConfig) -> OdbcSettings:
             options=odbc.options,
             fetch_size=odbc.fetch_size,
             child_process_reads=odbc.child_process_reads,
+            stall_timeout=odbc.stall_timeout_seconds or None,
         )
     return OdbcSettings(
         driver=odbc.driver,
@@ -37,6 +38,7 @@ def odbc_settings(config: SpectrumConfig) -> OdbcSettings:
         options=odbc.options,
         fetch_size=odbc.fetch_size,
         child_process_reads=odbc.child_process_reads,
+        stall_timeout=odbc.stall_timeout_seconds or None,
     )
 
 
@@ -97,7 +99,7 @@ class SqlTransport:
             with SpectrumOdbc(self.db.settings) as db:
                 yield from _value_batches(db, spec, builder, sql, params, company_code)
 
-        return batches_in_child(in_child)
+        return batches_in_child(in_child, self.db.settings.stall_timeout)
 
     def close(self) -> None:
         self.db.close()
