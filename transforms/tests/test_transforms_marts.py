@@ -298,3 +298,53 @@ def test_given_meltano_landed_raw_data_when_building_staging_then_the_latest_ver
             "select count(*), count(distinct customer_id) from main.stg_buildops__customers").fetchone()
     assert names == [(name.strip(),)]
     assert total == distinct > 1
+
+
+def test_given_two_mapping_rows_that_send_one_item_to_different_cells_when_building_then_the_build_stops_naming_it(
+        duckdb_build, scratch_warehouse, tmp_path, dbt_tools):
+    import csv
+    import shutil
+
+    import duckdb
+
+    mapping = tmp_path / "mapping"
+    shutil.copytree(duckdb_build.data_dir / "mapping", mapping)
+    with (mapping / "cost_code_mapping.csv").open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    rule = next(r for r in rows if r["match_type"] == "product_code")
+    other_cost_type = "M" if rule["cost_type"] != "M" else "L"
+    # The same match, padded and lower-cased as a hand edit leaves it, to a different cell.
+    rows.append({**rule, "match_value": f" {rule['match_value'].lower()} ", "cost_type": other_cost_type,
+                 "note": "hand edit"})
+    with (mapping / "cost_code_mapping.csv").open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+    result = dbt_tools.run(["build", "--select", "stg_mapping__cost_code_mapping+1"],
+                           env=dbt_tools.env(scratch_warehouse, mapping), workdir=tmp_path, check=False)
+
+    assert result.returncode != 0, result.stdout[-2000:]
+    failure = "cost_code_mapping_rows_for_the_same_match_must_map_to_one_phase_and_cost_type"
+    assert f"Failure in test {failure}" in result.stdout, result.stdout[-2000:]
+    assert "Got 1 result" in result.stdout
+    assert "SKIP relation main.int_invoice_lines_mapped" in result.stdout, "lines were mapped through a conflict"
+    # The failing row (what the compiled test shows a user) names the match and both cells.
+    compiled = next((tmp_path / "target" / "compiled").rglob(f"{failure}.sql")).read_text()
+    with duckdb.connect(str(scratch_warehouse), read_only=True) as con:
+        cursor = con.execute(compiled)
+        names = [d[0] for d in cursor.description]
+        [row] = [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
+    assert (row["company_code"], row["match_type"], row["match_value"]) == (
+        rule["company_code"], "product_code", rule["match_value"].strip().upper())
+    assert {row["one_cell"], row["other_cell"]} == {f"{rule['phase_code']} x {rule['cost_type']}",
+                                                   f"{rule['phase_code']} x {other_cost_type}"}
+
+    repeated = [*rows[:-1], {**rule, "note": "the same rule twice is harmless"}]
+    with (mapping / "cost_code_mapping.csv").open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(repeated)
+    again = dbt_tools.run(["build", "--select", "stg_mapping__cost_code_mapping"],
+                          env=dbt_tools.env(scratch_warehouse, mapping), workdir=tmp_path, check=False)
+    assert again.returncode == 0, again.stdout[-2000:]
