@@ -132,10 +132,18 @@ class ChildList:
     parent: ListEndpoint
     placeholder: str  # in the path, replaced by the parent id
     parent_field: str  # set on every record (the parent in the path), unless the API already sent it
+    description: str = ""
 
 
-CUSTOMER_REPRESENTATIVES = ChildList("customer_representatives", CUSTOMERS, "{customerId}", "customerId")
-PROPERTY_REPRESENTATIVES = ChildList("property_representatives", PROPERTY_IDS, "{propertyId}", "propertyId")
+CUSTOMER_REPRESENTATIVES = ChildList(
+    "customer_representatives", CUSTOMERS, "{customerId}", "customerId",
+    description="Customer contacts (our-representatives of each customer)",
+)
+PROPERTY_REPRESENTATIVES = ChildList(
+    "property_representatives", PROPERTY_IDS, "{propertyId}", "propertyId",
+    description="Property (site) contacts (representatives of each property), with propertyId",
+)
+CHILD_LISTS = (CUSTOMER_REPRESENTATIVES, PROPERTY_REPRESENTATIVES)
 
 
 def child_list_reader(child: ChildList, config: BuildOpsConfig, client: BuildOpsClient):
@@ -229,25 +237,16 @@ def build_streams(config: BuildOpsConfig, client: BuildOpsClient | None = None) 
             checkpoint_every=CHECKPOINT_EVERY,
         )
 
-    streams = [declare(e.stream, list_reader(e, config, client), description=e.description) for e in LIST_ENDPOINTS]
-    streams.insert(
-        1,
-        declare(
-            "customer_representatives",
-            child_list_reader(CUSTOMER_REPRESENTATIVES, config, client),
-            parent="customers",
-            description="Customer contacts (our-representatives of each customer)",
-        ),
-    )
-    streams.insert(
-        3,
-        declare(
-            "property_representatives",
-            child_list_reader(PROPERTY_REPRESENTATIVES, config, client),
-            parent="properties",
-            description="Property (site) contacts (representatives of each property), with propertyId",
-        ),
-    )
+    streams = []
+    for endpoint in LIST_ENDPOINTS:  # each child list right after its parent's stream
+        reader = list_reader(endpoint, config, client)
+        streams.append(declare(endpoint.stream, reader, description=endpoint.description))
+        streams += [
+            declare(child.stream, child_list_reader(child, config, client), parent=endpoint.stream,
+                    description=child.description)
+            for child in CHILD_LISTS
+            if child.parent.stream == endpoint.stream
+        ]
     child_cursor = ("invoiceLastUpdatedDateTime",)
     details = InvoiceDetails(config, client)
     streams += [
