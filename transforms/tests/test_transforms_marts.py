@@ -311,15 +311,18 @@ def test_given_two_mapping_rows_that_send_one_item_to_different_cells_when_build
     shutil.copytree(duckdb_build.data_dir / "mapping", mapping)
     with (mapping / "cost_code_mapping.csv").open(newline="") as handle:
         rows = list(csv.DictReader(handle))
+
+    def write_mapping(with_rows: list[dict]) -> None:
+        with (mapping / "cost_code_mapping.csv").open("w", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(with_rows)
+
     rule = next(r for r in rows if r["match_type"] == "product_code")
     other_cost_type = "M" if rule["cost_type"] != "M" else "L"
     # The same match, padded and lower-cased as a hand edit leaves it, to a different cell.
-    rows.append({**rule, "match_value": f" {rule['match_value'].lower()} ", "cost_type": other_cost_type,
-                 "note": "hand edit"})
-    with (mapping / "cost_code_mapping.csv").open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    write_mapping([*rows, {**rule, "match_value": f" {rule['match_value'].lower()} ", "cost_type": other_cost_type,
+                           "note": "hand edit"}])
 
     result = dbt_tools.run(["build", "--select", "stg_mapping__cost_code_mapping+1"],
                            env=dbt_tools.env(scratch_warehouse, mapping), workdir=tmp_path, check=False)
@@ -340,11 +343,7 @@ def test_given_two_mapping_rows_that_send_one_item_to_different_cells_when_build
     assert {row["one_cell"], row["other_cell"]} == {f"{rule['phase_code']} x {rule['cost_type']}",
                                                    f"{rule['phase_code']} x {other_cost_type}"}
 
-    repeated = [*rows[:-1], {**rule, "note": "the same rule twice is harmless"}]
-    with (mapping / "cost_code_mapping.csv").open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(repeated)
+    write_mapping([*rows, {**rule, "note": "the same rule twice is harmless"}])
     again = dbt_tools.run(["build", "--select", "stg_mapping__cost_code_mapping"],
                           env=dbt_tools.env(scratch_warehouse, mapping), workdir=tmp_path, check=False)
     assert again.returncode == 0, again.stdout[-2000:]
