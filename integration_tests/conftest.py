@@ -406,7 +406,7 @@ class DroppingProxy:
         self.target = (target_host, target_port)
         self.after_bytes = after_bytes
         self.silent = silent
-        self._silenced: set[int] = set()  # ids of the sockets of silently dropped connections
+        self._silenced: set[socket.socket] = set()  # both sockets of each silently dropped connection
         self.drops_left = drops
         self.dropped = 0
         self.connections = 0
@@ -441,7 +441,7 @@ class DroppingProxy:
                 chunk = source.recv(65536)
                 if not chunk:
                     break
-                if id(source) in self._silenced or id(sink) in self._silenced:
+                if source in self._silenced or sink in self._silenced:
                     continue  # a silently dropped link: what is sent is lost, and nobody is told
                 if cut_after is not None and carried + len(chunk) >= cut_after:
                     with self._lock:
@@ -451,7 +451,7 @@ class DroppingProxy:
                             self.dropped += 1
                     if doomed and self.silent:
                         sink.sendall(chunk[: max(0, cut_after - carried)])
-                        self._silenced.update((id(source), id(sink)))
+                        self._silenced.update((source, sink))
                         cut_after = None
                         continue
                     if doomed:

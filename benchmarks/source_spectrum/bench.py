@@ -301,7 +301,8 @@ def main() -> None:
         sample = work / "sample.jsonl"
         sample.write_text("".join(json.dumps(r) + "\n" for r in first_records(connector, env, 5000)))
         (work / "ceiling.py").write_text(CEILING)
-        ceiling_argv = [PYTHON, str(work / "ceiling.py"), str(sample), str(args.rows), connector[3], connector[5]]
+        ceiling_argv = [PYTHON, str(work / "ceiling.py"), str(sample), str(args.rows), str(work / "config.json"),
+                        str(work / "catalog.json")]
 
         # The headline pair runs --repeat times, alternating, and each keeps its best run: a run is only ever
         # slowed by other work on the machine, so the best is the closest to what the code itself costs.

@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from spectrum_client import insecure_url_problem
+from spectrum_client.odbc import DEFAULT_STALL_TIMEOUT
 from tieout_core import ConnectorConfig
 
 COMPANY_CODE = re.compile(r"^[A-Z0-9]{1,3}$")
@@ -51,7 +52,7 @@ class OdbcConfig(BaseModel):
         " Turn off to read in one process.",
     )
     stall_timeout_seconds: int = Field(
-        default=1800,
+        default=DEFAULT_STALL_TIMEOUT,
         ge=0,
         le=86_400,
         description="Seconds a read may receive nothing from the database before its connection counts as lost"

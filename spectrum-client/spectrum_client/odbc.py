@@ -40,6 +40,8 @@ DRIVER_PACKAGES: dict[str, str] = {
     "freetds": "tdsodbc (Debian/Ubuntu: apt-get install tdsodbc)",
 }
 
+# Long enough for a slow server's first rows; a silently dropped link is given up on after it.
+DEFAULT_STALL_TIMEOUT = 1800
 DEFAULT_FETCH_SIZE = 5000
 
 
@@ -109,7 +111,7 @@ class OdbcSettings:
     # Bulk reads that opt in (source-spectrum's) fetch in a forked child process: see odbc_child.py.
     child_process_reads: bool = True
     # Seconds a child read may send nothing before its connection counts as lost (None: wait for ever).
-    stall_timeout: float | None = 1800.0
+    stall_timeout: float | None = DEFAULT_STALL_TIMEOUT
 
     def __post_init__(self) -> None:
         if not self.connection_string and not self.driver:

@@ -36,7 +36,6 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from itertools import repeat
 from typing import Any
 
 from .errors import ConnectionLost, OdbcError
@@ -63,12 +62,6 @@ def child_reads_available() -> bool:
 Batch = tuple[Sequence[str], list[tuple]]  # (names, value tuples): cheaper to pickle than dicts
 
 
-def read_in_child(produce: Callable[[], Iterable[Batch]]) -> Iterator[dict[str, Any]]:
-    """Every record of `batches_in_child(produce)` as a dict, `dict(zip(names, values))`, in order."""
-    for names, rows in batches_in_child(produce):
-        yield from map(dict, map(zip, repeat(names), rows))  # all in C: no Python frame per row
-
-
 def batches_in_child(produce: Callable[[], Iterable[Batch]], stall_timeout: float | None = None) -> Iterator[Batch]:
     """Yield the batches `produce()` yields, in order, computed in a forked child.
 
@@ -93,8 +86,7 @@ def batches_in_child(produce: Callable[[], Iterable[Batch]], stall_timeout: floa
         while True:
             try:
                 message = _receive(read_fd, stall_timeout)
-            except _Stalled:
-                child.stop()
+            except _Stalled:  # the finally below kills and reaps the child
                 raise ReaderStalled(
                     f"The Spectrum database sent nothing for {stall_timeout:g} s (odbc.stall_timeout_seconds) in the"
                     " middle of a read: the connection is treated as lost. A link dropped without a reset (a VPN or"

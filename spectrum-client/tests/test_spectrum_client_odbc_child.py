@@ -1,4 +1,4 @@
-"""read_in_child: a bulk read computed in a forked child, handed back in order, errors and early stops included."""
+"""batches_in_child: a bulk read computed in a forked child, handed back in order, errors and early stops included."""
 
 import os
 import signal
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from spectrum_client import ConnectionLost, OdbcError, OdbcSettings, QueryFailed, SpectrumOdbc, odbc_child
-from spectrum_client.odbc_child import ReaderStalled, batches_in_child, child_reads_available, read_in_child
+from spectrum_client.odbc_child import ReaderStalled, batches_in_child, child_reads_available
 
 pytestmark = pytest.mark.skipif(
     not (hasattr(os, "fork") and odbc_child.usable_cpus() >= 2), reason="needs os.fork and two usable CPUs"
@@ -27,6 +27,12 @@ def single_threaded(monkeypatch):
     assert child_reads_available()
 
 NAMES = ("n", "pid")
+
+
+def read_in_child(produce):
+    """The records of `batches_in_child(produce)` as dicts, in order (how a caller flattens the batches)."""
+    for names, rows in batches_in_child(produce):
+        yield from (dict(zip(names, row, strict=True)) for row in rows)
 
 
 def numbered(batches: int, size: int = 1000):
@@ -215,12 +221,12 @@ def test_given_parent_killed_when_child_mid_read_then_child_dies_too(tmp_path):
     pid_file = tmp_path / "child.pid"
     script = (
         "import os, time\n"
-        "from spectrum_client.odbc_child import read_in_child\n"
+        "from spectrum_client.odbc_child import batches_in_child\n"
         "def produce():\n"
         f"    open({str(pid_file)!r}, 'w').write(str(os.getpid()))\n"
         "    time.sleep(60)\n"
         "    yield ('n',), [(1,)]\n"
-        "for _ in read_in_child(produce): pass\n"
+        "for _ in batches_in_child(produce): pass\n"
     )
     parent = subprocess.Popen([sys.executable, "-c", script])
     deadline = time.monotonic() + 20
