@@ -11,10 +11,12 @@ import re
 from datetime import date
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationInfo, field_validator, model_validator
 from spectrum_client import insecure_url_problem
 from spectrum_client.odbc import DEFAULT_STALL_TIMEOUT
 from tieout_core import ConnectorConfig
+
+from .catalog import SQL_STREAMS
 
 COMPANY_CODE = re.compile(r"^[A-Z0-9]{1,3}$")
 # Nested secrets: connector-core marks top-level SecretStr fields; these are marked here for both protocols.
@@ -60,6 +62,39 @@ class OdbcConfig(BaseModel):
         " hangs for ever). Raise it if the server is slow to return a query's first rows; 0 waits for ever."
         " Applies to child-process reads.",
     )
+
+    table_names: dict[str, str] = Field(
+        default_factory=dict,
+        description="This install's table for a table the connector reads, where it differs, e.g."
+        ' {"VN_DOC_TRACKING_MC": "VN_VENDOR_DOC_TRACK_MC"}. Meant for the tables no public evidence confirms'
+        ' (README, "Unverified names"); the stream keeps its name.',
+    )
+    column_names: dict[str, str] = Field(
+        default_factory=dict,
+        description="This install's column for a column the connector reads, keyed `TABLE.Column` with the"
+        ' connector\'s names, e.g. {"CR_OPEN_ITEM_MC.Retention_Balance": "Retention_Open"}. The record keeps'
+        " the connector's column name.",
+    )
+
+    @field_validator("table_names", "column_names")
+    @classmethod
+    def _known_names(cls, renames: dict[str, str], info: ValidationInfo) -> dict[str, str]:
+        known = {s.table for s in SQL_STREAMS}
+        if info.field_name == "column_names":
+            known = {f"{s.table}.{c.name}" for s in SQL_STREAMS for c in s.columns if c.kind != "rowkey"}
+            known |= {f"{s.table}.Company_Code" for s in SQL_STREAMS}
+        unknown = sorted(set(renames) - known)
+        if unknown:
+            example = (
+                "a table name such as `CR_OPEN_ITEM_MC`"
+                if info.field_name == "table_names"
+                else ("`TABLE.Column` with the connector's names, such as `CR_OPEN_ITEM_MC.Retention_Balance`")
+            )
+            raise ValueError(f"{', '.join(unknown)}: not read by the connector; key each entry by {example}")
+        bad = sorted(v for v in renames.values() if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,127}", v))
+        if bad:
+            raise ValueError(f"{', '.join(map(repr, bad))} is not a SQL name: letters, digits and _ only")
+        return renames
 
     @model_validator(mode="after")
     def _connection(self) -> OdbcConfig:

@@ -1,7 +1,10 @@
 """Spectrum table definitions: one list drives the CSV headers, the SQL DDL and SPECTRUM.md.
 
-Names follow Spectrum's Info-Link tables (`_MC` = multi-company, keyed by Company_Code). Columns marked
-inferred in SPECTRUM.md are the twin's best guess where the real name is not public.
+Names follow Spectrum's Info-Link tables (`_MC` = multi-company, keyed by Company_Code). Every table and
+column here has a verdict in `docs/evidence/spectrum.csv` (confirmed / contradicted / unverified, with its
+public source: see ../shared/reference/spectrum-schema-evidence.md); a test keeps the two in step. Where
+no public evidence exists the twin keeps its best guess and lists it in UNVERIFIED below, the one place the
+guesses are marked.
 Types are written dialect-neutral (VARCHAR, DECIMAL, DATE, INTEGER) so the same DDL runs on SQLite,
 PostgreSQL and SQL Server.
 """
@@ -576,3 +579,25 @@ ALL_TABLES = {**TABLES, **ENTRY_TABLES}
 
 def columns(table: str) -> list[str]:
     return [name for name, _ in ALL_TABLES[table]]
+
+
+# The twin's guesses: tables ("*") and columns with no public evidence either way (the evidence file's
+# "unverified"). source-spectrum lets a user rename each (its `odbc.table_names` / `odbc.column_names`).
+_GUESSED_TABLES = ("JC_COST_TYPE_MASTER_MC", "VN_DOC_TRACKING_MC", "PA_PROCESSING_DATES_MC")
+_GUESSED_COLUMNS = {
+    "CR_BILL_DETAIL_MC": "Job_Number Customer_Code Application_Number Billing_Item Billing_Description"
+    " Scheduled_Value Previous_Completed This_Period_Completed Stored_Materials Complete_To_Date Percent_Complete"
+    " Balance_To_Finish Retention_Amount",
+    "CR_PAY_ADJUST_HISTORY_MC": "Customer_Code Job_Number Invoice_Or_Transaction Transaction_Type Transaction_Date"
+    " Reference_Number Payment_Amount Discount_Amount Adjustment_Amount Retention_Paid Deposit_Number Batch_Code"
+    " Remarks",
+    "CR_CONTRACT_MASTER_MC": "Contract_Description Original_Contract Change_Orders Revised_Contract"
+    " Retention_Percent Billed_To_Date Retention_Held Billing_Type Status_Code",
+    "CR_OPEN_ITEM_MC": "Customer_Code Transaction_Type Invoice_Date Due_Date Invoice_Amount Retention_Amount"
+    " Amount_Paid Retention_Balance",
+    "VN_OPEN_ITEMS_MC": "Retention_Amount Amount_Paid Invoice_Balance Hold_Flag Job_Number",
+}
+UNVERIFIED: dict[str, tuple[str, ...]] = {
+    **{table: ("*", *columns(table)) for table in _GUESSED_TABLES},
+    **{table: tuple(names.split()) for table, names in _GUESSED_COLUMNS.items()},
+}

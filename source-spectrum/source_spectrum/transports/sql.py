@@ -13,6 +13,7 @@ from spectrum_client.odbc_child import batches_in_child, child_reads_available
 
 from ..catalog import SQL_STREAMS, StreamSpec
 from ..config import SpectrumConfig
+from ..names import InstallNames
 from ..normalise import RecordBuilder, RowKeys
 from .base import RowBatch
 
@@ -42,19 +43,27 @@ def odbc_settings(config: SpectrumConfig) -> OdbcSettings:
     )
 
 
-def select_sql(spec: StreamSpec, *, incremental: bool) -> str:
+def select_sql(spec: StreamSpec, *, incremental: bool, names: InstallNames | None = None) -> str:
     """`SELECT LTRIM(RTRIM(key)) AS key, col, ... FROM table WHERE Company_Code = ? [AND cursor >= ?]`.
 
     Runs unchanged on SQL Server, PostgreSQL and SQLite. Identifiers are checked, values are parameters.
+    A column this install names differently (`names`) is selected under the catalog's name.
     """
     assert spec.table is not None
+    names = names or InstallNames()
     parts = []
     for column in (c for c in spec.columns if c.kind != "rowkey"):
         name = validate_identifier(column.name)
-        parts.append(f"LTRIM(RTRIM({name})) AS {name}" if column.kind == "key" else name)
-    sql = f"SELECT {', '.join(parts)} FROM {validate_identifier(spec.table)} WHERE Company_Code = ?"
+        source = validate_identifier(names.column(spec.table, column.name))
+        if column.kind == "key":
+            parts.append(f"LTRIM(RTRIM({source})) AS {name}")
+        else:
+            parts.append(source if source == name else f"{source} AS {name}")
+    table = validate_identifier(names.table(spec.table))
+    company = validate_identifier(names.column(spec.table, "Company_Code"))
+    sql = f"SELECT {', '.join(parts)} FROM {table} WHERE {company} = ?"
     if incremental and spec.cursor:
-        sql += f" AND {validate_identifier(spec.cursor)} >= ?"
+        sql += f" AND {validate_identifier(names.column(spec.table, spec.cursor))} >= ?"
     return sql
 
 
@@ -69,6 +78,8 @@ class SqlTransport:
 
     def __init__(self, config: SpectrumConfig) -> None:
         self.db = SpectrumOdbc(odbc_settings(config))
+        assert config.odbc is not None
+        self.names = InstallNames(config.odbc.table_names, config.odbc.column_names)
         self._builders: dict[str, RecordBuilder] = {}
 
     @property
@@ -79,7 +90,7 @@ class SqlTransport:
         self.db.connect()
         for spec in SQL_STREAMS:
             assert spec.table is not None
-            self.db.check_table(spec.table)
+            self.db.check_table(self.names.table(spec.table))
 
     def read_batches(self, spec: StreamSpec, company_code: str, since: date | None) -> Iterator[RowBatch]:
         builder = self._builders.get(spec.name)
@@ -88,7 +99,7 @@ class SqlTransport:
         params: list[Any] = [company_code]
         if since is not None and spec.cursor:
             params.append(cursor_parameter(spec, since))
-        sql = select_sql(spec, incremental=since is not None)
+        sql = select_sql(spec, incremental=since is not None, names=self.names)
 
         if not (self.db.settings.child_process_reads and child_reads_available()):
             return _value_batches(self.db, spec, builder, sql, params, company_code)
