@@ -29,7 +29,7 @@ from tieout_it import (
     write_json,
 )
 
-# Streams with every response shape the twin serves (paged {items}, bare array, {data}) and the invoice
+# Streams with every response shape the twin serves ({items}, {departments}, 1-based pages) and the invoice
 # detail fan-out (invoice_items: one /v1/invoices/{id} call per invoice, concurrent).
 BUILDOPS_STREAMS = ["customers", "jobs", "invoices", "invoice_items", "departments", "job_types"]
 FAULT_SCALE = 0.01

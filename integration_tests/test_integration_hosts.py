@@ -20,7 +20,7 @@ from tieout_it import ROOT, discover, executable, files_text, primary_keys, scan
 MELTANO = ROOT / ".venv-meltano" / "bin" / "meltano"
 SOURCES = {"source-buildops": ("tap-buildops", "buildops_raw", "tap_buildops"),
            "source-spectrum": ("tap-spectrum", "spectrum_raw", "tap_spectrum")}
-# PyAirbyte reads every record shape each source has (paged, bare array, {data}, detail fan-out, child streams
+# PyAirbyte reads every record shape each source has ({items}, {departments}, detail fan-out, child streams
 # with composite keys; SQL masters, history tables with incremental cursors, money-heavy lines); Meltano runs
 # the whole job (every stream, then dbt), and the shapes are compared key by key.
 HOST_STREAMS = {

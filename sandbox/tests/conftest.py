@@ -24,15 +24,15 @@ class Api:
     def new_token(self, **extra):
         body = {"clientId": CLIENT_ID, "clientSecret": CLIENT_SECRET, **extra}
         response = requests.post(f"{self.base}/v1/auth/token", json=body, timeout=10)
-        assert response.status_code == 201, response.text
+        assert response.status_code == 200, response.text
         return response.json()["access_token"]
 
     def get(self, path, params=None, tenant=None, token=None):
         headers = {"Authorization": f"Bearer {token or self.token}", "tenantId": tenant or self.tenant}
         return self.session.get(self.base + path, params=params, headers=headers, timeout=30)
 
-    def all_pages(self, path, size_param="page_size", **params):
-        items, page = [], 0
+    def all_pages(self, path, size_param="page_size", first_page=0, **params):
+        items, page = [], first_page
         while True:
             body = self.get(path, params={"page": page, size_param: 100, **params}).json()
             items += body["items"]

@@ -115,9 +115,21 @@ def test_given_a_negative_or_non_numeric_page_when_listing_then_400(api):
 
 
 def test_given_an_unknown_query_param_when_listing_then_400_nestjs_message(api):
-    response = api.get("/v1/invoices", params={"status": "Open"})
+    response = api.get("/v1/invoices", params={"sort": "id"})  # no client was seen sending a sort
     assert response.status_code == 400
-    assert response.json()["message"] == ["property status should not exist"]
+    assert response.json()["message"] == ["property sort should not exist"]
+
+
+def test_given_jobs_when_paging_with_limit_then_it_sets_the_page_size_like_page_size(api):
+    by_limit = api.get("/v1/jobs", params={"page": 1, "limit": 4}).json()
+    by_page_size = api.get("/v1/jobs", params={"page": 1, "page_size": 4}).json()
+    assert len(by_limit["items"]) == 4 and by_limit == by_page_size
+
+
+def test_given_customers_when_paging_then_pages_start_at_1_and_page_0_repeats_page_1(api):
+    page0, page1, page2 = (api.get("/v1/customers", params={"page": p, "limit": 3}).json() for p in (0, 1, 2))
+    assert page0 == page1
+    assert {c["id"] for c in page1["items"]}.isdisjoint(c["id"] for c in page2["items"])
 
 
 def test_given_customers_when_paging_then_limit_is_the_size_param_and_page_size_is_rejected(api):
@@ -129,14 +141,14 @@ def test_given_customers_when_paging_then_limit_is_the_size_param_and_page_size_
 
 def test_given_inactive_customers_when_listing_then_only_include_inactive_returns_them(api, dataset):
     records = _lines(dataset, "customers")
-    _, default_total = api.all_pages("/v1/customers", size_param="limit")
-    _, all_total = api.all_pages("/v1/customers", size_param="limit", include_inactive="true")
+    _, default_total = api.all_pages("/v1/customers", size_param="limit", first_page=1)
+    _, all_total = api.all_pages("/v1/customers", size_param="limit", first_page=1, include_inactive="true")
     assert all_total == len(records)
     assert default_total == sum(1 for r in records if r["isActive"] is not False) < all_total
 
 
 def test_given_soft_deleted_records_when_listing_then_they_come_back_with_deleted_time(api, dataset):
-    items, _ = api.all_pages("/v1/customers", size_param="limit", include_inactive="true")
+    items, _ = api.all_pages("/v1/customers", size_param="limit", first_page=1, include_inactive="true")
     deleted = [i for i in items if i["audit"]["deletedDateTime"]]
     expected = [r for r in _lines(dataset, "customers") if r["audit"]["deletedDateTime"]]
     assert deleted and len(deleted) == len(expected)
@@ -188,11 +200,20 @@ def test_given_an_unknown_path_when_reading_then_404_cannot_get(api):
     assert response.json()["message"] == "Cannot GET /v1/bills"
 
 
-def test_given_small_reference_endpoints_when_reading_then_bare_array_and_data_envelopes(api, dataset):
-    departments = api.get("/v1/departments").json()
-    assert isinstance(departments, list) and len(departments) == len(_lines(dataset, "departments"))
-    job_types = api.get("/v1/job-types").json()
-    assert list(job_types) == ["data"] and len(job_types["data"]) == len(_lines(dataset, "job_types"))
+def test_given_departments_when_paging_then_wrapped_as_departments_and_paged(api, dataset):
+    expected = [d["id"] for d in _lines(dataset, "departments")]
+    first = api.get("/v1/departments", params={"page": 0, "page_size": 4}).json()
+    second = api.get("/v1/departments", params={"page": 1, "page_size": 4}).json()
+    assert list(first) == ["departments"]
+    assert [d["id"] for d in first["departments"] + second["departments"]] == expected[:8]
+    assert len(api.get("/v1/departments").json()["departments"]) == min(10, len(expected))
+
+
+def test_given_job_types_when_paging_then_items_and_total_count(api, dataset):
+    expected = [t["id"] for t in _lines(dataset, "job_types")]
+    first = api.get("/v1/job-types", params={"page": 0, "page_size": 3}).json()
+    assert sorted(first) == ["items", "totalCount"] and first["totalCount"] == len(expected)
+    assert [t["id"] for t in first["items"]] == expected[:3]
 
 
 def test_given_a_customer_when_listing_its_representatives_then_only_theirs(api, dataset):

@@ -112,23 +112,19 @@ class BuildOpsClient:
         params: Mapping[str, Any] | None = None,
         page_base: int = 0,
         size_param: str = "page_size",
-        paged: bool = True,
+        list_key: str = "items",
         start_page: int | None = None,
         read_ahead: bool = True,
     ) -> Iterator[Page]:
-        """Pages of a list endpoint. Unpaged endpoints (departments, job types) give one page.
+        """Pages of a list endpoint whose records sit under `list_key` (departments: `departments`).
 
         With `read_ahead`, page N+1 is requested while page N is being processed (see `prefetch`).
         """
-        if not paged:
-            items, total = unwrap(self.get(path, tenant, params), path)
-            yield Page(page_base, items, total, None)
-            return
         page_size = self.config.page_size
 
         def fetch(page: int) -> tuple[list[Any], int | None]:
             query = {**(params or {}), "page": page, size_param: page_size}
-            return unwrap(self.get(path, tenant, query), path)
+            return unwrap(self.get(path, tenant, query), path, list_key)
 
         walk = page_number_pages(fetch, page_base=page_base, page_size=page_size, start_page=start_page)
         yield from prefetch(walk) if read_ahead else walk
@@ -137,15 +133,19 @@ class BuildOpsClient:
         self.http.close()
 
 
-def unwrap(body: Any, path: str) -> tuple[list[Any], int | None]:
-    """`{items,totalCount}`, `{data:[...]}` or a bare array -> (items, totalCount or None)."""
+def unwrap(body: Any, path: str, list_key: str = "items") -> tuple[list[Any], int | None]:
+    """`{<list_key>: [...], totalCount}` -> (items, totalCount or None).
+
+    `{items}`, `{data}` and a bare array are accepted too: live clients met both departments shapes, and a
+    body in another known shape is better read than refused.
+    """
     if isinstance(body, list):
         return body, None
     if isinstance(body, dict):
-        for key in ("items", "data"):
+        for key in dict.fromkeys((list_key, "items", "data")):
             if isinstance(body.get(key), list):
                 total = body.get("totalCount")
                 if total is None and isinstance(body.get("query"), dict):
                     total = body["query"].get("totalCount")
                 return body[key], int(total) if total is not None else None
-    raise TransientError(f"GET {path} returned an unexpected body (no items, data or array)")
+    raise TransientError(f"GET {path} returned an unexpected body (no {list_key}, items, data or array)")

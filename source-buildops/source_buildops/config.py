@@ -72,7 +72,9 @@ class BuildOpsConfig(ConnectorConfig):
     )
     page_size: int = Field(100, ge=1, le=100, description="Records per page (BuildOps allows at most 100).")
     customers_page_base: Literal[0, 1] = Field(
-        0, description="First page number of /v1/customers (sources disagree whether it is 0 or 1)."
+        1,
+        description="First page number of /v1/customers: 1 (a production client found page 0 repeats "
+        "page 1); set 0 only for a server whose page 0 is a page of its own.",
     )
     customers_page_size_param: Literal["limit", "page_size"] = Field(
         "limit", description="Name of the page-size parameter of /v1/customers."

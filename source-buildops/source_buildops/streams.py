@@ -34,7 +34,7 @@ class ListEndpoint:
 
     stream: str
     params: Mapping[str, Any] = field(default_factory=dict)
-    paged: bool = True
+    list_key: str = "items"  # where the page's records sit: departments come as {departments: [...]}
     customers_paging: bool = False  # page base and size parameter come from the customers_* settings
     server_side_since: bool = False  # jobs: lower bound sent as jobs_updated_since_param
     description: str = ""
@@ -48,8 +48,8 @@ LIST_ENDPOINTS = (
     ListEndpoint("payments", description="AR payments with the invoices they are applied to"),
     ListEndpoint("quotes", description="Quotes"),
     ListEndpoint("employees", {"include_inactive": "true"}, description="Employees and technicians"),
-    ListEndpoint("departments", paged=False, description="Departments"),
-    ListEndpoint("job_types", paged=False, description="Job types"),
+    ListEndpoint("departments", list_key="departments", description="Departments"),
+    ListEndpoint("job_types", description="Job types"),
     ListEndpoint("pricebook_items", description="Pricebook products"),
     ListEndpoint("vendors", description="Vendors and subcontractors"),
     ListEndpoint("purchase_orders", description="Purchase orders with their lines"),
@@ -112,7 +112,7 @@ def _pages(endpoint, config, client, tenant, params, start_page):
         config.path(endpoint.stream),
         tenant,
         params=params,
-        paged=endpoint.paged,
+        list_key=endpoint.list_key,
         page_base=config.customers_page_base if endpoint.customers_paging else 0,
         size_param=config.customers_page_size_param if endpoint.customers_paging else "page_size",
         start_page=start_page,

@@ -86,7 +86,7 @@ def sample_data(n: int = 12) -> dict[str, list[dict]]:
 
 
 class FakeBuildOps:
-    """Auth, tenant header, page/page_size (customers: limit), 0-based, 400 on unknown parameters."""
+    """Auth, tenant header, page/page_size (customers: limit, 1-based), 400 on unknown parameters."""
 
     def __init__(self, server: ScriptedServer, data: dict[str, list[dict]], tenants=(TENANT,)):
         self.server = server
@@ -122,36 +122,35 @@ class FakeBuildOps:
             return Reply(403, {"message": "Forbidden resource"})
         return None
 
-    def _page(self, request: Request, items: list[dict], size_param: str) -> Reply:
+    def _page(self, request: Request, items: list[dict], size_param: str, first_page: int = 0) -> Reply:
         page = int(request.query.get("page", 0))
         size = int(request.query.get(size_param, 10))
         if size > 100:
             return Reply(400, {"message": f"{size_param} must be <= 100"})
-        chunk = items[page * size : (page + 1) * size]
-        return Reply(200, {"items": chunk, "totalCount": len(items)})
+        start = max(page - first_page, 0) * size  # customers: page 0 repeats page 1, as live
+        return Reply(200, {"items": items[start : start + size], "totalCount": len(items)})
 
     def list(self, request: Request, resource: str) -> Reply:
         denied = self._guard(request)
         if denied:
             return denied
         accepted = ACCEPTED.get(resource, {"page", "page_size"})
-        if resource in ("departments", "job_types"):
-            accepted = set()
         unknown = set(request.query) - accepted
         if unknown:
             return Reply(400, {"message": f"Unknown query parameter(s): {', '.join(sorted(unknown))}"})
         items = [self._tenanted(r, request) for r in self.data[resource]]
-        if resource == "departments":
-            return Reply(200, items)
-        if resource == "job_types":
-            return Reply(200, {"data": items})
+        if resource == "departments":  # paged, wrapped as {departments: [...]} without a count
+            reply = self._page(request, items, "page_size")
+            return Reply(200, {"departments": reply.body["items"]})
         if resource == "jobs" and "lastUpdatedDateStart" in request.query:
             since = datetime.fromisoformat(request.query["lastUpdatedDateStart"].replace("Z", "+00:00"))
             since_ms = int(since.timestamp() * 1000)
             items = [r for r in items if r["audit"]["lastUpdatedDateTime"] >= since_ms]
         if resource == "invoices":
             items = [{k: v for k, v in r.items() if k not in ("invoiceItems", "payments")} for r in items]
-        return self._page(request, items, "limit" if resource == "customers" else "page_size")
+        if resource == "customers":
+            return self._page(request, items, "limit", first_page=1)
+        return self._page(request, items, "page_size")
 
     def _tenanted(self, record: dict, request: Request) -> dict:
         return copy.deepcopy(record)

@@ -144,12 +144,28 @@ def test_given_a_checkpoint_from_a_killed_sync_when_resuming_then_reading_starts
     assert [c.query["page"] for c in fake_buildops.server.calls("GET", "/v1/quotes")] == ["2"]
 
 
-def test_given_customers_settings_when_reading_then_page_base_and_size_parameter_are_used(fake_buildops):
-    output = run(make_config(fake_buildops.base_url, customers_page_base=0), ["customers"])
+def test_given_default_settings_when_reading_customers_then_pages_start_at_1_with_limit(fake_buildops):
+    output = run(make_config(fake_buildops.base_url), ["customers"])
     calls = fake_buildops.server.calls("GET", "/v1/customers")
-    assert [c.query["page"] for c in calls] == ["0", "1", "2"]
+    assert [c.query["page"] for c in calls] == ["1", "2", "3"]
     assert calls[0].query["limit"] == "5" and calls[0].query["include_inactive"] == "true"
-    assert len(output.records) == 12
+    assert sorted(r.record.data["id"] for r in output.records) == [f"customers-{i:03d}" for i in range(12)]
+
+
+def test_given_customers_page_base_0_when_reading_then_page_0_is_requested_first(fake_buildops):
+    run(make_config(fake_buildops.base_url, customers_page_base=0), ["customers"])
+    assert [c.query["page"] for c in fake_buildops.server.calls("GET", "/v1/customers")][:2] == ["0", "1"]
+
+
+def test_given_departments_and_job_types_when_reading_then_every_page_is_read(fake_buildops):
+    fake_buildops.data["departments"] = [
+        {"id": f"dept-{i:02d}", "tagName": f"D{i}", "audit": audit(T2026)} for i in range(12)
+    ]
+    output = run(make_config(fake_buildops.base_url), ["departments", "job_types"])
+    assert not output.errors
+    assert len([r for r in output.records if r.record.stream == "departments"]) == 12
+    assert [c.query["page"] for c in fake_buildops.server.calls("GET", "/v1/departments")] == ["0", "1", "2"]
+    assert [c.query["page_size"] for c in fake_buildops.server.calls("GET", "/v1/job-types")] == ["5"]
 
 
 def test_given_a_path_override_when_reading_then_the_overridden_path_is_called(fake_buildops):

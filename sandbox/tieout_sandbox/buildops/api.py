@@ -23,23 +23,24 @@ from .store import DataFileError, Store
 class Route:
     resource: str
     noun: str                      # for "<Noun> not found"
-    size_param: str | None = "page_size"
+    size_params: tuple[str, ...] = ("page_size",)  # the first one sent sets the page size
     extra: frozenset = frozenset()
-    envelope: str = "page"         # page | array | data
+    envelope: str = "items"        # list key: "items" (with totalCount) or "departments" (the list alone)
     parent: tuple[str, str] | None = None  # child lists: (parent resource, parent noun for "not found")
+    first_page: int = 0            # customers are 1-based: page 0 repeats page 1, as a live cron found
 
 
 ROUTES = {
-    "/v1/customers": Route("customers", "Customer", "limit", frozenset({"include_inactive"})),
+    "/v1/customers": Route("customers", "Customer", ("limit",), frozenset({"include_inactive"}), first_page=1),
     "/v1/properties": Route("properties", "Property", extra=frozenset({"include_addresses"})),
-    "/v1/jobs": Route("jobs", "Job", extra=frozenset({"lastUpdatedDateStart"})),
+    "/v1/jobs": Route("jobs", "Job", ("page_size", "limit"), frozenset({"lastUpdatedDateStart"})),
     "/v1/visits": Route("visits", "Visit"),
     "/v1/invoices": Route("invoices", "Invoice"),
     "/v1/payments": Route("payments", "Payment"),
     "/v1/quotes": Route("quotes", "Quote"),
     "/v1/employees": Route("employees", "Employee", extra=frozenset({"include_inactive"})),
-    "/v1/departments": Route("departments", "Department", None, envelope="array"),
-    "/v1/job-types": Route("job_types", "Job type", None, envelope="data"),
+    "/v1/departments": Route("departments", "Department", envelope="departments"),
+    "/v1/job-types": Route("job_types", "Job type"),
     "/v1/pricebook/products": Route("pricebook_items", "Product"),
     "/v1/vendors": Route("vendors", "Vendor"),
     "/v1/purchase-orders": Route("purchase_orders", "Purchase order"),
@@ -193,7 +194,7 @@ class BuildOpsApp:
         if wanted is not None and wanted not in known:
             raise HttpError(403, f"Client is not authorised for tenant {wanted}",
                             {"error": "access_denied", "message": f"Client is not authorised for tenant {wanted}"})
-        return 201, orjson.dumps(self.tokens.issue([wanted] if wanted else known)), []
+        return 200, orjson.dumps(self.tokens.issue([wanted] if wanted else known)), []
 
     def _claims(self, environ) -> dict:
         try:
@@ -247,7 +248,7 @@ class BuildOpsApp:
             if match:
                 return child, None, match.group(1)
         match = DETAIL_PATH.match(path)
-        if match and match.group(1) in ROUTES and ROUTES[match.group(1)].envelope == "page":
+        if match and match.group(1) in ROUTES and ROUTES[match.group(1)].envelope == "items":
             return ROUTES[match.group(1)], match.group(2), None
         raise HttpError(404, f"Cannot GET {path}")
 
@@ -260,17 +261,17 @@ class BuildOpsApp:
         return 200, body, []
 
     def listing(self, tenant, route, params, parent_id):
-        allowed = {"page", route.size_param, *route.extra} if route.size_param else set(route.extra)
+        allowed = {"page", *route.size_params, *route.extra}
         unknown = [name for name in params if name not in allowed]
         if unknown:
             raise HttpError(400, [f"property {name} should not exist" for name in unknown])
         snap = self.store.get(tenant, route.resource)
-        if route.envelope == "array":
-            return 200, b"[" + b",".join(snap.lines) + b"]", []
-        if route.envelope == "data":
-            return 200, b'{"data":[' + b",".join(snap.lines) + b"]}", []
         page = _int_param(params, "page", 0) or 0
-        size = _int_param(params, route.size_param, 1, MAX_PAGE_SIZE) or DEFAULT_PAGE_SIZE
+        size = DEFAULT_PAGE_SIZE
+        for name in route.size_params:
+            if name in params:
+                size = _int_param(params, name, 1, MAX_PAGE_SIZE)
+                break
         rows = snap.lines
         if parent_id is not None:
             parent_resource, parent_noun = route.parent
@@ -288,9 +289,11 @@ class BuildOpsApp:
                 rows = [line for line, ms in zip(snap.lines, snap.updated_ms, strict=True) if ms >= since]
                 if len(snap.filtered) < 256:
                     snap.filtered[since] = rows
-        start = page * size
-        body = b'{"items":[' + b",".join(rows[start:start + size]) + b'],"totalCount":' + str(len(rows)).encode() + b"}"
-        return 200, body, []
+        start = max(page - route.first_page, 0) * size
+        chunk = b",".join(rows[start:start + size])
+        if route.envelope != "items":
+            return 200, b'{"' + route.envelope.encode() + b'":[' + chunk + b"]}", []
+        return 200, b'{"items":[' + chunk + b'],"totalCount":' + str(len(rows)).encode() + b"}", []
 
 
 def _read_body(environ) -> bytes:
