@@ -175,3 +175,94 @@ def _spectrum_tables(sandbox) -> set[str]:
         return {name for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     finally:
         con.close()
+
+
+# A state file whose outer shape is right (STATE messages for a stream the source has) but whose inside is not
+# what that source writes: a hand edit, a state copied from another connector, a truncated migration.
+INNER_SHAPE_CASES = [
+    pytest.param("source-buildops", "jobs", {"tenants": {"t-1": {"watermark": 42}}},
+                 "tenants['t-1'].watermark is 42, expected an ISO 8601 timestamp", id="buildops-watermark"),
+    pytest.param("source-buildops", "invoices", {"tenants": ["t-1"]},
+                 "tenants is ['t-1'], expected an object", id="buildops-tenants"),
+    pytest.param("source-spectrum", "job_cost_transactions", {"companies": {"MEC": {"cursor": 20261130}}},
+                 "companies['MEC'].cursor is 20261130, expected a date such as 2026-11-30", id="spectrum-cursor"),
+]
+
+
+@pytest.mark.parametrize(("connector", "stream", "stream_state", "problem"), INNER_SHAPE_CASES)
+def test_given_a_state_of_the_wrong_inner_shape_when_read_then_a_config_error_names_the_file_stream_and_fix(
+    connector, stream, stream_state, problem, clean_sandbox, tmp_path
+):
+    config_file = clean_sandbox.config_file(connector)
+    catalog = configured_catalog(discover(executable(connector), config_file))
+    state_file = write_json(
+        tmp_path / "state.json",
+        [{"type": "STREAM", "stream": {"stream_descriptor": {"name": stream}, "stream_state": stream_state}}],
+    )
+    run = run_cli(
+        [executable(connector), "read", "--config", str(config_file), "--catalog",
+         str(write_json(tmp_path / "catalog.json", catalog)), "--state", str(state_file)],
+        timeout=300,
+    )
+    _assert_refused(run)
+    assert [e["failure_type"] for e in run.trace_errors] == ["config_error"], run.trace_errors
+    assert run.trace_errors[0]["message"] == (
+        f"The state file {state_file} holds a state for stream '{stream}' that {connector} did not write "
+        f"({problem}): remove the file (or leave out --state) to start a full sync, or restore it from the last "
+        "STATE messages a sync emitted"
+    )
+    assert run.records == [], "records were emitted before the state was refused"
+
+
+def test_given_a_singer_state_of_the_wrong_inner_shape_when_the_tap_runs_then_one_config_error_line(
+    clean_sandbox, tmp_path
+):
+    state_file = write_json(tmp_path / "state.json", {"bookmarks": {"jobs": {"tieout": {"tenants": {"t-1": []}}}}})
+    run = run_cli(
+        [executable("tap-buildops"), "--config", str(clean_sandbox.config_file("source-buildops")),
+         "--state", str(state_file)],
+        timeout=300,
+    )
+    assert run.returncode == 1
+    assert (
+        f"tap-buildops: config_error: The state file {state_file} holds a state for stream 'jobs' that "
+        "source-buildops did not write (tenants['t-1'] is [], expected an object): remove the file"
+    ) in run.stderr, run.stderr[-2000:]
+    assert run.of_type("RECORD") == []
+
+
+FUTURE_CASES = [
+    pytest.param("source-buildops", "jobs", "tenants", "2099-01-01T00:00:00.000Z",
+                 "Stream jobs, tenant {partition}: the saved cursor 2099-01-01T00:00:00.000Z is later than now",
+                 id="source-buildops"),
+    pytest.param("source-spectrum", "job_cost_transactions", "companies", "2099-01-01",
+                 "Stream job_cost_transactions, company {partition}: the saved cursor 2099-01-01 is after today",
+                 id="source-spectrum"),
+]
+
+
+@pytest.mark.parametrize(("connector", "stream", "partitions", "future", "warning"), FUTURE_CASES)
+def test_given_a_saved_cursor_in_the_future_when_read_then_a_warning_names_stream_and_value_and_the_cursor_recovers(
+    connector, stream, partitions, future, warning, clean_sandbox, tmp_path
+):
+    config = clean_sandbox.config(connector)
+    partition = (config.get("tenant_ids") or config.get("companies"))[0]
+    key = "watermark" if partitions == "tenants" else "cursor"
+    stream_state = {partitions: {partition: {key: future}}}
+    config_file = clean_sandbox.config_file(connector)
+    catalog = configured_catalog(discover(executable(connector), config_file), [stream])
+    state_file = write_json(
+        tmp_path / "state.json",
+        [{"type": "STREAM", "stream": {"stream_descriptor": {"name": stream}, "stream_state": stream_state}}],
+    )
+    run = run_cli(
+        [executable(connector), "read", "--config", str(config_file), "--catalog",
+         str(write_json(tmp_path / "catalog.json", catalog)), "--state", str(state_file)],
+        timeout=300,
+    )
+    assert run.returncode == 0, run.output()[-3000:]
+    logs = [m["log"]["message"] for m in run.of_type("LOG") if m["log"]["level"] == "WARN"]
+    expected = warning.format(partition=partition)
+    assert any(message.startswith(expected) for message in logs), logs
+    final = run.states[-1]["stream"]["stream_state"][partitions][partition]
+    assert final.get(key) is None or final[key] < future[:10], f"the future cursor was kept: {final}"

@@ -84,3 +84,31 @@ def test_given_many_rows_when_completing_then_recent_keeps_only_the_lookback_win
     rows = [(f"k{i}", T0 - timedelta(minutes=i)) for i in range(10_000)]
     _, state = run_pass(None, rows, now=T0 + timedelta(hours=1), lookback=lookback)
     assert set(state["recent"]) == {"k0", "k1"}
+
+
+def test_given_a_watermark_after_the_pass_start_when_read_then_the_pass_reads_from_its_start_and_says_so():
+    from tieout_core.state import WatermarkCursor as Cursor
+
+    future = T0 + timedelta(days=365)
+    cursor = Cursor({"watermark": to_iso(future)}, start=START, lookback=timedelta(minutes=10), now=T0)
+    assert cursor.future_watermark == future
+    assert cursor.lower_bound == T0 - timedelta(minutes=10)
+    assert cursor.is_new("changed-an-hour-ago", T0 - timedelta(minutes=5))
+
+
+def test_given_states_of_the_wrong_inner_shape_when_checked_then_the_error_says_where_and_what_was_expected():
+    import pytest
+    from tieout_core import StateShapeError, check_watermark_state
+
+    check_watermark_state({"watermark": to_iso(T0), "recent": {"a": to_iso(T0)}, "resume": {"page": 3}}, "s")
+    cases = {
+        "s.watermark is 'yesterday', expected an ISO 8601 timestamp": {"watermark": "yesterday"},
+        "s.recent is ['a'], expected an object": {"recent": ["a"]},
+        "s.recent['a'] is 5, expected an ISO 8601 timestamp": {"recent": {"a": 5}},
+        "s.resume.page is '2', expected a page number (0 or more)": {"resume": {"page": "2"}},
+        "s is 7, expected an object": 7,
+    }
+    for message, state in cases.items():
+        with pytest.raises(StateShapeError) as caught:
+            check_watermark_state(state, "s")
+        assert str(caught.value) == message

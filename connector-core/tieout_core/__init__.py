@@ -7,7 +7,7 @@ from tieout_core.config import ConnectorConfig, airbyte_spec, check_spec_file, c
 from tieout_core.connector import ConnectorDefinition
 from tieout_core.declarations import Checkpoint, StreamDeclaration
 from tieout_core.errors import ConfigError, ConnectorError, TransientError
-from tieout_core.state import WatermarkCursor, from_iso, to_iso
+from tieout_core.state import StateShapeError, WatermarkCursor, check_watermark_state, from_iso, to_iso
 
 __all__ = [
     "Checkpoint",
@@ -15,11 +15,13 @@ __all__ = [
     "ConnectorConfig",
     "ConnectorDefinition",
     "ConnectorError",
+    "StateShapeError",
     "StreamDeclaration",
     "TransientError",
     "WatermarkCursor",
     "airbyte_spec",
     "check_spec_file",
+    "check_watermark_state",
     "config_json_schema",
     "from_iso",
     "to_iso",

@@ -26,6 +26,7 @@ from airbyte_cdk.models import (
     SyncMode,
 )
 from airbyte_cdk.sources import AbstractSource
+from airbyte_cdk.sources.connector_state_manager import ConnectorStateManager
 from airbyte_cdk.sources.streams import CheckpointMixin, Stream
 from airbyte_cdk.sources.utils.schema_helpers import split_config
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
@@ -34,6 +35,7 @@ from tieout_core.config import airbyte_spec
 from tieout_core.connector import ConnectorDefinition
 from tieout_core.declarations import Checkpoint, StreamDeclaration, records_applying_checkpoints
 from tieout_core.errors import ConfigError, ConnectorError, to_airbyte_exception
+from tieout_core.state import STATE_FIX, StateShapeError, stream_state_problem
 
 
 @contextlib.contextmanager
@@ -111,12 +113,6 @@ class DeclaredIncrementalStream(DeclaredFullRefreshStream, CheckpointMixin):
         self._state = state
 
 
-STATE_FIX = (
-    "remove the file (or leave out --state) to start a full sync, or restore it from the last STATE "
-    "messages a sync emitted"
-)
-
-
 def state_file_error(path: str, problem: str, fix: str = STATE_FIX) -> AirbyteTracedException:
     return to_airbyte_exception(ConfigError(f"The state file {path} {problem}: {fix}"))
 
@@ -125,6 +121,7 @@ class DeclaredSource(AbstractSource):
     def __init__(self, connector: ConnectorDefinition):
         self.connector = connector
         self._streams_for_read: list[Stream] | None = None
+        self._state_path = ""
 
     @property
     def name(self) -> str:
@@ -157,15 +154,16 @@ class DeclaredSource(AbstractSource):
     def raise_exception_on_missing_stream(self) -> bool:
         return True  # unreachable after `read`'s own check, which names the streams; kept as a backstop
 
-    @classmethod
-    def read_state(cls, state_path: str) -> list[AirbyteStateMessage]:
+    def read_state(self, state_path: str) -> list[AirbyteStateMessage]:
         """The CDK's reading of `--state`, with errors that name the file and the fix (config_error).
 
         Left to the CDK, a file that is not JSON or not a list of state messages ends in its generic
-        "Something went wrong in the connector" system error, before any record is read.
+        "Something went wrong in the connector" system error, before any record is read. The path is kept:
+        `read` names it when a stream's state inside is of the wrong shape.
         """
         if not state_path:
             return []
+        self._state_path = state_path
         try:
             with open(state_path, encoding="utf-8") as file:
                 state = json.load(file)
@@ -213,11 +211,33 @@ class DeclaredSource(AbstractSource):
                     "from the catalog (refresh the schema in the Airbyte connection)."
                 )
             )
+        if state:
+            self._check_stream_states(streams, catalog, state)
         self._streams_for_read = streams
         try:
             yield from super().read(logger, config, catalog, state)
         finally:
             self._streams_for_read = None
+
+    def _check_stream_states(
+        self, streams: list[Stream], catalog: ConfiguredAirbyteCatalog, state: list[AirbyteStateMessage]
+    ) -> None:
+        """Every selected stream's saved state checked before any record is read (see `check_state`)."""
+        by_name = {stream.name: stream for stream in streams}
+        manager = ConnectorStateManager(state)
+        for configured in catalog.streams:
+            stream = by_name.get(configured.stream.name)
+            check = getattr(getattr(stream, "declaration", None), "check_state", None)
+            if check is None:
+                continue
+            stream_state = manager.get_stream_state(configured.stream.name, configured.stream.namespace)
+            try:
+                check(dict(stream_state or {}))
+            except StateShapeError as error:
+                raise state_file_error(
+                    self._state_path or "given with --state",
+                    stream_state_problem(self.name, configured.stream.name, error),
+                ) from None
 
     def streams(self, config: Mapping[str, Any]) -> list[Stream]:
         if self._streams_for_read is not None:
@@ -227,10 +247,7 @@ class DeclaredSource(AbstractSource):
             declarations = self.connector.build_streams(parsed)
         except ConnectorError as error:
             raise to_airbyte_exception(error) from error
-        return [
-            DeclaredIncrementalStream(d) if d.incremental else DeclaredFullRefreshStream(d)
-            for d in declarations
-        ]
+        return [DeclaredIncrementalStream(d) if d.incremental else DeclaredFullRefreshStream(d) for d in declarations]
 
 
 class DeclaredEntrypoint(AirbyteEntrypoint):

@@ -35,7 +35,10 @@ class StreamDeclaration:
 
     `parent` names the stream whose records this one is derived from (documentation and catalog
     metadata only; the read function does the joining). `checkpoint_every` is the number of records
-    between state messages the adapters emit, on top of one at the end of the stream.
+    between state messages the adapters emit, on top of one at the end of the stream. `check_state`, when
+    set, raises `tieout_core.state.StateShapeError` for a saved state the read function could not use: the
+    adapters call it on every stream's state before reading anything, so a damaged state file is a config
+    error naming the file, not a crash in the middle of a sync.
     """
 
     name: str
@@ -46,6 +49,7 @@ class StreamDeclaration:
     parent: str | None = None
     description: str = ""
     checkpoint_every: int = 500
+    check_state: Callable[[Mapping[str, Any]], None] | None = field(default=None, compare=False, repr=False)
 
     @cached_property
     def json_schema(self) -> dict[str, Any]:

@@ -40,6 +40,64 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+STATE_FIX = (
+    "remove the file (or leave out --state) to start a full sync, or restore it from the last STATE "
+    "messages a sync emitted"
+)
+
+
+class StateShapeError(ValueError):
+    """A saved state whose outer shape is right (a STATE message for a known stream) but whose inside is not
+    what this connector writes: says where in the state and what was expected. The adapters add the file."""
+
+
+def stream_state_problem(connector_name: str, stream: str, error: StateShapeError) -> str:
+    """How both adapters describe a stream state of the wrong inner shape (after `The state file <path>`)."""
+    return f"holds a state for stream '{stream}' that {connector_name} did not write ({error})"
+
+
+def expect_mapping(value: Any, where: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise StateShapeError(f"{where} is {_shown(value)}, expected an object")
+    return value
+
+
+def expect_optional(value: Any, where: str, check: Any) -> None:
+    if value is not None:
+        check(value, where)
+
+
+def expect_iso(value: Any, where: str) -> None:
+    try:
+        if not isinstance(value, str):
+            raise ValueError
+        from_iso(value)
+    except ValueError:
+        raise StateShapeError(f"{where} is {_shown(value)}, expected an ISO 8601 timestamp") from None
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def check_watermark_state(state: Any, where: str) -> None:
+    """Raise StateShapeError unless `state` is what `WatermarkCursor` writes (or empty)."""
+    if state is None:
+        return
+    state = expect_mapping(state, where)
+    expect_optional(state.get("watermark"), f"{where}.watermark", expect_iso)
+    recent = expect_mapping(state.get("recent") or {}, f"{where}.recent")
+    for key, value in recent.items():
+        expect_iso(value, f"{where}.recent[{key!r}]")
+    resume = expect_mapping(state.get("resume") or {}, f"{where}.resume")
+    page = resume.get("page")
+    if page is not None and (not isinstance(page, int) or isinstance(page, bool) or page < 0):
+        raise StateShapeError(f"{where}.resume.page is {_shown(page)}, expected a page number (0 or more)")
+    expect_optional(resume.get("started_at"), f"{where}.resume.started_at", expect_iso)
+    expect_optional(resume.get("max_seen"), f"{where}.resume.max_seen", expect_iso)
+
+
 class WatermarkCursor:
     """Client-side (or server-assisted) incremental cursor for one partition. See the module docstring."""
 
@@ -59,6 +117,11 @@ class WatermarkCursor:
         self.resume_page: int | None = resume.get("page")
         self.started_at = from_iso(resume["started_at"]) if resume.get("started_at") else (now or utc_now())
         self.max_seen = from_iso(resume["max_seen"]) if resume.get("max_seen") else None
+        # A watermark after this pass's start (a hand-edited state, a clock set back) would hide every change
+        # until the clock caught up with it: read from the pass's start instead; the caller warns.
+        self.future_watermark: datetime | None = None
+        if self.watermark and self.watermark > self.started_at:
+            self.future_watermark, self.watermark = self.watermark, self.started_at
         self.lower_bound = (self.watermark - lookback) if self.watermark else start
         self._emitted: dict[str, datetime] = {}
 
@@ -93,9 +156,7 @@ class WatermarkCursor:
         new_watermark = self._candidate_watermark()
         floor = new_watermark - self.lookback if new_watermark else None
         recent = {k: v for k, v in self.recent.items() if floor is None or from_iso(v) >= floor}
-        recent.update(
-            {k: to_iso(v) for k, v in self._emitted.items() if floor is None or v >= floor}
-        )
+        recent.update({k: to_iso(v) for k, v in self._emitted.items() if floor is None or v >= floor})
         return {"watermark": to_iso(new_watermark) if new_watermark else None, "recent": recent}
 
     def _candidate_watermark(self) -> datetime | None:

@@ -27,6 +27,7 @@ from tieout_core.http import ordered_map
 
 from source_buildops.client import BuildOpsClient
 from source_buildops.config import BuildOpsConfig
+from source_buildops.missing_ids import RecordsWithoutId
 from source_buildops.normalize import cursor_millis
 
 
@@ -57,6 +58,8 @@ class InvoiceDetails:
         self.client = client
         self._spools: dict[str, Spool] = {}
         self._tmp: tempfile.TemporaryDirectory | None = None
+        # Headers without an id are reported once, when fetched (a replay no longer holds them).
+        self.headers_without_id = RecordsWithoutId("invoices")
 
     def snapshot_time(self, tenant: str) -> datetime | None:
         spool = self._spools.get(tenant)
@@ -88,12 +91,15 @@ class InvoiceDetails:
         self._spools[tenant] = spool  # replaces (and below, overwrites) any older spool of this tenant
         with open(spool.path, "wb") as sink:
             for page in self.client.pages(self.config.path("invoices"), tenant, start_page=start):
-                headers = [(h["id"], cursor_millis(h) if h.get("audit") else 0) for h in page.items]
+                listed = self.headers_without_id.keep(page.items, f"tenant {tenant}, page {page.number}")
+                headers = [(h["id"], cursor_millis(h) if h.get("audit") else 0) for h in listed]
                 recorded = SpooledPage(page.number, page.next_page, headers)
                 details = []
-                for detail in self._fetch(tenant, self._wanted(headers, cursor)):
+                wanted = self._wanted(headers, cursor)
+                for invoice_id, detail in zip(wanted, self._fetch(tenant, wanted), strict=True):
+                    detail.setdefault("id", invoice_id)  # asked for by this id
                     line = orjson.dumps(detail) + b"\n"
-                    recorded.offsets[detail["id"]] = (sink.tell(), len(line))
+                    recorded.offsets[invoice_id] = (sink.tell(), len(line))
                     sink.write(line)
                     details.append(detail)
                 spool.pages.append(recorded)
@@ -108,8 +114,10 @@ class InvoiceDetails:
                 wanted = self._wanted(page.headers, cursor)
                 missing = [iid for iid in wanted if iid not in page.offsets]
                 fetched: dict[str, dict[str, Any]] = (
-                    {d["id"]: d for d in self._fetch(tenant, missing)} if missing else {}
+                    dict(zip(missing, self._fetch(tenant, missing), strict=True)) if missing else {}
                 )
+                for invoice_id, detail in fetched.items():
+                    detail.setdefault("id", invoice_id)
                 details = []
                 for iid in wanted:
                     if iid in fetched:

@@ -9,23 +9,27 @@ page (the adapters emit it every few pages) so a killed sync resumes at the page
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from tieout_core import Checkpoint, StreamDeclaration, WatermarkCursor, to_iso
+from tieout_core import Checkpoint, StreamDeclaration, WatermarkCursor, check_watermark_state, to_iso
 from tieout_core.http import ordered_map
+from tieout_core.state import expect_mapping
 
 from source_buildops.client import BuildOpsClient
 from source_buildops.config import BuildOpsConfig
 from source_buildops.invoices import InvoiceDetails
+from source_buildops.missing_ids import RecordsWithoutId
 from source_buildops.normalize import cursor_millis, iso_from_epoch, normalise
 
 SCHEMAS = Path(__file__).parent / "schemas"
 AUDIT_CURSOR = ("audit", "lastUpdatedDateTime")
 CHECKPOINT_EVERY = 500  # records between state messages: about every 5 pages of 100
+LOG = logging.getLogger("airbyte")  # the CDK's logger: its records reach an Airbyte host as LOG messages
 
 
 @dataclass(frozen=True)
@@ -69,17 +73,37 @@ def emit(raw: Mapping[str, Any], tenant: str, **extra: Any) -> dict[str, Any]:
     return record
 
 
+def check_tenant_state(state: Mapping[str, Any]) -> None:
+    """Raise StateShapeError unless `state` is what `TenantCursors` writes (checked before a read starts)."""
+    tenants = expect_mapping(expect_mapping(state, "the stream state").get("tenants") or {}, "tenants")
+    for tenant, tenant_state in tenants.items():
+        check_watermark_state(tenant_state, f"tenants[{tenant!r}]")
+
+
 class TenantCursors:
     """The `{"tenants": {...}}` state of one stream, one WatermarkCursor per tenant."""
 
-    def __init__(self, state: Mapping[str, Any], config: BuildOpsConfig):
+    def __init__(self, state: Mapping[str, Any], config: BuildOpsConfig, stream: str):
         self.config = config
+        self.stream = stream
         self.states: dict[str, Any] = dict((state or {}).get("tenants") or {})
 
     def cursor(self, tenant: str, now: datetime | None = None) -> WatermarkCursor:
-        return WatermarkCursor(
+        cursor = WatermarkCursor(
             self.states.get(tenant), start=self.config.start, lookback=self.config.lookback, now=now
         )
+        if cursor.future_watermark is not None:
+            LOG.warning(
+                "Stream %s, tenant %s: the saved cursor %s is later than now (%s); reading changes from now "
+                "(less the lookback) instead. Changes made between the last real sync and that point may be "
+                "missing: check this machine's clock, and if the state was edited or copied from elsewhere, "
+                "run a full refresh of the stream",
+                self.stream,
+                tenant,
+                to_iso(cursor.future_watermark),
+                to_iso(cursor.started_at),
+            )
+        return cursor
 
     def checkpoint(self, tenant: str, tenant_state: dict[str, Any]) -> Checkpoint:
         self.states[tenant] = tenant_state
@@ -88,14 +112,15 @@ class TenantCursors:
 
 def list_reader(endpoint: ListEndpoint, config: BuildOpsConfig, client: BuildOpsClient):
     def read(state: Mapping[str, Any]) -> Iterator[Any]:
-        cursors = TenantCursors(state, config)
+        cursors = TenantCursors(state, config, endpoint.stream)
+        without_id = RecordsWithoutId(endpoint.stream)
         for tenant in config.tenant_ids:
             cursor = cursors.cursor(tenant)
             params = dict(endpoint.params)
             if endpoint.server_side_since and config.jobs_updated_since_param:
                 params[config.jobs_updated_since_param] = to_iso(cursor.lower_bound)
             for page in _pages(endpoint, config, client, tenant, params, cursor.resume_page):
-                for raw in page.items:
+                for raw in without_id.keep(page.items, f"tenant {tenant}, page {page.number}"):
                     changed = _millis_to_datetime(cursor_millis(raw))
                     if cursor.is_new(raw["id"], changed):
                         cursor.observe(raw["id"], changed)
@@ -103,6 +128,7 @@ def list_reader(endpoint: ListEndpoint, config: BuildOpsConfig, client: BuildOps
                 if page.next_page is not None:
                     yield cursors.checkpoint(tenant, cursor.checkpoint(page.next_page))
             yield cursors.checkpoint(tenant, cursor.complete())
+        without_id.summarise()
 
     return read
 
@@ -136,11 +162,17 @@ class ChildList:
 
 
 CUSTOMER_REPRESENTATIVES = ChildList(
-    "customer_representatives", CUSTOMERS, "{customerId}", "customerId",
+    "customer_representatives",
+    CUSTOMERS,
+    "{customerId}",
+    "customerId",
     description="Customer contacts (our-representatives of each customer)",
 )
 PROPERTY_REPRESENTATIVES = ChildList(
-    "property_representatives", PROPERTY_IDS, "{propertyId}", "propertyId",
+    "property_representatives",
+    PROPERTY_IDS,
+    "{propertyId}",
+    "propertyId",
     description="Property (site) contacts (representatives of each property), with propertyId",
 )
 CHILD_LISTS = (CUSTOMER_REPRESENTATIVES, PROPERTY_REPRESENTATIVES)
@@ -150,23 +182,29 @@ def child_list_reader(child: ChildList, config: BuildOpsConfig, client: BuildOps
     """Walk the parent list page by page, fetch each parent's children concurrently (in order); the cursor
     and the resume page are the child stream's own."""
 
-    def fetch_all(tenant: str, parent_id: str) -> list[dict[str, Any]]:
+    def fetch_all(tenant: str, parent_id: str) -> list[Any]:
         path = config.path(child.stream).replace(child.placeholder, parent_id)
-        rows: list[dict[str, Any]] = []
+        rows: list[Any] = []
         for page in client.pages(path, tenant, read_ahead=False):  # many tiny lists, in worker threads
             rows.extend(page.items)
-        return [{**row, child.parent_field: row.get(child.parent_field) or parent_id} for row in rows]
+        return rows
 
     def read(state: Mapping[str, Any]) -> Iterator[Any]:
-        cursors = TenantCursors(state, config)
+        cursors = TenantCursors(state, config, child.stream)
+        # A parent without an id is the parent stream's to report; its children cannot be asked for.
+        parents_without_id = RecordsWithoutId(child.parent.stream)
+        without_id = RecordsWithoutId(child.stream)
         for tenant in config.tenant_ids:
             cursor = cursors.cursor(tenant)
             pages = _pages(child.parent, config, client, tenant, dict(child.parent.params), cursor.resume_page)
             for page in pages:
-                ids = [parent["id"] for parent in page.items]
+                parents = parents_without_id.keep(page.items, f"tenant {tenant}, page {page.number}")
+                ids = [parent["id"] for parent in parents]
                 fetched = ordered_map(lambda pid, t=tenant: fetch_all(t, pid), ids, config.max_concurrency)
-                for rows in fetched:
-                    for raw in rows:
+                for parent_id, rows in zip(ids, fetched, strict=True):
+                    where = f"tenant {tenant}, the list of {child.parent_field} {parent_id}"
+                    for row in without_id.keep(rows, where):
+                        raw = {**row, child.parent_field: row.get(child.parent_field) or parent_id}
                         changed = _millis_to_datetime(cursor_millis(raw))
                         if cursor.is_new(raw["id"], changed):
                             cursor.observe(raw["id"], changed)
@@ -174,30 +212,29 @@ def child_list_reader(child: ChildList, config: BuildOpsConfig, client: BuildOps
                 if page.next_page is not None:
                     yield cursors.checkpoint(tenant, cursor.checkpoint(page.next_page))
             yield cursors.checkpoint(tenant, cursor.complete())
+        without_id.summarise()
 
     return read
 
 
-InvoiceExploder = Callable[[dict[str, Any], str], list[dict[str, Any]]]
+InvoiceExploder = Callable[[dict[str, Any], str, RecordsWithoutId], list[dict[str, Any]]]
 
 
-def _invoice_header(detail: dict[str, Any], tenant: str) -> list[dict[str, Any]]:
+def _invoice_header(detail: dict[str, Any], tenant: str, without_id: RecordsWithoutId) -> list[dict[str, Any]]:
     header = {k: v for k, v in detail.items() if k not in ("invoiceItems", "payments")}
     return [emit(header, tenant)]
 
 
 def _invoice_children(key: str) -> InvoiceExploder:
-    def explode(detail: dict[str, Any], tenant: str) -> list[dict[str, Any]]:
+    def explode(detail: dict[str, Any], tenant: str, without_id: RecordsWithoutId) -> list[dict[str, Any]]:
         changed = iso_from_epoch(cursor_millis(detail))
-        return [
-            emit(child, tenant, invoiceId=detail["id"], invoiceLastUpdatedDateTime=changed)
-            for child in detail.get(key) or []
-        ]
+        children = without_id.keep(detail.get(key) or [], f"tenant {tenant}, {key} of invoice {detail['id']}")
+        return [emit(child, tenant, invoiceId=detail["id"], invoiceLastUpdatedDateTime=changed) for child in children]
 
     return explode
 
 
-def invoice_reader(config: BuildOpsConfig, details: InvoiceDetails, explode: InvoiceExploder):
+def invoice_reader(stream: str, config: BuildOpsConfig, details: InvoiceDetails, explode: InvoiceExploder):
     """Invoice headers from the list, then `/v1/invoices/{id}` for each changed one (bounded, in order),
     shared between the three invoice streams through `InvoiceDetails` (see invoices.py).
 
@@ -206,7 +243,8 @@ def invoice_reader(config: BuildOpsConfig, details: InvoiceDetails, explode: Inv
     """
 
     def read(state: Mapping[str, Any]) -> Iterator[Any]:
-        cursors = TenantCursors(state, config)
+        cursors = TenantCursors(state, config, stream)
+        without_id = RecordsWithoutId(stream)
         for tenant in config.tenant_ids:
             cursor = cursors.cursor(tenant, now=details.snapshot_time(tenant))
             for next_page, fetched in details.pages(tenant, cursor):
@@ -214,10 +252,12 @@ def invoice_reader(config: BuildOpsConfig, details: InvoiceDetails, explode: Inv
                     changed = _millis_to_datetime(cursor_millis(full))
                     if cursor.is_new(full["id"], changed):
                         cursor.observe(full["id"], changed)
-                        yield from explode(full, tenant)
+                        yield from explode(full, tenant, without_id)
                 if next_page is not None:
                     yield cursors.checkpoint(tenant, cursor.checkpoint(next_page))
             yield cursors.checkpoint(tenant, cursor.complete())
+        details.headers_without_id.summarise()
+        without_id.summarise()
 
     return read
 
@@ -235,6 +275,7 @@ def build_streams(config: BuildOpsConfig, client: BuildOpsClient | None = None) 
             parent=parent,
             description=description,
             checkpoint_every=CHECKPOINT_EVERY,
+            check_state=check_tenant_state,
         )
 
     streams = []
@@ -242,25 +283,31 @@ def build_streams(config: BuildOpsConfig, client: BuildOpsClient | None = None) 
         reader = list_reader(endpoint, config, client)
         streams.append(declare(endpoint.stream, reader, description=endpoint.description))
         streams += [
-            declare(child.stream, child_list_reader(child, config, client), parent=endpoint.stream,
-                    description=child.description)
+            declare(
+                child.stream,
+                child_list_reader(child, config, client),
+                parent=endpoint.stream,
+                description=child.description,
+            )
             for child in CHILD_LISTS
             if child.parent.stream == endpoint.stream
         ]
     child_cursor = ("invoiceLastUpdatedDateTime",)
     details = InvoiceDetails(config, client)
     streams += [
-        declare("invoices", invoice_reader(config, details, _invoice_header), description="AR invoices (detail)"),
+        declare(
+            "invoices", invoice_reader("invoices", config, details, _invoice_header), description="AR invoices (detail)"
+        ),
         declare(
             "invoice_items",
-            invoice_reader(config, details, _invoice_children("invoiceItems")),
+            invoice_reader("invoice_items", config, details, _invoice_children("invoiceItems")),
             cursor=child_cursor,
             parent="invoices",
             description="Invoice line items, with invoiceId",
         ),
         declare(
             "invoice_payments",
-            invoice_reader(config, details, _invoice_children("payments")),
+            invoice_reader("invoice_payments", config, details, _invoice_children("payments")),
             primary_key=("invoiceId", "id"),
             cursor=child_cursor,
             parent="invoices",

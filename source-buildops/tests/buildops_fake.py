@@ -161,7 +161,7 @@ class FakeBuildOps:
             return denied
         invoice_id = request.path.rsplit("/", 1)[-1]
         for invoice in self.data["invoices"]:
-            if invoice["id"] == invoice_id:
+            if invoice.get("id") == invoice_id:
                 return Reply(200, copy.deepcopy(invoice))
         return Reply(404, {"message": "Invoice not found"})
 

@@ -9,6 +9,7 @@ ones. Everything else is a full refresh with a primary key.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Mapping
 from datetime import date, timedelta
 from itertools import repeat
@@ -16,7 +17,8 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from tieout_core import Checkpoint, StreamDeclaration
+from tieout_core import Checkpoint, StateShapeError, StreamDeclaration
+from tieout_core.state import expect_mapping
 
 from .catalog import StreamSpec
 from .config import SpectrumConfig
@@ -24,6 +26,37 @@ from .resume import resumable
 from .transports.base import RowBatch, Transport, translated
 
 SCHEMAS = Path(__file__).parent / "schemas"
+LOG = logging.getLogger("airbyte")  # the CDK's logger: its records reach an Airbyte host as LOG messages
+
+
+def check_company_state(state: Mapping[str, Any]) -> None:
+    """Raise StateShapeError unless `state` is what `incremental_reader` writes (checked before a read starts)."""
+    companies = expect_mapping(expect_mapping(state, "the stream state").get("companies") or {}, "companies")
+    for company, company_state in companies.items():
+        where = f"companies[{company!r}]"
+        cursor = expect_mapping(company_state, where).get("cursor")
+        try:
+            if cursor is not None:
+                date.fromisoformat(cursor)
+        except (TypeError, ValueError):
+            raise StateShapeError(f"{where}.cursor is {cursor!r:.60}, expected a date such as 2026-11-30") from None
+
+
+def _unless_future(stream: str, company: str, cursor: str | None, today: str) -> str | None:
+    """A saved cursor after today (a hand-edited state, a clock set back) would skip every posting until then:
+    warn and read as if the last sync had seen today."""
+    if cursor is None or cursor <= today:
+        return cursor
+    LOG.warning(
+        "Stream %s, company %s: the saved cursor %s is after today (%s); reading as if the last sync ended "
+        "today. Postings dated between the last real sync and the re-read window may be missing: check this "
+        "machine's clock, and if the state was edited or copied from elsewhere, run a full refresh of the stream",
+        stream,
+        company,
+        cursor,
+        today,
+    )
+    return today
 
 
 def _since(config: SpectrumConfig, last: str | None) -> date:
@@ -74,7 +107,7 @@ def incremental_reader(transport: Transport, spec: StreamSpec, config: SpectrumC
         ceiling = (today or date.today()).isoformat()
         with translated():
             for company in config.company_codes:
-                newest = companies.get(company, {}).get("cursor")
+                newest = _unless_future(spec.name, company, companies.get(company, {}).get("cursor"), ceiling)
                 for names, rows in _batches(transport, spec, company, _since(config, newest)):
                     newest = _newest(names, rows, cursor, newest)
                     yield from map(dict, map(zip, repeat(names), rows))
@@ -99,6 +132,7 @@ def declarations(config: SpectrumConfig, transport: Transport) -> list[StreamDec
                 cursor_field=(spec.cursor_out,) if incremental and spec.cursor_out else None,
                 description=spec.description,
                 checkpoint_every=10_000,
+                check_state=check_company_state if incremental else None,
             )
         )
     return out
