@@ -12,6 +12,7 @@ destination's ledger file (`tieout_ledger.postings`).
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import csv
 import datetime as dt
@@ -654,3 +655,111 @@ def test_given_pyairbyte_when_it_writes_a_source_read_into_destination_spectrum_
     assert {key: landed[key][0] for key in reference.verdicts} == {k: v[0] for k, v in reference.verdicts.items()}
     # Every invoice was read as an invoice, none turned away as malformed by the way the host handed it over.
     assert not [r for state, r, _ in landed.values() if state == "rejected" and "malformed" in r]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# 6. Out-of-range values, settings `check` must refuse, a full disk under the ledger
+# ---------------------------------------------------------------------------------------------------------
+
+
+def test_given_out_of_range_amounts_and_dates_when_written_twice_then_only_those_records_are_rejected(
+    twin, workload, reference, tmp_path
+):
+    templates = detail_templates(workload, reference)
+    good = [renumbered(workload, templates[0], "850001"), renumbered(workload, templates[1], "850002")]
+    huge = renumbered(workload, templates[2], "850003", totalAmount=1e17)
+    epoch = renumbered(workload, templates[3], "850004", issuedDate=10**20)
+    due = renumbered(workload, templates[0], "850005", dueDate=1e300)
+    stdin = lines(messages_for(workload, [good[0], huge, epoch, due, good[1]]))
+
+    first = post(twin, tmp_path, workload, stdin)
+    # It used to stop with `ConversionException ... DECIMAL(18,2)` (a system_error), and again on every rerun.
+    again = post(twin, tmp_path, workload, stdin)
+
+    for run in (first, again):
+        assert run.returncode == 0, run.output()[-3000:]
+        assert "rejected 3" in run_summary(run), run_summary(run)
+        assert run.states, "the STATE after the batch was not acknowledged"
+    assert "documents posted: none" in run_summary(again), run_summary(again)
+    reasons = {key: (state, reason) for key, (state, reason, _) in verdicts(tmp_path / "ledger.duckdb").items()}
+    assert reasons[huge[0]["id"]][0] == "rejected"
+    assert "field 'totalAmount' is 1e+17: out of range" in reasons[huge[0]["id"]][1]
+    assert "correct the amount in BuildOps" in reasons[huge[0]["id"]][1]
+    # 10**20 does not fit a 64-bit integer, so it reaches the destination as the float 1e+20.
+    assert "field 'issuedDate' is 1e+20: out of range as an epoch timestamp" in reasons[epoch[0]["id"]][1]
+    assert "field 'dueDate' is 1e+300: out of range" in reasons[due[0]["id"]][1]
+    assert entry_numbers(twin, ["850001", "850002", "850003", "850004", "850005"]) == {"850001": 1, "850002": 1}
+
+
+def _check(sandbox: Sandbox, folder: Path, **overrides: Any) -> Run:
+    config_file = destination_config(sandbox, folder, **overrides)
+    return run_cli([executable("destination-spectrum"), "check", "--config", str(config_file)], timeout=120)
+
+
+def test_given_company_codes_in_lower_case_or_with_spaces_when_checked_then_failed_naming_them_and_the_fix(
+    twin, tmp_path
+):
+    run = _check(twin, tmp_path, companies=["mec", " FPR "])
+    assert run.connection_status is not None and run.connection_status["status"] == "FAILED", run.output()
+    message = run.connection_status["message"]
+    assert "companies: 'mec', ' FPR ' is not a Spectrum company code" in message, message
+    assert 'upper case, without spaces (here: ["MEC", "FPR"])' in message, message
+
+
+def test_given_an_unwritable_ledger_path_when_checked_then_failed_naming_the_path_and_the_fix(
+    twin, workload, reference, tmp_path
+):
+    blocker = tmp_path / "ledgers"
+    blocker.write_text("a file where the ledger's folder should be")
+    ledger = blocker / "ledger.duckdb"
+    run = _check(twin, tmp_path, ledger_path=str(ledger))
+    assert run.connection_status is not None and run.connection_status["status"] == "FAILED", run.output()
+    message = run.connection_status["message"]
+    assert f"ledger_path {ledger} cannot be created: {blocker} is a file, not a folder" in message, message
+    assert "set ledger_path to a file in a folder this user can write" in message, message
+    # `write` refuses the same way, before any Spectrum call.
+    before = tables_and_counts(twin)
+    templates = detail_templates(workload, reference)
+    stdin = lines(messages_for(workload, [renumbered(workload, templates[0], "860001")]))
+    write = post(twin, tmp_path, workload, stdin, ledger_path=str(ledger))
+    assert write.returncode != 0 and f"ledger_path {ledger} cannot be created" in failure_text(write)
+    assert tables_and_counts(twin) == before
+
+
+def test_given_a_full_disk_under_the_ledger_when_written_then_the_real_io_error_is_shown(
+    twin, workload, reference, tmp_path
+):
+    """A real tmpfs (2 MiB, mounted here: needs root, else skipped; the package's injected-error test
+    `test_destination_spectrum_bad_values.py::..._io_error_inside_a_ledger_write_...` covers the code path),
+    holding a ledger a first write created, then filled to the last byte before the second write."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    if os.geteuid() != 0 or subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(disk)], capture_output=True
+    ).returncode != 0:
+        pytest.skip("mounting a tmpfs needs root")
+    try:
+        templates = detail_templates(workload, reference)
+        ledger = disk / "ledger.duckdb"
+        created = post(twin, tmp_path, workload, lines([final_state("start")]), ledger_path=str(ledger))
+        assert created.returncode == 0 and ledger.exists(), created.output()[-3000:]
+        filler = (disk / "filler").open("wb", buffering=0)
+        with contextlib.suppress(OSError):
+            while True:
+                filler.write(b"\0" * 65536)
+        with contextlib.suppress(OSError):
+            filler.close()
+        before = tables_and_counts(twin)
+        run = post(twin, tmp_path, workload,
+                   lines(messages_for(workload, [renumbered(workload, templates[0], "870001")])),
+                   ledger_path=str(ledger))
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], check=False)
+
+    assert run.returncode != 0, run.output()[-3000:]
+    text = failure_text(run)
+    assert f"the ledger {ledger} could not be written" in text and "No space left on device" in text, text
+    assert "cannot rollback" not in run.output(), run.output()[-3000:]
+    assert "Free space on that disk (or point ledger_path at another), then sync again" in text, text
+    assert not run.states, "a STATE was acknowledged by a write whose ledger could not be written"
+    assert tables_and_counts(twin) == before, "an invoice was posted that the ledger could not record"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -14,6 +15,9 @@ SPEC_PATH = Path(__file__).with_name("spec.json")
 # Nested secrets: connector-core marks only top-level SecretStr fields, so these carry the flags of both
 # protocols themselves (Airbyte masks them in its UI and logs; Singer hosts treat them as secrets).
 SECRET = {"airbyte_secret": True, "secret": True}
+# Spectrum's Company_Code, as source-spectrum takes it: refused rather than normalised, because a code that
+# differs from Spectrum's in case or spaces would be compared (and matched) nowhere else in the pipeline.
+COMPANY_CODE = re.compile(r"^[A-Z0-9]{1,3}$")
 
 
 class DataExchange(BaseModel):
@@ -71,7 +75,9 @@ class DestinationSpectrumConfig(ConnectorConfig):
     data_exchange: DataExchange = Field(description="Spectrum Data Exchange (where documents are posted)")
     odbc: Odbc = Field(description="Spectrum database over ODBC (what Spectrum already holds)")
     companies: list[str] = Field(
-        default_factory=list, description="Spectrum Company_Codes this destination may post into (empty: any)"
+        default_factory=list,
+        description='Spectrum Company_Codes this destination may post into (empty: any), as Spectrum writes '
+        'them: 1-3 characters A-Z 0-9, upper case, no spaces, e.g. ["MEC", "FPR"]',
     )
     mapping_path: str = Field(description="cost_code_mapping.csv (shared with transforms)")
     customer_crosswalk_path: str = Field(
@@ -123,6 +129,20 @@ class DestinationSpectrumConfig(ConnectorConfig):
     sub_bill_streams: list[str] = Field(
         default_factory=lambda: ["purchase_orders", "bills", "sub_bills"], description="Sub bill (AP) streams",
     )
+
+    @field_validator("companies")
+    @classmethod
+    def _companies(cls, codes: list[str]) -> list[str]:
+        bad = [c for c in codes if not COMPANY_CODE.match(c)]
+        if bad:
+            suggestion = ", ".join(f'"{c.strip().upper()}"' for c in codes)
+            raise ValueError(
+                f"{', '.join(repr(c) for c in bad)} is not a Spectrum company code: write each code as Spectrum "
+                f"does, 1-3 characters A-Z or 0-9, upper case, without spaces (here: [{suggestion}])"
+            )
+        if len(set(codes)) != len(codes):
+            raise ValueError("a company code is listed twice; list each once")
+        return codes
 
     @model_validator(mode="after")
     def _https_unless_local(self) -> DestinationSpectrumConfig:

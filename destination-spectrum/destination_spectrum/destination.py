@@ -33,6 +33,7 @@ from tieout_core.errors import to_airbyte_exception
 
 from destination_spectrum.config import DOCUMENTATION_URL, DestinationSpectrumConfig
 from destination_spectrum.engine import PostingInterrupted
+from destination_spectrum.ledger import ledger_path_problem
 from destination_spectrum.session import PostingSession, load_rules, open_gateway
 
 logger = logging.getLogger("airbyte")
@@ -87,6 +88,9 @@ class DestinationSpectrum(Destination):
         try:
             parsed = DestinationSpectrumConfig.parse(config)
             load_rules(parsed)
+            problem = ledger_path_problem(parsed.ledger_path)
+            if problem:
+                raise ConfigError(problem)
             gateway = open_gateway(parsed)
             try:
                 gateway.check()

@@ -15,15 +15,19 @@ Beside it (additions, read by nobody but this package and the subledger drill-do
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
+import os
+import tempfile
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
+from tieout_core import ConfigError, ConnectorError
 
 SCHEMA = "tieout_ledger"
 STATES = ("posted", "held", "rejected")
@@ -124,6 +128,34 @@ class PendingDocument:
     payload: dict
 
 
+class LedgerWriteError(ConnectorError):
+    """The ledger file could not be written (a full disk, a lost mount): the real I/O error, named."""
+
+
+def ledger_path_problem(path: str | Path) -> str | None:
+    """Why the ledger cannot be written at `path`, or None. `check` asks before any `write` does: a probe file
+    is created (and removed) in the nearest existing folder, which also catches a read-only mount as root."""
+    path = Path(path)
+    if str(path) == ":memory:":
+        return None
+    fix = "set ledger_path to a file in a folder this user can write (it is created if missing)"
+    if path.is_dir():
+        return f"ledger_path {path} is a folder; {fix}, e.g. {path / 'tieout_ledger.duckdb'}"
+    if path.exists() and not os.access(path, os.W_OK):
+        return f"ledger_path {path} is not writable by this user; {fix}"
+    folder = path.parent
+    while not folder.exists():
+        folder = folder.parent
+    if not folder.is_dir():
+        return f"ledger_path {path} cannot be created: {folder} is a file, not a folder; {fix}"
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        return f"ledger_path {path} cannot be written ({exc.strerror or exc} in {folder}); {fix}"
+    return None
+
+
 def _open(path: str) -> duckdb.DuckDBPyConnection:
     """The ledger file attached under a fixed catalog name, not its file name: DuckDB names a database after
     its file, and a file called tieout_ledger.duckdb (the sandbox's default) would make `tieout_ledger.postings`
@@ -139,17 +171,48 @@ def _open(path: str) -> duckdb.DuckDBPyConnection:
 class Ledger:
     def __init__(self, path: str | Path, run_id: str):
         self.path = str(path)
+        problem = ledger_path_problem(self.path)
+        if problem:
+            raise ConfigError(problem)
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self.run_id = run_id
         self._con = _open(self.path)
         self._lock = threading.Lock()
-        self._con.execute(_DDL)
+        with self._transaction():
+            self._con.execute(_DDL)
 
     def close(self) -> None:
         if self._con is not None:
-            self._con.close()
-            self._con = None
+            con, self._con = self._con, None
+            # Closing checkpoints the WAL; on a full disk that fails, but every committed transaction is already
+            # in the WAL and is replayed by the next open: nothing is lost by not checkpointing now.
+            with contextlib.suppress(duckdb.Error):
+                con.close()
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """One transaction; a failure surfaces as itself. On an I/O error DuckDB has already ended the
+        transaction, so a plain ROLLBACK would raise "cannot rollback - no transaction is active" and hide
+        the real cause (a full disk): the rollback's own failure is ignored, the original error is raised."""
+        self._con.execute("BEGIN")
+        try:
+            yield
+            self._con.execute("COMMIT")
+        except BaseException as exc:
+            with contextlib.suppress(duckdb.Error):
+                self._con.execute("ROLLBACK")
+            # A failed write can also come back as a TransactionException ("Failed to commit: Could not write
+            # file ...": the WAL is written at COMMIT), so the text is looked at too.
+            if isinstance(exc, (duckdb.IOException, duckdb.FatalException, OSError)) or (
+                isinstance(exc, duckdb.Error) and "Could not write" in str(exc)
+            ):
+                raise LedgerWriteError(
+                    f"the ledger {self.path} could not be written: {exc}. Nothing after the last acknowledged "
+                    f"STATE is lost: a document Spectrum took meanwhile is settled from its intent on the next run. "
+                    f"Free space on that disk (or point ledger_path at another), then sync again"
+                ) from exc
+            raise
 
     def query(self, sql: str, params: Sequence[object] = ()) -> list[tuple]:
         """Read-only helper for reports and tests (the ledger holds the only connection to its file)."""
@@ -221,10 +284,8 @@ class Ledger:
     def remember_jobs(self, jobs: Sequence[tuple[str, str, str, str, str, str]]) -> None:
         if not jobs:
             return
-        with self._lock:
-            self._con.execute("BEGIN")
+        with self._lock, self._transaction():
             _insert_many(self._con, f"INSERT OR REPLACE INTO {SCHEMA}.jobs", list(jobs))
-            self._con.execute("COMMIT")
 
     def add_pending(self, document: PendingDocument) -> None:
         self.add_pending_many([document])
@@ -234,12 +295,10 @@ class Ledger:
         if not documents:
             return
         now = _now()
-        with self._lock:
-            self._con.execute("BEGIN")
+        with self._lock, self._transaction():
             _insert_many(self._con, f"INSERT OR REPLACE INTO {SCHEMA}.pending_documents", [
                 [d.kind, d.company_code, d.vendor_code, d.spectrum_document, d.identity,
                  json.dumps(d.payload, default=str), now, self.run_id] for d in documents])
-            self._con.execute("COMMIT")
 
     def record(
         self,
@@ -249,43 +308,37 @@ class Ledger:
     ) -> None:
         """Write outcomes (and the posted lines) and drop the intent they settle, in one transaction."""
         now = _now()
-        with self._lock:
-            self._con.execute("BEGIN")
-            try:
+        with self._lock, self._transaction():
+            _insert_many(
+                self._con, f"INSERT OR REPLACE INTO {SCHEMA}.postings",
+                [
+                    [o.source_stream, o.source_key, o.tenant_id, o.company_code or None, o.state,
+                     o.reason or None, o.spectrum_batch or None, o.spectrum_document or None,
+                     o.posting_mode or None, o.summary_key or None, o.amount, now, self.run_id]
+                    for o in outcomes
+                ],
+            )
+            if lines:
                 _insert_many(
-                    self._con, f"INSERT OR REPLACE INTO {SCHEMA}.postings",
+                    self._con, f"INSERT OR REPLACE INTO {SCHEMA}.posting_lines",
                     [
-                        [o.source_stream, o.source_key, o.tenant_id, o.company_code or None, o.state,
-                         o.reason or None, o.spectrum_batch or None, o.spectrum_document or None,
-                         o.posting_mode or None, o.summary_key or None, o.amount, now, self.run_id]
-                        for o in outcomes
+                        [x.source_stream, x.source_key, x.tenant_id, x.line_no, x.company_code,
+                         x.spectrum_document, x.phase_code, x.cost_type, x.description, x.amount, self.run_id]
+                        for x in lines
                     ],
                 )
-                if lines:
-                    _insert_many(
-                        self._con, f"INSERT OR REPLACE INTO {SCHEMA}.posting_lines",
-                        [
-                            [x.source_stream, x.source_key, x.tenant_id, x.line_no, x.company_code,
-                             x.spectrum_document, x.phase_code, x.cost_type, x.description, x.amount, self.run_id]
-                            for x in lines
-                        ],
-                    )
-                cleared = [clear_pending] if isinstance(clear_pending, PendingDocument) else list(clear_pending or [])
-                for start in range(0, len(cleared), 200):
-                    chunk = cleared[start : start + 200]
-                    self._con.execute(
-                        f"""DELETE FROM {SCHEMA}.pending_documents
-                            WHERE (kind, company_code, vendor_code, spectrum_document) IN
-                            ({", ".join("(?, ?, ?, ?)" for _ in chunk)})""",
-                        [v for d in chunk for v in (d.kind, d.company_code, d.vendor_code, d.spectrum_document)],
-                    )
-                self._con.execute("COMMIT")
-            except Exception:
-                self._con.execute("ROLLBACK")
-                raise
+            cleared = [clear_pending] if isinstance(clear_pending, PendingDocument) else list(clear_pending or [])
+            for start in range(0, len(cleared), 200):
+                chunk = cleared[start : start + 200]
+                self._con.execute(
+                    f"""DELETE FROM {SCHEMA}.pending_documents
+                        WHERE (kind, company_code, vendor_code, spectrum_document) IN
+                        ({", ".join("(?, ?, ?, ?)" for _ in chunk)})""",
+                    [v for d in chunk for v in (d.kind, d.company_code, d.vendor_code, d.spectrum_document)],
+                )
 
     def drop_pending(self, document: PendingDocument) -> None:
-        with self._lock:
+        with self._lock, self._transaction():
             self._con.execute(
                 f"""DELETE FROM {SCHEMA}.pending_documents
                     WHERE kind = ? AND company_code = ? AND vendor_code = ? AND spectrum_document = ?""",

@@ -6,6 +6,10 @@ import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 CENTS = Decimal("0.01")
+# The ledger keeps amounts as DECIMAL(18,2) (and transforms read them so): anything this large is a typo or a
+# unit slip, and it must be one record's field error, not a DuckDB ConversionException that stops every rerun.
+# Spectrum's own column precision is unverified (its schema dumps carry no precision), so this bound is ours.
+MAX_AMOUNT = Decimal(10) ** 16
 
 
 class FieldError(ValueError):
@@ -31,7 +35,18 @@ def to_money(value: object, field: str, *, required: bool = True) -> Decimal | N
         raise FieldError(field, f"is {value!r}; expected an amount such as 125.50") from None
     if not amount.is_finite():
         raise FieldError(field, f"is {value!r}; expected a finite amount")
-    return amount.quantize(CENTS, rounding=ROUND_HALF_UP)
+    return in_range(amount, field, value).quantize(CENTS, rounding=ROUND_HALF_UP)
+
+
+def in_range(amount: Decimal, field: str, shown: object = None) -> Decimal:
+    """The amount, or a FieldError when it is too large to be money (also used on computed totals)."""
+    if abs(amount) >= MAX_AMOUNT:
+        raise FieldError(
+            field,
+            f"is {amount if shown is None else shown!r}: out of range (amounts must be below 10^16, the ledger's "
+            f"DECIMAL(18,2)); correct the amount in BuildOps (a unit slip or a number typed twice?)",
+        )
+    return amount
 
 
 def to_date(value: object, field: str) -> dt.date:
@@ -45,10 +60,18 @@ def to_date(value: object, field: str) -> dt.date:
     if (isinstance(value, (int, float)) and not isinstance(value, bool)) or (
         isinstance(value, str) and value.strip().isdigit()
     ):
-        number = int(float(value))
-        # BuildOps mixes epoch seconds (10 digits) and milliseconds (13 digits).
-        seconds = number / 1000 if number > 10**11 else number
-        return dt.datetime.fromtimestamp(seconds, tz=dt.timezone.utc).date()
+        try:
+            number = int(float(value))
+            # BuildOps mixes epoch seconds (10 digits) and milliseconds (13 digits).
+            seconds = number / 1000 if number > 10**11 else number
+            return dt.datetime.fromtimestamp(seconds, tz=dt.timezone.utc).date()
+        except (OverflowError, OSError, ValueError):
+            # Past year 9999 (or not a number at all, e.g. inf): one bad record, never the whole batch.
+            raise FieldError(
+                field,
+                f"is {value!r}: out of range as an epoch timestamp (seconds or milliseconds since 1970 before year "
+                f"9999); correct the date in BuildOps (expected e.g. 2026-11-25 or 1795600000)",
+            ) from None
     if isinstance(value, str):
         text = value.strip()
         try:

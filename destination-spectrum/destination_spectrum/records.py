@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from destination_spectrum.money import FieldError, to_date, to_money
+from destination_spectrum.money import FieldError, in_range, to_date, to_money
 
 _MISSING = object()
 
@@ -136,7 +136,7 @@ def _number(value: Any, where: str) -> Decimal | None:
         raise FieldError(where, f"is {value!r}; expected a number") from None
     if not number.is_finite():
         raise FieldError(where, f"is {value!r}; expected a finite number")
-    return number.quantize(Decimal("0.0001"))
+    return in_range(number, where, value).quantize(Decimal("0.0001"))
 
 
 def parse_line(raw: Mapping[str, Any], index: int, where: str) -> Line:
@@ -171,7 +171,7 @@ def parse_invoice(raw: Mapping[str, Any], stream: str, items: list[Mapping[str, 
         raise FieldError("invoiceItems", "is empty; an invoice needs at least one line to post")
     total = to_money(pick(raw, "totalAmount", "total"), "totalAmount", required=False)
     if total is None:
-        total = sum((line.amount for line in lines), Decimal("0.00"))
+        total = in_range(sum((line.amount for line in lines), Decimal("0.00")), "invoiceItems (sum of amounts)")
     tax = to_money(pick(raw, "taxAmount", "salesTaxAmount"), "taxAmount", required=False) or Decimal("0.00")
     retention_amount = to_money(
         pick(raw, "retainageAmount", "retentionAmount", "totalRetainageAmount"), "retainageAmount", required=False
@@ -228,13 +228,13 @@ def parse_sub_bill(raw: Mapping[str, Any], stream: str) -> SubBill:
         pick(raw, "totalAmountPreTax", "totalCost", "totalAmount", "amount"), "totalAmount", required=not lines
     )
     if amount is None:
-        amount = sum((line.amount for line in lines), Decimal("0.00"))
+        amount = in_range(sum((line.amount for line in lines), Decimal("0.00")), "billLines (sum of amounts)")
     freight = to_money(pick(raw, "freight"), "freight", required=False)
     if freight:
         # Freight is capitalised into the lines it came with (pro rata), so it follows their distribution.
         from destination_spectrum.documents import spread
 
-        amount += freight
+        amount = in_range(amount + freight, "freight (with the bill's amount)")
         shares = spread(freight, [line.amount for line in lines]) if lines else []
         lines = tuple(replace(line, amount=line.amount + share) for line, share in zip(lines, shares, strict=True))
     due = pick(raw, "dueDate")

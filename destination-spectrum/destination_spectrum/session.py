@@ -45,8 +45,12 @@ class PostingSession:
         self.config = config
         self.run_id = uuid.uuid4().hex[:12]
         mapping, policy, crosswalk, vendors = load_rules(config)
-        self.gateway = gateway or open_gateway(config)
-        self.ledger = Ledger(config.ledger_path, self.run_id)
+        self.ledger = Ledger(config.ledger_path, self.run_id)  # first: an unwritable path stops before any call
+        try:
+            self.gateway = gateway or open_gateway(config)
+        except BaseException:
+            self.ledger.close()
+            raise
         self.engine = PostingEngine(
             mapping=mapping, policy=policy, crosswalk=crosswalk, vendor_crosswalk=vendors, gateway=self.gateway,
             ledger=self.ledger,
