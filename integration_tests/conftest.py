@@ -8,6 +8,9 @@ by pid). `TIEOUT_IT_SCALE` sets the generated contractor's size (default 0.02: a
 
 from __future__ import annotations
 
+import copy
+import csv
+import datetime as dt
 import json
 import os
 import shutil
@@ -19,6 +22,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -40,6 +44,8 @@ os.environ.setdefault("AIRBYTE_LOGGING_ROOT", tempfile.mkdtemp(prefix="pyairbyte
 # Test modules import these helpers as `tieout_it` (pytest runs with --import-mode=importlib, where a bare
 # `import conftest` would be ambiguous across the workspace's packages).
 sys.modules.setdefault("tieout_it", sys.modules[__name__])
+# Helpers beside the tests (the hostile HTTP front) under repo-unique module names.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
 def executable(name: str) -> str:
@@ -180,6 +186,70 @@ def copy_data(source: Path, target: Path) -> Path:
         ignore=shutil.ignore_patterns("sandbox.json", "configs", "serve-*.log", "*.sqlite-journal", "*.sqlite-wal"),
     )
     return target
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Fresh work for the destination: invoices Spectrum has not seen, added to the BuildOps data before serving
+# ---------------------------------------------------------------------------------------------------------
+
+FRESH_NUMBER = "9{:05d}"
+
+
+def as_of(data_dir: Path) -> dt.date:
+    return dt.date.fromisoformat(json.loads((data_dir / "truth.json").read_text())["spectrum"]["as_of"])
+
+
+def open_jobs_of_active_customers(data_dir: Path) -> set[str]:
+    """Job numbers Spectrum still takes invoices on (Status_Code A, customer active): the generated job file."""
+    spectrum = data_dir / "spectrum"
+    with (spectrum / "CR_CUSTOMER_MASTER_MC.csv").open(newline="") as handle:
+        active = {
+            (r["Company_Code"].strip(), r["Customer_Code"].strip())
+            for r in csv.DictReader(handle)
+            if r["Status"].strip() == "A"
+        }
+    with (spectrum / "JC_JOB_MASTER_MC.csv").open(newline="") as handle:
+        return {
+            r["Job_Number"].strip()
+            for r in csv.DictReader(handle)
+            if r["Status_Code"].strip() == "A" and (r["Company_Code"].strip(), r["Customer_Code"].strip()) in active
+        }
+
+
+def add_fresh_invoices(data_dir: Path, count: int) -> list[str]:
+    """Invoices Spectrum has not seen: clones of generated ones, new ids and numbers, issued on the as-of day."""
+    path = data_dir / "buildops" / "invoices.jsonl"
+    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    issued = int(dt.datetime.combine(as_of(data_dir), dt.time(16), tzinfo=dt.timezone.utc).timestamp())
+    open_jobs = open_jobs_of_active_customers(data_dir)
+    templates = [
+        r
+        for r in rows
+        if r.get("invoiceItems")
+        and r.get("status") not in ("Draft", "Void")
+        and r.get("jobNumber") in open_jobs
+        and not (r.get("audit") or {}).get("deletedDateTime")
+    ]
+    assert len(templates) >= count, f"only {len(templates)} invoices on open jobs to clone"
+    added = []
+    for index, template in enumerate(templates[:count]):
+        fresh = copy.deepcopy(template)
+        fresh.update(
+            id=str(uuid.UUID(int=index + 1, version=4)),
+            invoiceNumber=FRESH_NUMBER.format(index),
+            status="Posted",
+            issuedDate=issued,
+            postingDate=issued,
+            dueDate=issued + 30 * 86400,
+            closedDate=None,
+            payments=[],
+        )
+        for n, item in enumerate(fresh["invoiceItems"]):
+            item["id"] = str(uuid.UUID(int=(index + 1) * 1000 + n, version=4))
+        rows.append(fresh)
+        added.append(fresh["id"])
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return added
 
 
 # ---------------------------------------------------------------------------------------------------------

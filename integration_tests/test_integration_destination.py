@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import csv
-import datetime as dt
 import json
 import os
 import signal
@@ -34,6 +32,7 @@ import pytest
 from tieout_it import (
     Run,
     Sandbox,
+    add_fresh_invoices,
     configured_catalog,
     copy_data,
     discover,
@@ -47,7 +46,6 @@ from tieout_it import (
 # What source-buildops emits that the destination posts from: headers, their lines, and the jobs (job type).
 POSTING_STREAMS = ("jobs", "invoices", "invoice_items")
 FRESH_INVOICES = 40
-FRESH_NUMBER = "9{:05d}"
 SQL_INJECTION = "O'Brien'; DROP TABLE CR_INVOICE_HEADER_MC;--"
 XML_INJECTION = "<x>]]></Company_Code>&"
 # Spectrum free-text widths (sandbox/SPECTRUM.md: free text is truncated silently) and the destination's own.
@@ -112,63 +110,6 @@ def verdicts(ledger: Path) -> dict[str, tuple[str, str, str]]:
 # ---------------------------------------------------------------------------------------------------------
 # Fresh work and the source read
 # ---------------------------------------------------------------------------------------------------------
-
-
-def as_of(data_dir: Path) -> dt.date:
-    return dt.date.fromisoformat(json.loads((data_dir / "truth.json").read_text())["spectrum"]["as_of"])
-
-
-def open_jobs_of_active_customers(data_dir: Path) -> set[str]:
-    """Job numbers Spectrum still takes invoices on (Status_Code A, customer active): the generated job file."""
-    spectrum = data_dir / "spectrum"
-    with (spectrum / "CR_CUSTOMER_MASTER_MC.csv").open(newline="") as handle:
-        active = {
-            (r["Company_Code"].strip(), r["Customer_Code"].strip())
-            for r in csv.DictReader(handle)
-            if r["Status"].strip() == "A"
-        }
-    with (spectrum / "JC_JOB_MASTER_MC.csv").open(newline="") as handle:
-        return {
-            r["Job_Number"].strip()
-            for r in csv.DictReader(handle)
-            if r["Status_Code"].strip() == "A" and (r["Company_Code"].strip(), r["Customer_Code"].strip()) in active
-        }
-
-
-def add_fresh_invoices(data_dir: Path, count: int = FRESH_INVOICES) -> list[str]:
-    """Invoices Spectrum has not seen: clones of generated ones, new ids and numbers, issued on the as-of day."""
-    path = data_dir / "buildops" / "invoices.jsonl"
-    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-    issued = int(dt.datetime.combine(as_of(data_dir), dt.time(16), tzinfo=dt.timezone.utc).timestamp())
-    open_jobs = open_jobs_of_active_customers(data_dir)
-    templates = [
-        r
-        for r in rows
-        if r.get("invoiceItems")
-        and r.get("status") not in ("Draft", "Void")
-        and r.get("jobNumber") in open_jobs
-        and not (r.get("audit") or {}).get("deletedDateTime")
-    ]
-    assert len(templates) >= count, f"only {len(templates)} invoices on open jobs to clone"
-    added = []
-    for index, template in enumerate(templates[:count]):
-        fresh = copy.deepcopy(template)
-        fresh.update(
-            id=str(uuid.UUID(int=index + 1, version=4)),
-            invoiceNumber=FRESH_NUMBER.format(index),
-            status="Posted",
-            issuedDate=issued,
-            postingDate=issued,
-            dueDate=issued + 30 * 86400,
-            closedDate=None,
-            payments=[],
-        )
-        for n, item in enumerate(fresh["invoiceItems"]):
-            item["id"] = str(uuid.UUID(int=(index + 1) * 1000 + n, version=4))
-        rows.append(fresh)
-        added.append(fresh["id"])
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    return added
 
 
 @dataclass(frozen=True)
@@ -271,7 +212,7 @@ def run_summary(run: Run) -> str:
 def fresh_data(generated, tmp_path_factory) -> tuple[Path, list[str]]:
     """The session's generated contractor plus fresh invoices; never served (copy it to serve it)."""
     data = copy_data(generated, tmp_path_factory.mktemp("destination-fresh") / "data")
-    return data, add_fresh_invoices(data)
+    return data, add_fresh_invoices(data, FRESH_INVOICES)
 
 
 @pytest.fixture(scope="module")

@@ -421,7 +421,7 @@ class PostingEngine(PayablesMixin):
                         again = posting.lookup()
                         if again is None:
                             raise PostingInterrupted(
-                                f"Spectrum did not answer for {posting.label} ({result.message}); the next run "
+                                f"Spectrum did not confirm {posting.label} ({result.message}); the next run "
                                 f"checks whether it landed before posting anything"
                             )
                         result = PostResult(ok=True, batch_code=again.batch_code)

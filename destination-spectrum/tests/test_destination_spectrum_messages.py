@@ -54,7 +54,7 @@ def test_given_a_lost_answer_spectrum_cannot_settle_when_posting_then_sync_stops
 ):
     spectrum.unknown_outcome_once = True
     spectrum.ar_documents = lambda company, numbers: {}  # Spectrum cannot tell whether it landed
-    with pytest.raises(PostingInterrupted, match=r"Spectrum did not answer for AR invoice 9601 .*next run checks"):
+    with pytest.raises(PostingInterrupted, match=r"Spectrum did not confirm AR invoice 9601 .*next run checks"):
         make_engine().process([("jobs", build.job()), ("invoices", build.invoice("u", "9601"))])
     assert rows("select spectrum_document from tieout_ledger.pending_documents") == [("9601",)]
     assert rows("select count(*) from tieout_ledger.postings") == [(0,)]

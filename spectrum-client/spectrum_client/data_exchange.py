@@ -14,14 +14,18 @@ from .errors import (
     DATA_EXCHANGE_SCREEN,
     AuthorizationRejected,
     DataExchangeError,
+    DataExchangeUnreachable,
     MalformedResponse,
+    PostingOutcomeUnknown,
+    PostingUnconfirmed,
+    RedirectRefused,
     ServiceError,
     ServiceNotAuthorized,
     SpectrumConfigError,
     TruncatedResult,
 )
-from .http import DataExchangeSettings, TokenSource, read_session, send_read, write_session
-from .put import PutServicesMixin, find_result_rows
+from .http import DataExchangeSettings, TokenSource, read_session, redirect_problem, send_read, write_session
+from .put import PutServicesMixin, find_result_rows, unconfirmed
 from .services import GET_SERVICES, PUT_SERVICES
 
 
@@ -137,6 +141,10 @@ class DataExchangeClient(PutServicesMixin):
         self.calls += 1
         if write:
             response = self._send_write("POST", url, service, data=envelope, headers=self._headers(headers))
+            try:
+                return self._read_soap_answer(service, response, write=True)
+            except MalformedResponse:
+                raise unconfirmed(service, response, "a body that is not a SOAP envelope") from None
         else:
             response = send_read(self._read, self.settings, "POST", url, data=envelope, headers=self._headers(headers))
             if response.status_code == 401 and self._tokens is not None:
@@ -146,20 +154,25 @@ class DataExchangeClient(PutServicesMixin):
         return self._read_soap_answer(service, response)
 
     def _send_write(self, method: str, url: str, service: str, **kwargs: Any) -> requests.Response:
-        from .errors import DataExchangeUnreachable, PostingOutcomeUnknown
-
         try:
-            response = self._write.request(method, url, timeout=self.settings.timeout, **kwargs)
+            response = self._write.request(method, url, timeout=self.settings.timeout, allow_redirects=False, **kwargs)
         except requests.exceptions.ConnectionError as exc:
             if _never_connected(exc):
                 raise DataExchangeUnreachable(
                     f"Spectrum Data Exchange at {self.settings.base} refused the connection for {service};"
-                    " nothing was posted. Check `url`.",
+                    f" nothing was posted. Check `{self.settings.url_setting}`.",
                     service=service,
                 ) from None
             raise PostingOutcomeUnknown(
                 f"{service}: the connection dropped after the request was sent; Spectrum may or may not have"
                 " taken it. Check Spectrum before posting again.",
+                service=service,
+            ) from None
+        except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError):
+            raise PostingUnconfirmed(
+                f"{service}: Data Exchange's answer was cut short (the connection closed before the whole body"
+                " arrived), so Spectrum's result rows were never read; Spectrum may or may not have taken the"
+                " request. Check Spectrum before posting again.",
                 service=service,
             ) from None
         except requests.Timeout:
@@ -174,9 +187,18 @@ class DataExchangeClient(PutServicesMixin):
                 " taken the request. Check Spectrum before posting again.",
                 service=service,
             )
+        if response.is_redirect:
+            # Not followed (the body carries the Authorization ID): whatever the first hop did is unknown.
+            raise PostingUnconfirmed(
+                redirect_problem(response, self.settings, service)
+                + " Spectrum has not confirmed the request; check Spectrum before posting again.",
+                service=service,
+            )
         return response
 
-    def _read_soap_answer(self, service: str, response: requests.Response) -> soap.SoapRows:
+    def _read_soap_answer(self, service: str, response: requests.Response, *, write: bool = False) -> soap.SoapRows:
+        if response.is_redirect:
+            raise RedirectRefused(redirect_problem(response, self.settings, service), service=service)
         if response.status_code in (401, 403):
             raise AuthorizationRejected(
                 f"Spectrum Data Exchange rejected the credentials for {service} (HTTP {response.status_code}). "
@@ -191,6 +213,9 @@ class DataExchangeClient(PutServicesMixin):
             )
         parsed = soap.parse_envelope(response.content)
         if isinstance(parsed, soap.SoapFault):
+            if write and _is_server_fault(parsed):
+                # The service failed inside Spectrum, part-way or not at all: not a confirmed rejection.
+                raise unconfirmed(service, response, f"a SOAP Fault {parsed.code}: {parsed.string}")
             self._raise_fault(service, parsed)
         assert isinstance(parsed, soap.SoapRows)
         return parsed
@@ -316,6 +341,8 @@ class DataExchangeClient(PutServicesMixin):
         return (company_code, self.settings.authorization_id or "")
 
     def _read_json(self, path: str, response: requests.Response) -> Any:
+        if response.is_redirect:
+            raise RedirectRefused(redirect_problem(response, self.settings, f"REST {path}"), service=path)
         if response.status_code in (401, 403):
             raise AuthorizationRejected(
                 f"Spectrum Data Exchange rejected the credentials for REST {path} (HTTP {response.status_code}). "
@@ -339,6 +366,10 @@ class DataExchangeClient(PutServicesMixin):
         if response.status_code >= 400 and not _has_error_triples(body):
             raise DataExchangeError(f"REST {path} answered HTTP {response.status_code}: {body}", service=path)
         return body
+
+
+def _is_server_fault(fault: soap.SoapFault) -> bool:
+    return fault.code.rpartition(":")[2].startswith("Server")
 
 
 def _has_error_triples(body: Any) -> bool:

@@ -94,3 +94,16 @@ class MalformedResponse(DataExchangeError):
 
 class PostingOutcomeUnknown(DataExchangeError):
     """A Put request was sent but no answer came back: Spectrum may or may not hold it. Never auto-retried."""
+
+
+class PostingUnconfirmed(PostingOutcomeUnknown):
+    """A Put was answered, but not by Spectrum's own result rows for the document (an empty 2xx, a redirect,
+    an HTML page, a body cut short): it may or may not have landed. Never counted as posted, never retried."""
+
+
+class RedirectRefused(DataExchangeError, SpectrumConfigError):
+    """Data Exchange answered with a redirect. Every call carries a credential, so none follows one."""
+
+
+class CertificateNotTrusted(DataExchangeError, SpectrumConfigError):
+    """The server's TLS certificate is not signed by a CA this machine trusts (self-signed, private CA)."""

@@ -5,6 +5,10 @@ outage, when the fault is the caller's (`Client`: unknown service, malformed req
 `Server` fault (the web service failed inside Spectrum) on an idempotent Get is retried like any other 5xx.
 Writes retry only when the connection was never made: once a Put request may have reached Spectrum, retrying
 it could post twice, so the caller gets `PostingOutcomeUnknown` instead.
+
+No call follows a redirect: each one carries a credential (the Authorization ID in the SOAP body, Basic or
+Bearer on REST, the client secret of a token request), and `requests` re-sends a body on a 307/308 to
+whichever host the Location names. A 3xx is reported naming its status and the Location's host instead.
 """
 
 from __future__ import annotations
@@ -13,13 +17,20 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
 from tenacity import Retrying, retry_if_exception, retry_if_result, stop_after_attempt, wait_exponential
 from urllib3.util.retry import Retry
 
-from .errors import AuthorizationRejected, DataExchangeError, DataExchangeUnreachable, SpectrumConfigError
+from .errors import (
+    AuthorizationRejected,
+    DataExchangeError,
+    DataExchangeUnreachable,
+    RedirectRefused,
+    SpectrumConfigError,
+)
 from .urls import insecure_url_problem
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -44,6 +55,8 @@ class DataExchangeSettings:
     scope: str = "spectrumapi"
     # Plain http to a host other than this machine is refused unless the caller opts in (see urls.py).
     allow_insecure_http: bool = False
+    # The caller's name for `url` (e.g. `data_exchange.base_url`), so messages name the setting the user has.
+    url_setting: str = "url"
 
     def __post_init__(self) -> None:
         if not self.url.startswith(("http://", "https://")):
@@ -126,7 +139,7 @@ def send_read(
         retry_error_callback=lambda state: state.outcome.result(),
     )
     try:
-        response = retrying(session.request, method, url, timeout=settings.timeout, **kwargs)
+        response = retrying(session.request, method, url, timeout=settings.timeout, allow_redirects=False, **kwargs)
     except (requests.ConnectionError, requests.Timeout) as exc:
         raise DataExchangeUnreachable(
             f"Spectrum Data Exchange at {settings.base} did not answer after {settings.max_attempts} attempts"
@@ -134,6 +147,25 @@ def send_read(
             " machine's IP allow-listed by Trimble support)."
         ) from None
     return response
+
+
+def redirect_target(response: requests.Response) -> str:
+    """`https://host:port` of a redirect's Location (never its path or query, which may carry tokens)."""
+    location = response.headers.get("Location")
+    if not location:
+        return "no Location given"
+    parts = urlsplit(urljoin(response.url, location))
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"
+
+
+def redirect_problem(response: requests.Response, settings: DataExchangeSettings, what: str) -> str:
+    """The message for a 3xx: its status, where it pointed, that nothing followed it, and the fix."""
+    return (
+        f"{what}: Spectrum Data Exchange answered HTTP {response.status_code}, a redirect to"
+        f" {redirect_target(response)}; it was not followed, because every Data Exchange call carries a credential"
+        f" and credentials never follow a redirect. Set `{settings.url_setting}` to the final address"
+        " (the one the redirect points to, if that is your Spectrum server)."
+    )
 
 
 class TokenSource:
@@ -167,6 +199,8 @@ class TokenSource:
                 "scope": s.scope,
             },
         )
+        if response.is_redirect:
+            raise RedirectRefused(redirect_problem(response, s, f"POST {s.token_path}"))
         if response.status_code in (400, 401, 403):
             raise AuthorizationRejected(
                 f"Spectrum Data Exchange refused the OAuth client credentials at {s.base}{s.token_path}"

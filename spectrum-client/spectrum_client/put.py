@@ -3,6 +3,11 @@
 Values are formatted by Spectrum's data-format rules: dates `MM/DD/CCYY`, numbers plain with a leading minus,
 booleans `Y`/`N`, blanks empty. A Put that may have reached Spectrum without an answer raises
 `PostingOutcomeUnknown` and is never retried here (see http.py): exactly-once is the caller's ledger's job.
+
+A record counts as posted only when Spectrum's own result rows for it say so. Anything else that answers a
+Put (an empty 2xx such as `{}`, a redirect, a proxy's HTML login page, a body cut short, rows that name other
+documents) raises `PostingUnconfirmed`: the caller must ask Spectrum whether the document landed. A record
+whose rows carry an error anywhere (a later row, a detail line) is rejected, never posted.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from typing import Any, TypedDict
 import requests
 
 from . import soap
-from .errors import SpectrumConfigError
+from .errors import PostingUnconfirmed, SpectrumConfigError
 from .services import REST_PUT_SERVICES
 
 
@@ -68,8 +73,16 @@ def result_from_row(index: int, row: Mapping[str, Any]) -> PutResult:
     )
 
 
+def _error_code(row: Mapping[str, Any]) -> str:
+    return str(_get_ci(row, "Error_Code") or "").strip()
+
+
 def find_result_rows(body: Any) -> list[Mapping[str, Any]]:
-    """The per-record result objects of a REST answer: the first list of objects carrying Error_Code."""
+    """The per-record result objects of a REST answer: the first list of objects carrying Error_Code.
+
+    A result object may hold its own detail results (`invoiceDetails: [{Sequence, Error_Code...}]`): those
+    stay inside it (see `_errors_within`), they are not the answer's rows.
+    """
     if isinstance(body, list):
         if (
             body
@@ -82,7 +95,7 @@ def find_result_rows(body: Any) -> list[Mapping[str, Any]]:
             if found:
                 return found
     elif isinstance(body, Mapping):
-        if _get_ci(body, "Error_Code") is not None and not any(isinstance(v, list) for v in body.values()):
+        if _get_ci(body, "Error_Code") is not None:
             return [body]
         for value in body.values():
             found = find_result_rows(value)
@@ -163,10 +176,14 @@ class PutServicesMixin:
             values = {k: format_value(v) for k, v in record.items()}
             ordered = soap.ordered_values(service, sequence, values, kind="field")
             answer = self._soap_call(service, ordered, write=True)  # type: ignore[attr-defined]
-            rows = answer.rows or [{}]
-            # One record in, one verdict out; if Spectrum sends several rows the first error wins.
-            failing = [r for r in rows if str(r.get("Error_Code", "")).strip()]
-            results.append(result_from_row(index, failing[0] if failing else rows[0]))
+            if not answer.rows:
+                raise PostingUnconfirmed(
+                    f"{service}: Data Exchange answered without a result row for the record, so it is not"
+                    " confirmed; Spectrum may or may not have taken it. Check Spectrum before posting again.",
+                    service=service,
+                )
+            # One record in, one verdict out; if Spectrum sends several rows any error wins.
+            results.append(_verdict(index, answer.rows))
         return results
 
     def add_ar_invoice(self, lines: Sequence[ARInvoiceLine]) -> list[PutResult]:
@@ -193,13 +210,21 @@ class PutServicesMixin:
             headers=self._headers({"Accept": "application/json"}),  # type: ignore[attr-defined]
             auth=self._basic(company_code),  # type: ignore[attr-defined]
         )
-        parsed = self._read_json(path, response)  # type: ignore[attr-defined]
+        if response.status_code >= 400:
+            parsed = self._read_json(path, response)  # type: ignore[attr-defined]  # raises, or has error rows
+        else:
+            try:
+                parsed = response.json()
+            except ValueError:
+                raise unconfirmed(path, response, label=f"REST {path}", what="a body that is not JSON") from None
         rows = find_result_rows(parsed)
         if not rows:
-            return [PutResult(index=i, ok=True, response={}) for i in range(len(items))]
-        if len(rows) == len(items):
-            return [result_from_row(i, row) for i, row in enumerate(rows)]
-        return _align_by_key(items, rows)
+            raise unconfirmed(path, response, label=f"REST {path}", what="no result rows")
+        per_item = _rows_per_item(items, rows)
+        missing = [_ident(item) or f"#{i + 1}" for i, item in enumerate(items) if not per_item[i]]
+        if missing:
+            raise unconfirmed(path, response, label=f"REST {path}", what=f"no result row for {', '.join(missing)}")
+        return [_verdict(i, own) for i, own in enumerate(per_item)]
 
     def post_customer_invoices(self, company_code: str, invoices: Sequence[Mapping[str, object]]) -> list[PutResult]:
         """REST Multi-Line Customer Invoice: each invoice carries `invoiceDetails[]`."""
@@ -217,20 +242,62 @@ class PutServicesMixin:
 _ID_FIELDS = ("Invoice_Or_Transaction", "Invoice_Number")
 
 
-def _align_by_key(items: Sequence[Mapping[str, object]], rows: Sequence[Mapping[str, Any]]) -> list[PutResult]:
-    """Spectrum answered with a different number of rows than items: match them by invoice number."""
-    results = []
-    for index, item in enumerate(items):
-        ident = next((str(_get_ci(item, f)) for f in _ID_FIELDS if _get_ci(item, f) is not None), None)
-        matching = [r for r in rows if ident is not None and any(str(_get_ci(r, f) or "") == ident for f in _ID_FIELDS)]
-        failing = [r for r in matching if str(_get_ci(r, "Error_Code") or "").strip()]
-        if failing:
-            results.append(result_from_row(index, failing[0]))
-        elif matching:
-            results.append(result_from_row(index, matching[0]))
-        else:
-            results.append(PutResult(index=index, ok=True, response={}))
-    return results
+def _ident(row: Mapping[str, Any]) -> str | None:
+    """The document number a submitted item or a result row names, if any."""
+    for name in _ID_FIELDS:
+        value = str(_get_ci(row, name) or "").strip()
+        if value:
+            return value
+    return None
+
+
+def _rows_per_item(
+    items: Sequence[Mapping[str, object]], rows: Sequence[Mapping[str, Any]]
+) -> list[list[Mapping[str, Any]]]:
+    """Each item's own result rows: by document number when rows carry one, else by position.
+
+    Rows that name no document belong to the only item of a one-item call, or pair with items one to one when
+    there are as many rows as items; otherwise they cannot be attributed and confirm nothing.
+    """
+    idents = [_ident(item) for item in items]
+    if len(items) == 1:
+        return [[r for r in rows if _ident(r) in (None, idents[0])]]
+    if not any(_ident(r) for r in rows):
+        return [[row] for row in rows] if len(rows) == len(items) else [[] for _ in items]
+    return [[r for r in rows if ident is not None and _ident(r) == ident] for ident in idents]
+
+
+def _errors_within(row: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The row itself if it carries an error, then every nested result (detail lines) that does."""
+    found = [row] if _error_code(row) else []
+    for value in row.values():
+        if isinstance(value, list):
+            for nested in value:
+                if isinstance(nested, Mapping):
+                    found.extend(_errors_within(nested))
+    return found
+
+
+def _verdict(index: int, rows: Sequence[Mapping[str, Any]]) -> PutResult:
+    """Posted only when none of the record's rows (nor their detail results) carries an error code."""
+    failing = [error for row in rows for error in _errors_within(row)]
+    return result_from_row(index, failing[0] if failing else rows[0])
+
+
+def describe_answer(response: requests.Response) -> str:
+    """`HTTP 200 (text/html, 1234 bytes)`: what came back, never the body itself (it may echo a secret)."""
+    kind = (response.headers.get("Content-Type") or "no content type").split(";")[0].strip()
+    return f"HTTP {response.status_code} ({kind}, {len(response.content)} bytes)"
+
+
+def unconfirmed(service: str, response: requests.Response, what: str, *, label: str = "") -> PostingUnconfirmed:
+    """A Put answered by something other than Spectrum's result rows: say what came back, and what to do."""
+    return PostingUnconfirmed(
+        f"{label or service}: Data Exchange answered {describe_answer(response)} with {what}, not Spectrum's"
+        " result rows for the document, so it is not confirmed (a proxy, a login page or a cut connection"
+        " answers like this); Spectrum may or may not have taken it. Check Spectrum before posting again.",
+        service=service,
+    )
 
 
 def _jsonable(value: Any) -> Any:

@@ -32,6 +32,7 @@ class Answer:
     body: bytes = b""
     content_type: str = "text/xml; charset=utf-8"
     drop: bool = False
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -121,6 +122,8 @@ def fake_dx() -> Iterator[FakeDataExchange]:
                 return
             self.send_response(answer.status)
             self.send_header("Content-Type", answer.content_type)
+            for name, value in answer.headers.items():
+                self.send_header(name, value)
             self.send_header("Content-Length", str(len(answer.body)))
             self.end_headers()
             self.wfile.write(answer.body)

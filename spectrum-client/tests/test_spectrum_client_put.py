@@ -10,6 +10,7 @@ from spectrum_client import (
     DataExchangeClient,
     DataExchangeSettings,
     PostingOutcomeUnknown,
+    PostingUnconfirmed,
     SpectrumConfigError,
 )
 
@@ -152,3 +153,116 @@ def test_given_put_envelope_when_sent_then_authorization_id_is_in_body_only(fake
     method = etree.fromstring(fake_dx.seen[0].body)[0][0]
     assert method[0].text == AUTH_ID
     assert "Authorization" not in fake_dx.seen[0].headers
+
+
+# --- a post is confirmed only by Spectrum's own result rows for the document --------------------------------
+
+INVOICE = {"Company_Code": "MEC", "Customer_Code": "ACME", "Invoice_Or_Transaction": "BO-7",
+           "invoiceDetails": [{"Line_Extension": Decimal("10.00")}]}
+LOGIN_PAGE = b"<html><body><form action='/login'>Sign in</form></body></html>"
+
+
+@pytest.mark.parametrize(
+    "status, body, content_type, said",
+    [
+        (200, b"{}", "application/json", "HTTP 200 (application/json, 2 bytes) with no result rows"),
+        (201, b"[]", "application/json", "HTTP 201 (application/json, 2 bytes) with no result rows"),
+        (200, LOGIN_PAGE, "text/html", "(text/html, 62 bytes) with a body that is not JSON"),
+        (200, b'{"arInvoices": [{"Invoice_Or_Transaction": "BO-7", "Error_Co', "application/json",
+         "with a body that is not JSON"),
+        (200, b'{"arInvoices": [{"Invoice_Or_Transaction": "BO-8", "Error_Code": " "}]}', "application/json",
+         "with no result row for BO-7"),
+    ],
+    ids=["empty object", "empty list", "html login page", "truncated json", "rows for another document"],
+)
+def test_given_a_put_answered_without_its_result_rows_when_posted_over_rest_then_unconfirmed_never_posted(
+    fake_dx, soap, status, body, content_type, said
+):
+    fake_dx.handler = lambda seen: soap.Answer(status=status, body=body, content_type=content_type)
+    with client(fake_dx) as dx, pytest.raises(PostingUnconfirmed) as info:
+        dx.post_customer_invoices("MEC", [INVOICE])
+    message = str(info.value)
+    assert message.startswith("REST /customer/invoice: Data Exchange answered") and said in message, message
+    assert "Check Spectrum before posting again" in message
+    assert isinstance(info.value, PostingOutcomeUnknown), "callers that handle a lost answer handle this too"
+    assert len(fake_dx.seen) == 1, "an unconfirmed Put is never re-sent"
+
+
+def test_given_a_later_result_row_with_an_error_when_posted_over_rest_then_the_document_is_rejected(fake_dx, soap):
+    rows = [{"Error_Code": " ", "Error_Description": " ", "Error_Column": " "},
+            {"Error_Code": "E", "Error_Description": "Line 2: Phase not on file", "Error_Column": "Phase_Code"}]
+    fake_dx.handler = lambda seen: soap.Answer(body=json.dumps({"arInvoices": rows}).encode(),
+                                               content_type="application/json")
+    with client(fake_dx) as dx:
+        [result] = dx.post_customer_invoices("MEC", [INVOICE])
+    assert (result.ok, result.error_code, result.error_description, result.error_column) == (
+        False, "E", "Line 2: Phase not on file", "Phase_Code")
+
+
+def test_given_a_header_row_ok_and_a_detail_line_error_when_posted_over_rest_then_rejected(fake_dx, soap):
+    row = {"Invoice_Or_Transaction": "BO-7", "Error_Code": " ", "Error_Description": " ", "Error_Column": " ",
+           "invoiceDetails": [{"Sequence": 1, "Error_Code": " "},
+                              {"Sequence": 2, "Error_Code": "E", "Error_Description": "Cost type not on file",
+                               "Error_Column": "Cost_Type"}]}
+    fake_dx.handler = lambda seen: soap.Answer(body=json.dumps({"arInvoices": [row]}).encode(),
+                                               content_type="application/json")
+    with client(fake_dx) as dx:
+        [result] = dx.post_customer_invoices("MEC", [INVOICE])
+    assert (result.ok, result.error_description) == (False, "Cost type not on file")
+
+
+def test_given_several_documents_and_rows_naming_each_when_posted_then_each_gets_its_own_verdict(fake_dx, soap):
+    second = {**INVOICE, "Invoice_Or_Transaction": "BO-9"}
+    rows = [{"Invoice_Or_Transaction": "BO-9", "Error_Code": "E", "Error_Description": "Job closed"},
+            {"Invoice_Or_Transaction": "BO-7", "Error_Code": " "},
+            {"Invoice_Or_Transaction": "BO-7", "Error_Code": " ", "Batch_Code": "TIEOUT"}]
+    fake_dx.handler = lambda seen: soap.Answer(body=json.dumps(rows).encode(), content_type="application/json")
+    with client(fake_dx) as dx:
+        results = dx.post_customer_invoices("MEC", [INVOICE, second])
+    assert [(r.index, r.ok, r.error_description) for r in results] == [(0, True, ""), (1, False, "Job closed")]
+
+
+def test_given_a_redirect_on_a_put_when_posted_then_not_followed_and_unconfirmed_naming_status_and_host(
+    fake_dx, soap
+):
+    location = {"Location": "https://login.example.net:8443/sso?next=/customer/invoice"}
+    fake_dx.handler = lambda seen: soap.Answer(status=302, headers=location)
+    with client(fake_dx) as dx, pytest.raises(PostingUnconfirmed) as info:
+        dx.post_customer_invoices("MEC", [INVOICE])
+    message = str(info.value)
+    assert "HTTP 302, a redirect to https://login.example.net:8443; it was not followed" in message, message
+    assert "Set `url` to the final address" in message and "sso" not in message
+    assert [s.method for s in fake_dx.seen] == ["POST"], "the redirect was followed"
+
+
+@pytest.mark.parametrize(
+    "body, said",
+    [(LOGIN_PAGE, "(text/xml, 62 bytes) with a body that is not a SOAP envelope"), (b"", "without a result row")],
+    ids=["html login page", "envelope without rows"],
+)
+def test_given_a_soap_put_answered_without_a_result_row_when_posted_then_unconfirmed(fake_dx, soap, body, said):
+    if not body:
+        body = soap.rows("AddARInvoice", [])
+    fake_dx.handler = lambda seen: soap.Answer(body=body)
+    with client(fake_dx) as dx, pytest.raises(PostingUnconfirmed) as info:
+        dx.add_ar_invoice([{"Company_Code": "MEC", "Invoice_Or_Transaction": "BO-7"}])
+    assert said in str(info.value), str(info.value)
+    assert len(fake_dx.seen) == 1
+
+
+def test_given_several_soap_rows_with_a_later_error_when_put_then_the_record_is_rejected(fake_dx, soap):
+    envelope = soap.rows("AddARInvoice", [{}]).replace(
+        b"</response>",
+        b"</response><response><Error_Code>E</Error_Code><Error_Description>GL period closed</Error_Description>"
+        b"<Error_Column>GL_Date</Error_Column></response>", 1)
+    fake_dx.handler = lambda seen: soap.Answer(body=envelope)
+    with client(fake_dx) as dx:
+        [result] = dx.add_ar_invoice([{"Company_Code": "MEC", "Invoice_Or_Transaction": "BO-7"}])
+    assert (result.ok, result.error_description, result.error_column) == (False, "GL period closed", "GL_Date")
+
+
+def test_given_a_soap_server_fault_on_a_put_when_posted_then_unconfirmed_not_a_crash(fake_dx, soap):
+    fault = soap.fault("java.lang.NullPointerException").replace(b"SOAP-ENV:Client", b"SOAP-ENV:Server")
+    fake_dx.handler = lambda seen: soap.Answer(status=500, body=fault)
+    with client(fake_dx) as dx, pytest.raises(PostingUnconfirmed, match="a SOAP Fault SOAP-ENV:Server"):
+        dx.add_ar_invoice([{"Company_Code": "MEC", "Invoice_Or_Transaction": "BO-7"}])
