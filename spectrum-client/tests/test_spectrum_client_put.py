@@ -24,12 +24,20 @@ def client(fake, **kw):
 
 
 def test_given_ar_invoice_lines_when_added_then_one_call_per_record_formatted_for_spectrum(fake_dx, soap):
-    answers = [soap.rows("AddARInvoice", [{}]),
-               soap.error_row("AddARInvoice", "E", "Customer Code not on file", "Customer_Code")]
+    answers = [
+        soap.rows("AddARInvoice", [{}]),
+        soap.error_row("AddARInvoice", "E", "Customer Code not on file", "Customer_Code"),
+    ]
     fake_dx.handler = lambda seen: soap.Answer(body=answers.pop(0))
-    line = {"Company_Code": "MEC", "Customer_Code": "ACME", "Invoice_Or_Transaction": "BO-1001",
-            "Invoice_Date": dt.date(2024, 3, 7), "Line_Extension": Decimal("1250.00"),
-            "Retention_Percent": Decimal("10"), "Retention_Amount": Decimal("-0.50")}
+    line = {
+        "Company_Code": "MEC",
+        "Customer_Code": "ACME",
+        "Invoice_Or_Transaction": "BO-1001",
+        "Invoice_Date": dt.date(2024, 3, 7),
+        "Line_Extension": Decimal("1250.00"),
+        "Retention_Percent": Decimal("10"),
+        "Retention_Amount": Decimal("-0.50"),
+    }
     with client(fake_dx) as dx:
         results = dx.add_ar_invoice([line, {**line, "Customer_Code": "NOPE"}])
     assert [r.ok for r in results] == [True, False]
@@ -72,24 +80,30 @@ def test_given_rest_customer_invoices_when_posted_then_basic_auth_and_per_invoic
     def handler(seen):
         body = json.loads(seen.body)
         results = [
-            {"Invoice_Or_Transaction": inv["Invoice_Or_Transaction"],
-             "Error_Code": "" if inv["Customer_Code"] != "NOPE" else "E",
-             "Error_Description": "" if inv["Customer_Code"] != "NOPE" else "Customer not found",
-             "Error_Column": "" if inv["Customer_Code"] != "NOPE" else "Customer_Code"}
+            {
+                "Invoice_Or_Transaction": inv["Invoice_Or_Transaction"],
+                "Error_Code": "" if inv["Customer_Code"] != "NOPE" else "E",
+                "Error_Description": "" if inv["Customer_Code"] != "NOPE" else "Customer not found",
+                "Error_Column": "" if inv["Customer_Code"] != "NOPE" else "Customer_Code",
+            }
             for inv in body["arInvoices"]
         ]
         return soap.Answer(body=json.dumps({"results": results}).encode(), content_type="application/json")
 
     fake_dx.handler = handler
     invoices = [
-        {"Company_Code": "MEC", "Customer_Code": "ACME", "Invoice_Or_Transaction": "BO-1",
-         "Invoice_Date": dt.date(2024, 3, 7), "invoiceDetails": [{"Line_Extension": Decimal("10.00")}]},
+        {
+            "Company_Code": "MEC",
+            "Customer_Code": "ACME",
+            "Invoice_Or_Transaction": "BO-1",
+            "Invoice_Date": dt.date(2024, 3, 7),
+            "invoiceDetails": [{"Line_Extension": Decimal("10.00")}],
+        },
         {"Company_Code": "MEC", "Customer_Code": "NOPE", "Invoice_Or_Transaction": "BO-2", "invoiceDetails": []},
     ]
     with client(fake_dx) as dx:
         results = dx.post_customer_invoices("MEC", invoices)
-    assert [(r.index, r.ok, r.error_description) for r in results] == [
-        (0, True, ""), (1, False, "Customer not found")]
+    assert [(r.index, r.ok, r.error_description) for r in results] == [(0, True, ""), (1, False, "Customer not found")]
     seen = fake_dx.seen[0]
     assert seen.path == "/customer/invoice"
     assert base64.b64decode(seen.headers["Authorization"].split()[1]).decode() == f"MEC:{AUTH_ID}"
@@ -101,31 +115,56 @@ def test_given_rest_customer_invoices_when_posted_then_basic_auth_and_per_invoic
 def test_given_oauth_client_when_rest_posted_then_token_fetched_once_with_spectrumapi_scope(fake_dx, soap):
     def handler(seen):
         if seen.path == "/connect/token":
-            return soap.Answer(body=b'{"access_token":"tok-1","expires_in":3600,"token_type":"Bearer"}',
-                               content_type="application/json")
+            return soap.Answer(
+                body=b'{"access_token":"tok-1","expires_in":3600,"token_type":"Bearer"}',
+                content_type="application/json",
+            )
         assert seen.headers["Authorization"] == "Bearer tok-1"
-        return soap.Answer(body=b'[{"Error_Code":"","Error_Description":"","Error_Column":""}]',
-                           content_type="application/json")
+        return soap.Answer(
+            body=b'[{"Error_Code":"","Error_Description":"","Error_Column":""}]', content_type="application/json"
+        )
 
     fake_dx.handler = handler
     with client(fake_dx, authorization_id=None, client_id="cid", client_secret="csecret") as dx:
-        dx.update_ap_invoice_hold_flag("MEC", [{"Company_Code": "MEC", "Vendor_Code": "V1",
-                                                "Invoice_Number": "1", "Invoice_Type_Code": "I",
-                                                "Selection_Flag": "H"}])
+        dx.update_ap_invoice_hold_flag(
+            "MEC",
+            [
+                {
+                    "Company_Code": "MEC",
+                    "Vendor_Code": "V1",
+                    "Invoice_Number": "1",
+                    "Invoice_Type_Code": "I",
+                    "Selection_Flag": "H",
+                }
+            ],
+        )
         dx.post_vendor_invoices("MEC", [{"Company_Code": "MEC", "Invoice_Number": "2"}])
     token_calls = [s for s in fake_dx.seen if s.path == "/connect/token"]
     assert len(token_calls) == 1
     form = dict(p.split("=") for p in token_calls[0].body.decode().split("&"))
-    assert form == {"grant_type": "client_credentials", "client_id": "cid", "client_secret": "csecret",
-                    "scope": "spectrumapi"}
-    assert json.loads(fake_dx.seen[1].body) == {"aPInvoiceHoldFlagImports": [
-        {"Company_Code": "MEC", "Vendor_Code": "V1", "Invoice_Number": "1", "Invoice_Type_Code": "I",
-         "Selection_Flag": "H"}]}
+    assert form == {
+        "grant_type": "client_credentials",
+        "client_id": "cid",
+        "client_secret": "csecret",
+        "scope": "spectrumapi",
+    }
+    assert json.loads(fake_dx.seen[1].body) == {
+        "aPInvoiceHoldFlagImports": [
+            {
+                "Company_Code": "MEC",
+                "Vendor_Code": "V1",
+                "Invoice_Number": "1",
+                "Invoice_Type_Code": "I",
+                "Selection_Flag": "H",
+            }
+        ]
+    }
 
 
 def test_given_bad_oauth_secret_when_called_then_authorization_rejected_names_screen(fake_dx, soap):
-    fake_dx.handler = lambda seen: soap.Answer(status=401, body=b'{"error":"invalid_client"}',
-                                               content_type="application/json")
+    fake_dx.handler = lambda seen: soap.Answer(
+        status=401, body=b'{"error":"invalid_client"}', content_type="application/json"
+    )
     dx = client(fake_dx, authorization_id=None, client_id="cid", client_secret="bad-secret")
     with dx, pytest.raises(AuthorizationRejected) as info:
         dx.rest_get("/vendors/MEC", "MEC")
@@ -157,8 +196,12 @@ def test_given_put_envelope_when_sent_then_authorization_id_is_in_body_only(fake
 
 # --- a post is confirmed only by Spectrum's own result rows for the document --------------------------------
 
-INVOICE = {"Company_Code": "MEC", "Customer_Code": "ACME", "Invoice_Or_Transaction": "BO-7",
-           "invoiceDetails": [{"Line_Extension": Decimal("10.00")}]}
+INVOICE = {
+    "Company_Code": "MEC",
+    "Customer_Code": "ACME",
+    "Invoice_Or_Transaction": "BO-7",
+    "invoiceDetails": [{"Line_Extension": Decimal("10.00")}],
+}
 LOGIN_PAGE = b"<html><body><form action='/login'>Sign in</form></body></html>"
 
 
@@ -168,10 +211,18 @@ LOGIN_PAGE = b"<html><body><form action='/login'>Sign in</form></body></html>"
         (200, b"{}", "application/json", "HTTP 200 (application/json, 2 bytes) with no result rows"),
         (201, b"[]", "application/json", "HTTP 201 (application/json, 2 bytes) with no result rows"),
         (200, LOGIN_PAGE, "text/html", "(text/html, 62 bytes) with a body that is not JSON"),
-        (200, b'{"arInvoices": [{"Invoice_Or_Transaction": "BO-7", "Error_Co', "application/json",
-         "with a body that is not JSON"),
-        (200, b'{"arInvoices": [{"Invoice_Or_Transaction": "BO-8", "Error_Code": " "}]}', "application/json",
-         "with no result row for BO-7"),
+        (
+            200,
+            b'{"arInvoices": [{"Invoice_Or_Transaction": "BO-7", "Error_Co',
+            "application/json",
+            "with a body that is not JSON",
+        ),
+        (
+            200,
+            b'{"arInvoices": [{"Invoice_Or_Transaction": "BO-8", "Error_Code": " "}]}',
+            "application/json",
+            "with no result row for BO-7",
+        ),
     ],
     ids=["empty object", "empty list", "html login page", "truncated json", "rows for another document"],
 )
@@ -189,23 +240,42 @@ def test_given_a_put_answered_without_its_result_rows_when_posted_over_rest_then
 
 
 def test_given_a_later_result_row_with_an_error_when_posted_over_rest_then_the_document_is_rejected(fake_dx, soap):
-    rows = [{"Error_Code": " ", "Error_Description": " ", "Error_Column": " "},
-            {"Error_Code": "E", "Error_Description": "Line 2: Phase not on file", "Error_Column": "Phase_Code"}]
-    fake_dx.handler = lambda seen: soap.Answer(body=json.dumps({"arInvoices": rows}).encode(),
-                                               content_type="application/json")
+    rows = [
+        {"Error_Code": " ", "Error_Description": " ", "Error_Column": " "},
+        {"Error_Code": "E", "Error_Description": "Line 2: Phase not on file", "Error_Column": "Phase_Code"},
+    ]
+    fake_dx.handler = lambda seen: soap.Answer(
+        body=json.dumps({"arInvoices": rows}).encode(), content_type="application/json"
+    )
     with client(fake_dx) as dx:
         [result] = dx.post_customer_invoices("MEC", [INVOICE])
     assert (result.ok, result.error_code, result.error_description, result.error_column) == (
-        False, "E", "Line 2: Phase not on file", "Phase_Code")
+        False,
+        "E",
+        "Line 2: Phase not on file",
+        "Phase_Code",
+    )
 
 
 def test_given_a_header_row_ok_and_a_detail_line_error_when_posted_over_rest_then_rejected(fake_dx, soap):
-    row = {"Invoice_Or_Transaction": "BO-7", "Error_Code": " ", "Error_Description": " ", "Error_Column": " ",
-           "invoiceDetails": [{"Sequence": 1, "Error_Code": " "},
-                              {"Sequence": 2, "Error_Code": "E", "Error_Description": "Cost type not on file",
-                               "Error_Column": "Cost_Type"}]}
-    fake_dx.handler = lambda seen: soap.Answer(body=json.dumps({"arInvoices": [row]}).encode(),
-                                               content_type="application/json")
+    row = {
+        "Invoice_Or_Transaction": "BO-7",
+        "Error_Code": " ",
+        "Error_Description": " ",
+        "Error_Column": " ",
+        "invoiceDetails": [
+            {"Sequence": 1, "Error_Code": " "},
+            {
+                "Sequence": 2,
+                "Error_Code": "E",
+                "Error_Description": "Cost type not on file",
+                "Error_Column": "Cost_Type",
+            },
+        ],
+    }
+    fake_dx.handler = lambda seen: soap.Answer(
+        body=json.dumps({"arInvoices": [row]}).encode(), content_type="application/json"
+    )
     with client(fake_dx) as dx:
         [result] = dx.post_customer_invoices("MEC", [INVOICE])
     assert (result.ok, result.error_description) == (False, "Cost type not on file")
@@ -213,18 +283,18 @@ def test_given_a_header_row_ok_and_a_detail_line_error_when_posted_over_rest_the
 
 def test_given_several_documents_and_rows_naming_each_when_posted_then_each_gets_its_own_verdict(fake_dx, soap):
     second = {**INVOICE, "Invoice_Or_Transaction": "BO-9"}
-    rows = [{"Invoice_Or_Transaction": "BO-9", "Error_Code": "E", "Error_Description": "Job closed"},
-            {"Invoice_Or_Transaction": "BO-7", "Error_Code": " "},
-            {"Invoice_Or_Transaction": "BO-7", "Error_Code": " ", "Batch_Code": "TIEOUT"}]
+    rows = [
+        {"Invoice_Or_Transaction": "BO-9", "Error_Code": "E", "Error_Description": "Job closed"},
+        {"Invoice_Or_Transaction": "BO-7", "Error_Code": " "},
+        {"Invoice_Or_Transaction": "BO-7", "Error_Code": " ", "Batch_Code": "TIEOUT"},
+    ]
     fake_dx.handler = lambda seen: soap.Answer(body=json.dumps(rows).encode(), content_type="application/json")
     with client(fake_dx) as dx:
         results = dx.post_customer_invoices("MEC", [INVOICE, second])
     assert [(r.index, r.ok, r.error_description) for r in results] == [(0, True, ""), (1, False, "Job closed")]
 
 
-def test_given_a_redirect_on_a_put_when_posted_then_not_followed_and_unconfirmed_naming_status_and_host(
-    fake_dx, soap
-):
+def test_given_a_redirect_on_a_put_when_posted_then_not_followed_and_unconfirmed_naming_status_and_host(fake_dx, soap):
     location = {"Location": "https://login.example.net:8443/sso?next=/customer/invoice"}
     fake_dx.handler = lambda seen: soap.Answer(status=302, headers=location)
     with client(fake_dx) as dx, pytest.raises(PostingUnconfirmed) as info:
@@ -254,7 +324,9 @@ def test_given_several_soap_rows_with_a_later_error_when_put_then_the_record_is_
     envelope = soap.rows("AddARInvoice", [{}]).replace(
         b"</response>",
         b"</response><response><Error_Code>E</Error_Code><Error_Description>GL period closed</Error_Description>"
-        b"<Error_Column>GL_Date</Error_Column></response>", 1)
+        b"<Error_Column>GL_Date</Error_Column></response>",
+        1,
+    )
     fake_dx.handler = lambda seen: soap.Answer(body=envelope)
     with client(fake_dx) as dx:
         [result] = dx.add_ar_invoice([{"Company_Code": "MEC", "Invoice_Or_Transaction": "BO-7"}])
