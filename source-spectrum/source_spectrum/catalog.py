@@ -80,12 +80,15 @@ _VENDORS = (
     " Insurance_Exp_Date:date Hold_Flag Send_1099_Flag Fed_1099_Indicator Fed_Id_Number:key"
     " Social_Sec_Number:masked Balance:dec2 Date_Last_Invoice:date Date_Last_Payment:date"
 )
-_EMPLOYEES = (
+_EMPLOYEE = (
     "Company_Code:key Employee_Code:key Employee_Name First_Name Middle_Name Last_Name Employment_Status:key"
     " Department_Code:key Union_Code:key Wage_Class:key Worker_Comp_Code:key Occupation Trade Title"
-    " Supervisor_Code:key Employee_Email Employee_Mobile_Phone Employee_Extension Pay_Rate:dec4"
-    " Burden_Rate:dec4 Cost_Center:key"
+    " Supervisor_Code:key"
 )
+# Real Spectrum splits employees over PR_EMPLOYEE_MASTER_1_MC (rates) and _3_MC (email); GetEmployee returns
+# its own contact fields.
+_EMPLOYEES_SQL = _EMPLOYEE + " Hourly_Rate:dec4 Burden_Percent:dec4 Cost_Center:key"
+_EMPLOYEES_DX = _EMPLOYEE + " Employee_Mobile_Phone Employee_Extension Cost_Center:key"
 _EQUIPMENT = (
     "Company_Code:key Equipment_Code:key Equipment_Type:key Description Equipment_Status:key Year"
     " Equipment_Make Equipment_Model Owned_Flag License_Number Serial_Number Division_Code:key"
@@ -203,8 +206,11 @@ SQL_STREAMS: tuple[StreamSpec, ...] = (
                " Cost_Center:key",
                ("company_code", "year", "gl_period", "gl_account", "sequence"),
                table="GL_DETAIL_MC", cursor="Tran_Date"),
-    StreamSpec("employees", "Employees (PR_EMPLOYEE_MASTER_MC)", _EMPLOYEES, ("company_code", "employee_code"),
-               table="PR_EMPLOYEE_MASTER_MC"),
+    StreamSpec("employees", "Employees with hourly rate and burden percent (PR_EMPLOYEE_MASTER_1_MC)",
+               _EMPLOYEES_SQL, ("company_code", "employee_code"), table="PR_EMPLOYEE_MASTER_1_MC"),
+    StreamSpec("employee_emails", "Employee email addresses (PR_EMPLOYEE_MASTER_3_MC)",
+               "Company_Code:key Employee_Code:key Employee_Email", ("company_code", "employee_code"),
+               table="PR_EMPLOYEE_MASTER_3_MC"),
     StreamSpec("equipment", "Equipment (EC_EQUIPMENT_MASTER_MC)", _EQUIPMENT, ("company_code", "equipment_code"),
                table="EC_EQUIPMENT_MASTER_MC"),
 )
@@ -212,7 +218,7 @@ SQL_STREAMS: tuple[StreamSpec, ...] = (
 # SQL streams that read a table or column no public evidence confirms (docs/evidence/spectrum.csv
 # "unverified"): their names are the twin's best guess, which `odbc.table_names` / `odbc.column_names` rename.
 GUESSED_STREAMS = ("cost_types", "ar_contracts", "ar_open_items", "ar_payments", "progress_billing_items",
-                   "vendor_compliance", "ap_open_items")
+                   "vendor_compliance", "ap_open_items", "employee_emails")
 
 # Data Exchange streams. Where a stream also exists over SQL it keeps the same name and schema (the Get
 # service returns a subset of the table's columns; the rest come back null).
@@ -248,7 +254,7 @@ DX_STREAMS: tuple[StreamSpec, ...] = (
                renames=(("Name", "Vendor_Name"), ("City", "Address_3"), ("Email", "Vendor_Email"),
                         ("Phone_Number", "Phone"), ("Payment_Terms", "Terms_Code"),
                         ("Payment_Term_Days", "Terms_Days"))),
-    StreamSpec("employees", "Employees (GetEmployee)", _EMPLOYEES, ("company_code", "employee_code"),
+    StreamSpec("employees", "Employees (GetEmployee)", _EMPLOYEES_DX, ("company_code", "employee_code"),
                service="GetEmployee", partitions=("pCost_Center",)),
     StreamSpec("equipment", "Equipment (GetEquipment)", _EQUIPMENT, ("company_code", "equipment_code"),
                service="GetEquipment", partitions=("pCost_Center",)),

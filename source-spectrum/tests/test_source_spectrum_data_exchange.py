@@ -17,7 +17,7 @@ from tieout_core import Checkpoint, ConfigError
 # phases: see the partitioned-read test below (the same read, checked in more detail).
 TABLES = {"jobs": "JC_JOB_MASTER_MC", "job_main": "JC_JOB_MASTER_MC", "job_dates": "JC_JOB_MASTER_MC",
           "customers": "CR_CUSTOMER_MASTER_MC",
-          "employees": "PR_EMPLOYEE_MASTER_MC", "equipment": "EC_EQUIPMENT_MASTER_MC"}
+          "employees": "PR_EMPLOYEE_MASTER_1_MC", "equipment": "EC_EQUIPMENT_MASTER_MC"}
 
 
 def read(config: dict, name: str) -> list[dict]:

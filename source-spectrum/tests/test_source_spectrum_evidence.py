@@ -31,9 +31,6 @@ STILL_TO_FIX: dict[str, str] = {
     "GL_DETAIL_MC": "Sequence",
     "JC_PHASE_MASTER_MC": "Cost_Center Current_Est_Cost Current_Est_Hours Current_Est_Quantity JTD_Actual_Dollars"
     " JTD_Hours JTD_Quantity Projected_Cost Projected_Hours Projected_Quantity",
-    "PR_EMPLOYEE_MASTER_MC": "* Burden_Rate Company_Code Cost_Center Department_Code Employee_Code Employee_Email"
-    " Employee_Extension Employee_Mobile_Phone Employee_Name Employment_Status First_Name Last_Name Middle_Name"
-    " Occupation Pay_Rate Supervisor_Code Title Trade Union_Code Wage_Class Worker_Comp_Code",
     "VN_GL_DISTRIBUTION_HEADER_MC": "Due_Date GL_Date Invoice_Date Sales_Tax_Amount Subcontract_Number",
     "VN_PAYMENT_HISTORY_MC": "Discount_Amount Retention_Released",
     "VN_SUBCONTRACT_MC": "Billed_To_Date Change_Order_Amount Description Original_Contract_Amount Retention_Held",

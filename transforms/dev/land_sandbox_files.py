@@ -54,7 +54,8 @@ SPECTRUM_STREAMS = {
     "VN_GL_DISTRIBUTION_HEADER_MC": "ap_invoices", "VN_GL_DISTRIBUTION_DETAIL_MC": "ap_invoice_lines",
     "VN_OPEN_ITEMS_MC": "ap_open_items", "VN_PAYMENT_HISTORY_MC": "ap_payments",
     "PR_TIME_CARD_HISTORY_MC": "payroll_time_cards", "GL_DETAIL_MC": "gl_detail",
-    "PR_EMPLOYEE_MASTER_MC": "employees", "EC_EQUIPMENT_MASTER_MC": "equipment",
+    "PR_EMPLOYEE_MASTER_1_MC": "employees", "PR_EMPLOYEE_MASTER_3_MC": "employee_emails",
+    "EC_EQUIPMENT_MASTER_MC": "equipment",
 }
 # Child streams source-buildops derives from invoice detail (each carries its parent invoiceId).
 INVOICE_CHILDREN = {"invoice_items": "invoiceItems", "invoice_payments": "payments"}

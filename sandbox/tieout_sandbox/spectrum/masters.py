@@ -316,10 +316,11 @@ def employees(run: Run) -> None:
         )
         first = bo.text(bo.pick(rec, "firstName"), 20)
         last = bo.text(bo.pick(rec, "lastName"), 20)
-        run.tables["PR_EMPLOYEE_MASTER_MC"].write(
+        code = bo.key_code(number, 11)
+        run.tables["PR_EMPLOYEE_MASTER_1_MC"].write(
             {
                 "Company_Code": company,
-                "Employee_Code": bo.key_code(number, 11),
+                "Employee_Code": code,
                 "Employee_Name": f"{last}, {first}"[:30],
                 "First_Name": first,
                 "Middle_Name": "",
@@ -329,17 +330,18 @@ def employees(run: Run) -> None:
                 "Union_Code": "",
                 "Wage_Class": "JOURN",
                 "Worker_Comp_Code": "5183" if company == "MEC" else "5188",
-                "Occupation": bo.text(bo.pick(rec, "userTitle"), 20),
+                "Occupation": bo.text(bo.pick(rec, "userTitle"), 50),
                 "Trade": "FITTER" if company == "FPR" else "MECH",
-                "Title": bo.text(bo.pick(rec, "userTitle"), 30),
+                "Title": bo.text(bo.pick(rec, "userTitle"), 50),
                 "Supervisor_Code": "",
-                "Employee_Email": bo.text(bo.pick(rec, "email"), 60),
-                "Employee_Mobile_Phone": re.sub(r"\D", "", str(bo.pick(rec, "cellPhone", default="")))[:20],
-                "Employee_Extension": "",
-                "Pay_Rate": rate.quantize(Decimal("0.0001")),
-                "Burden_Rate": Decimal("0.34") if company == "MEC" else Decimal("0.38"),
+                "Hourly_Rate": rate.quantize(Decimal("0.0001")),
+                # A percent, as the name says (34 = 34 %); unverified whether installs hold 34 or 0.34.
+                "Burden_Percent": Decimal("34.0000") if company == "MEC" else Decimal("38.0000"),
                 "Cost_Center": "",
             }
+        )
+        run.tables["PR_EMPLOYEE_MASTER_3_MC"].write(
+            {"Company_Code": company, "Employee_Code": code, "Employee_Email": bo.text(bo.pick(rec, "email"), 80)}
         )
 
 

@@ -384,28 +384,32 @@ TABLES: dict[str, list[tuple[str, str]]] = {
         ("Payment_Type", "VARCHAR(1)"),
     ],
     # ---- payroll, GL, small masters -----------------------------------------------------------
-    "PR_EMPLOYEE_MASTER_MC": [
+    # Employees are split over _1_MC (rates; 164 columns in a live database) and _3_MC (email): real Spectrum
+    # has no PR_EMPLOYEE_MASTER_MC. Mobile phone and extension are ids into a contacts table there (not kept).
+    "PR_EMPLOYEE_MASTER_1_MC": [
         ("Company_Code", V3),
         ("Employee_Code", v(11)),
         ("Employee_Name", v(30)),
         ("First_Name", V20),
         ("Middle_Name", V20),
-        ("Last_Name", V20),
+        ("Last_Name", v(30)),
         ("Employment_Status", "VARCHAR(1)"),
         ("Department_Code", V10),
         ("Union_Code", V10),
         ("Wage_Class", V10),
-        ("Worker_Comp_Code", V10),
-        ("Occupation", V20),
-        ("Trade", V10),
-        ("Title", v(30)),
-        ("Supervisor_Code", v(11)),
-        ("Employee_Email", v(60)),
-        ("Employee_Mobile_Phone", V20),
-        ("Employee_Extension", V10),
-        ("Pay_Rate", RATE),
-        ("Burden_Rate", RATE),
+        ("Worker_Comp_Code", v(6)),
+        ("Occupation", v(50)),
+        ("Trade", v(50)),
+        ("Title", v(50)),
+        ("Supervisor_Code", "VARCHAR(2)"),
+        ("Hourly_Rate", RATE),
+        ("Burden_Percent", RATE),
         ("Cost_Center", V10),
+    ],
+    "PR_EMPLOYEE_MASTER_3_MC": [
+        ("Company_Code", V3),
+        ("Employee_Code", v(11)),
+        ("Employee_Email", v(80)),
     ],
     "PR_TIME_CARD_HISTORY_MC": [
         ("Company_Code", V3),
@@ -596,6 +600,7 @@ _GUESSED_COLUMNS = {
     "CR_OPEN_ITEM_MC": "Customer_Code Transaction_Type Invoice_Date Due_Date Invoice_Amount Retention_Amount"
     " Amount_Paid Retention_Balance",
     "VN_OPEN_ITEMS_MC": "Retention_Amount Amount_Paid Invoice_Balance Hold_Flag Job_Number",
+    "PR_EMPLOYEE_MASTER_3_MC": "Employee_Code",  # the join key to _1_MC is inferred
 }
 UNVERIFIED: dict[str, tuple[str, ...]] = {
     **{table: ("*", *columns(table)) for table in _GUESSED_TABLES},

@@ -283,7 +283,7 @@ def get_employee(store, company, p):
     rows = _select(
         store,
         p,
-        f"SELECT * FROM PR_EMPLOYEE_MASTER_MC WHERE Company_Code = ?{where} ORDER BY Employee_Code",
+        f"SELECT * FROM PR_EMPLOYEE_MASTER_1_MC WHERE Company_Code = ?{where} ORDER BY Employee_Code",
         [company, *params],
     )
     return [
@@ -303,8 +303,9 @@ def get_employee(store, company, p):
             "Occupation": r["Occupation"],
             "Trade": r["Trade"],
             "Title": r["Title"],
-            "Employee_Mobile_Phone": r["Employee_Mobile_Phone"],
-            "Employee_Extension": r["Employee_Extension"],
+            # The service's own fields; the table holds only ids into a contacts table the twin does not keep.
+            "Employee_Mobile_Phone": "",
+            "Employee_Extension": "",
             "Cost_Center": r["Cost_Center"],
         }
         for r in rows

@@ -8,8 +8,9 @@ renamed as (
         {{ trimmed('employee_code') }} as employee_code,
         {{ trimmed('employee_name') }} as employee_name,
         {{ trimmed('employment_status') }} as employment_status,
-        {{ rate('pay_rate') }} as pay_rate,
-        {{ rate('burden_rate') }} as burden_rate
+        {{ rate('hourly_rate') }} as pay_rate,
+        -- Burden_Percent is a percent (34 = 34 %); the marts multiply by a fraction.
+        cast({{ rate('burden_percent') }} / 100 as decimal(18, 4)) as burden_rate
     from source
 )
 
