@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import datetime, timezone
 
 import orjson
 import requests
@@ -327,3 +328,34 @@ def test_given_the_tenant_as_a_query_param_when_reading_then_it_is_accepted(api)
     response = requests.get(f"{api.base}/v1/departments", params={"tenantId": SECOND_TENANT_ID}, timeout=10,
                             headers={"Authorization": f"Bearer {api.token}"})
     assert response.status_code == 200
+
+
+def test_given_a_changed_since_filter_when_listing_invoices_then_only_those_changed_since_come_back(api, dataset):
+    invoices = _lines(dataset, "invoices")
+    stamps = sorted(i["audit"]["lastUpdatedDateTime"] for i in invoices)
+    since_s = stamps[len(stamps) // 2] // 1000
+    start = datetime.fromtimestamp(since_s, tz=timezone.utc).isoformat()
+    items, total = api.all_pages("/v1/invoices", dateFilterType="lastUpdatedDateTime", start=start)
+    expected = {i["id"] for i in invoices if i["audit"]["lastUpdatedDateTime"] >= since_s * 1000}
+    assert total == len(expected) < len(invoices)
+    assert {i["id"] for i in items} == expected
+
+
+def test_given_status_and_number_filters_when_listing_invoices_then_only_matching_ones(api, dataset):
+    invoices = _lines(dataset, "invoices")
+    void, _ = api.all_pages("/v1/invoices", status="void")
+    assert void and {i["status"] for i in void} == {"Void"}
+    assert len(void) == sum(1 for i in invoices if i["status"] == "Void")
+    one = api.get("/v1/invoices", params={"invoice_number": invoices[3]["invoiceNumber"]}).json()
+    assert [i["id"] for i in one["items"]] == [invoices[3]["id"]]
+
+
+def test_given_a_bad_invoice_filter_when_listing_then_400_names_the_parameter(api):
+    bad_type = api.get("/v1/invoices", params={"dateFilterType": "paidDate", "start": "2026-01-01T00:00:00Z"})
+    assert bad_type.status_code == 400
+    assert bad_type.json()["message"] == [
+        "dateFilterType must be one of the following values: issuedDate, dueDate, createdDateTime, "
+        "lastUpdatedDateTime"
+    ]
+    bad_start = api.get("/v1/invoices", params={"start": "yesterday"})
+    assert bad_start.json()["message"] == ["start must be a valid ISO 8601 date string"]

@@ -96,7 +96,7 @@ class BuildOpsClient:
         if status == 400:
             return ConfigError(
                 f"BuildOps refused GET {path} (HTTP 400){said}: check stream_paths, page_size and the "
-                "customers_* / jobs_updated_since_param settings"
+                "customers_*, jobs_updated_since_param and invoices_* settings"
             )
         return None
 

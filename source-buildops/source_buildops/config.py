@@ -83,6 +83,18 @@ class BuildOpsConfig(ConnectorConfig):
         "lastUpdatedDateStart",
         description="Server-side incremental filter of /v1/jobs (ISO 8601); empty to filter client-side.",
     )
+    invoices_updated_since_param: str = Field(
+        "start",
+        description="Server-side changed-since filter of /v1/invoices (ISO 8601 lower bound, sent with "
+        "dateFilterType), so an incremental sync lists only changed invoice headers; empty to list every "
+        "header and filter client-side. Seen in a live client's script, its semantics (inclusive, which clock) "
+        "unverified: lookback_window_minutes covers the edge.",
+    )
+    invoices_date_filter_type: str = Field(
+        "lastUpdatedDateTime",
+        description="dateFilterType sent with invoices_updated_since_param (issuedDate, dueDate, "
+        "createdDateTime or lastUpdatedDateTime; only lastUpdatedDateTime catches every change).",
+    )
     stream_paths: dict[str, str] = Field(
         default_factory=dict,
         description="Per-stream path overrides, e.g. {\"visits\": \"/v1/job-visits\"}. Keys: "

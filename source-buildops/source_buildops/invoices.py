@@ -8,6 +8,11 @@ the same pages, the same snapshot time, and an API call only for an invoice its 
 first stream did not fetch. A spool is reused only when complete, and only by a read that starts at or
 after the page it started from.
 
+The header list is asked for changes only (`start` + `dateFilterType=lastUpdatedDateTime`, from the
+cursor's lower bound; `invoices_updated_since_param`), so an incremental sync lists a few pages, not every
+invoice. Pages of a list filtered from another bound are other pages: a spool is replayed from its start
+only by a read whose bound is no lower than the spool's (it then holds every invoice that read wants).
+
 Replaying a snapshot taken minutes earlier in the same sync is the same as having read then: the cursor
 uses the snapshot's start time, so whatever changed since is picked up by the next sync.
 """
@@ -22,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from tieout_core import WatermarkCursor
+from tieout_core import WatermarkCursor, to_iso
 from tieout_core.http import ordered_map
 
 from source_buildops.client import BuildOpsClient
@@ -48,6 +53,7 @@ class Spool:
     path: Path
     started_at: datetime
     first_page: int
+    since: datetime | None  # the list's server-side lower bound (None: every header was listed)
     pages: list[SpooledPage] = field(default_factory=list)
     complete: bool = False
 
@@ -68,11 +74,25 @@ class InvoiceDetails:
     def pages(self, tenant: str, cursor: WatermarkCursor) -> Iterator[tuple[int | None, list[dict[str, Any]]]]:
         """(next page or None, the details this cursor wants, in list order) for each page."""
         start = cursor.resume_page or 0
+        since = cursor.lower_bound if self.config.invoices_updated_since_param else None
         spool = self._spools.get(tenant)
-        if spool and spool.complete and spool.first_page <= start:
+        if spool and spool.complete and self._covers(spool, start, since):
             yield from self._replay(tenant, spool, start, cursor)
         else:
-            yield from self._fetch_and_record(tenant, start, cursor)
+            yield from self._fetch_and_record(tenant, start, cursor, since)
+
+    @staticmethod
+    def _covers(spool: Spool, start: int, since: datetime | None) -> bool:
+        if spool.since == since:
+            return spool.first_page <= start
+        wider = spool.since is None or (since is not None and spool.since <= since)
+        return wider and spool.first_page == 0 and start == 0
+
+    def _list_params(self, since: datetime | None) -> dict[str, str]:
+        if since is None:
+            return {}
+        return {"dateFilterType": self.config.invoices_date_filter_type,
+                self.config.invoices_updated_since_param: to_iso(since)}
 
     # ------------------------------------------------------------------------------------------------------
     def _wanted(self, headers: list[tuple[str, int]], cursor: WatermarkCursor) -> list[str]:
@@ -84,13 +104,15 @@ class InvoiceDetails:
     def _fetch(self, tenant: str, ids: list[str]) -> Iterator[dict[str, Any]]:
         return ordered_map(lambda iid: self._detail(tenant, iid), ids, self.config.max_concurrency)
 
-    def _fetch_and_record(self, tenant, start, cursor) -> Iterator[tuple[int | None, list[dict[str, Any]]]]:
+    def _fetch_and_record(self, tenant, start, cursor, since) -> Iterator[tuple[int | None, list[dict[str, Any]]]]:
         if self._tmp is None:
             self._tmp = tempfile.TemporaryDirectory(prefix="tieout-buildops-invoices-")
-        spool = Spool(Path(self._tmp.name) / f"{tenant}.jsonl", cursor.started_at, start)
+        spool = Spool(Path(self._tmp.name) / f"{tenant}.jsonl", cursor.started_at, start, since)
         self._spools[tenant] = spool  # replaces (and below, overwrites) any older spool of this tenant
+        pages = self.client.pages(self.config.path("invoices"), tenant, params=self._list_params(since),
+                                  start_page=start)
         with open(spool.path, "wb") as sink:
-            for page in self.client.pages(self.config.path("invoices"), tenant, start_page=start):
+            for page in pages:
                 listed = self.headers_without_id.keep(page.items, f"tenant {tenant}, page {page.number}")
                 headers = [(h["id"], cursor_millis(h) if h.get("audit") else 0) for h in listed]
                 recorded = SpooledPage(page.number, page.next_page, headers)

@@ -38,6 +38,7 @@ ACCEPTED = {
     "customers": {"page", "limit", "include_inactive"},
     "properties": {"page", "page_size", "include_addresses"},
     "jobs": {"page", "page_size", "lastUpdatedDateStart"},
+    "invoices": {"page", "page_size", "dateFilterType", "start", "end", "status", "invoice_number"},
     "employees": {"page", "page_size", "include_inactive"},
 }
 
@@ -144,6 +145,11 @@ class FakeBuildOps:
             return Reply(200, {"departments": reply.body["items"]})
         if resource == "jobs" and "lastUpdatedDateStart" in request.query:
             since = datetime.fromisoformat(request.query["lastUpdatedDateStart"].replace("Z", "+00:00"))
+            since_ms = int(since.timestamp() * 1000)
+            items = [r for r in items if r["audit"]["lastUpdatedDateTime"] >= since_ms]
+        if resource == "invoices" and "start" in request.query:  # dateFilterType=lastUpdatedDateTime only
+            assert request.query.get("dateFilterType") == "lastUpdatedDateTime", request.query
+            since = datetime.fromisoformat(request.query["start"].replace("Z", "+00:00"))
             since_ms = int(since.timestamp() * 1000)
             items = [r for r in items if r["audit"]["lastUpdatedDateTime"] >= since_ms]
         if resource == "invoices":

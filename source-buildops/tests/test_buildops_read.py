@@ -108,6 +108,37 @@ def test_given_nothing_changed_when_syncing_again_then_no_records_and_no_detail_
     assert details_after == details_before
 
 
+def _synced_invoices_state(config, fake):
+    first = run(config, ["invoices"])
+    return StateBuilder().with_stream_state(
+        "invoices", first.state_messages[-1].state.stream.stream_state.__dict__
+    ).build()
+
+
+def test_given_a_synced_invoice_stream_when_one_changes_then_only_changed_headers_are_listed(fake_buildops):
+    config = make_config(fake_buildops.base_url)
+    state = _synced_invoices_state(config, fake_buildops)
+    fake_buildops.data["invoices"][7]["audit"] = audit(T2026 + 3_600_000 * 24)
+    list_calls = len(fake_buildops.server.calls("GET", "/v1/invoices"))
+    second = run(config, ["invoices"], state=state)
+    assert [m.record.data["id"] for m in second.records] == ["invoices-007"]
+    calls = fake_buildops.server.calls("GET", "/v1/invoices")[list_calls:]
+    assert len(calls) == 1  # one page of changed headers, not the 3 pages of every invoice
+    assert calls[0].query["dateFilterType"] == "lastUpdatedDateTime"
+    assert calls[0].query["start"].startswith("2026-06-01T00:11:00")  # the watermark (lookback 0)
+
+
+def test_given_the_invoice_filter_turned_off_when_syncing_again_then_every_header_is_listed(fake_buildops):
+    config = make_config(fake_buildops.base_url, invoices_updated_since_param="")
+    state = _synced_invoices_state(config, fake_buildops)
+    fake_buildops.data["invoices"][7]["audit"] = audit(T2026 + 3_600_000 * 24)
+    list_calls = len(fake_buildops.server.calls("GET", "/v1/invoices"))
+    second = run(config, ["invoices"], state=state)
+    assert [m.record.data["id"] for m in second.records] == ["invoices-007"]
+    calls = fake_buildops.server.calls("GET", "/v1/invoices")[list_calls:]
+    assert len(calls) == 3 and all("start" not in c.query and "dateFilterType" not in c.query for c in calls)
+
+
 def test_given_a_soft_deleted_record_when_reading_then_it_is_emitted_with_its_deletion_time(fake_buildops):
     deleted = T2026 + 86_400_000
     fake_buildops.data["vendors"][3]["audit"] = audit(T2026, deleted_ms=deleted)

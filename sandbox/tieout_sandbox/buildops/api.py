@@ -35,7 +35,8 @@ ROUTES = {
     "/v1/properties": Route("properties", "Property", extra=frozenset({"include_addresses"})),
     "/v1/jobs": Route("jobs", "Job", ("page_size", "limit"), frozenset({"lastUpdatedDateStart"})),
     "/v1/visits": Route("visits", "Visit"),
-    "/v1/invoices": Route("invoices", "Invoice"),
+    "/v1/invoices": Route("invoices", "Invoice", extra=frozenset({"status", "start", "end", "dateFilterType",
+                                                                "invoice_number"})),
     "/v1/payments": Route("payments", "Payment"),
     "/v1/quotes": Route("quotes", "Quote"),
     "/v1/employees": Route("employees", "Employee", extra=frozenset({"include_inactive"})),
@@ -54,6 +55,10 @@ CHILD_ROUTES = (
     (re.compile(r"^/v1/properties/([^/]+)/representatives$"),
      Route("property_representatives", "Representative", parent=("properties", "Property"))),
 )
+# `/v1/invoices` filters as a live client sends them: `status` (lower case), `start`/`end` (ISO 8601) on the
+# date `dateFilterType` names (the client's default: lastUpdatedDateTime), `invoice_number`.
+INVOICE_STATUSES = ("draft", "exported", "void", "closed", "posted", "deleted", "bypassed")
+DATE_FILTER_TYPES = ("issuedDate", "dueDate", "createdDateTime", "lastUpdatedDateTime")
 DETAIL_PATH = re.compile(r"^(/v1/(?:[a-z-]+|pricebook/products))/([^/]+)$")
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 10
@@ -282,6 +287,8 @@ class BuildOpsApp:
             rows = snap.active
         elif snap.with_addresses is not None and _bool_param(params, "include_addresses"):
             rows = snap.with_addresses
+        if route.resource == "invoices":
+            rows = _invoice_filter(snap, rows, params)
         since = _iso_ms(params, "lastUpdatedDateStart")
         if since is not None:
             rows = snap.filtered.get(since)
@@ -294,6 +301,43 @@ class BuildOpsApp:
         if route.envelope != "items":
             return 200, b'{"' + route.envelope.encode() + b'":[' + chunk + b"]}", []
         return 200, b'{"items":[' + chunk + b'],"totalCount":' + str(len(rows)).encode() + b"}", []
+
+
+def _one_of(params, name, allowed, default=None):
+    values = params.get(name)
+    if values is None:
+        return default
+    if len(values) != 1 or values[0].lower() not in {a.lower(): a for a in allowed}:
+        raise HttpError(400, [f"{name} must be one of the following values: {', '.join(allowed)}"])
+    return {a.lower(): a for a in allowed}[values[0].lower()]
+
+
+def _invoice_filter(snap, rows, params):
+    status = _one_of(params, "status", INVOICE_STATUSES)  # payload casing is unverified: compared in lower case
+    date_type = _one_of(params, "dateFilterType", DATE_FILTER_TYPES, "lastUpdatedDateTime")
+    start, end = _iso_ms(params, "start"), _iso_ms(params, "end")
+    number = (params.get("invoice_number") or [None])[0]
+    if status is None and start is None and end is None and number is None:
+        return rows
+    key = ("invoices", status, date_type, start, end, number)
+    cached = snap.filtered.get(key)
+    if cached is not None:
+        return cached
+    low = start if start is not None else -(2**63)
+    high = end if end is not None else 2**63
+    dated = start is not None or end is not None
+
+    def matches(facet: dict) -> bool:
+        if status is not None and facet["status"] != status:
+            return False
+        if number is not None and facet["invoiceNumber"] != number:
+            return False
+        return not dated or (facet[date_type] is not None and low <= facet[date_type] <= high)
+
+    kept = [line for line, facet in zip(snap.lines, snap.facets, strict=True) if matches(facet)]
+    if len(snap.filtered) < 256:
+        snap.filtered[key] = kept
+    return kept
 
 
 def _read_body(environ) -> bytes:

@@ -29,6 +29,7 @@ class Snapshot:
     active: list[bytes] | None = None     # without isActive == false (include_inactive not set)
     with_addresses: list[bytes] | None = None  # properties with include_addresses=true
     updated_ms: list[int] = field(default_factory=list)
+    facets: list[dict] = field(default_factory=list)  # invoices: what the list filters compare, per line
     by_parent: dict[str, list[bytes]] = field(default_factory=dict)
     filtered: dict[object, list[bytes]] = field(default_factory=dict)
 
@@ -74,10 +75,33 @@ def _load(path: Path, resource: str, stamp: tuple[int, int]) -> Snapshot:
             snap.active.append(listed)
         if resource == "jobs":
             snap.updated_ms.append(int(((record.get("audit") or {}).get("lastUpdatedDateTime")) or 0))
+        elif resource == "invoices":
+            snap.facets.append(_invoice_facet(record))
         parent_field = PARENT_FIELDS.get(resource)
         if parent_field is not None:
             snap.by_parent.setdefault(record.get(parent_field), []).append(raw)
     return snap
+
+
+def _epoch_ms(value) -> int | None:
+    """Business dates are epoch seconds (sometimes digit strings); audit stamps are epoch milliseconds."""
+    if isinstance(value, str) and value.isdigit():
+        value = int(value)
+    if not isinstance(value, int) or isinstance(value, bool):
+        return None
+    return value if abs(value) >= 10**11 else value * 1000
+
+
+def _invoice_facet(record: dict) -> dict:
+    audit = record.get("audit") or {}
+    return {
+        "status": str(record.get("status") or "").lower(),
+        "invoiceNumber": str(record.get("invoiceNumber") or ""),
+        "issuedDate": _epoch_ms(record.get("issuedDate")),
+        "dueDate": _epoch_ms(record.get("dueDate")),
+        "createdDateTime": _epoch_ms(audit.get("createdDateTime")),
+        "lastUpdatedDateTime": _epoch_ms(audit.get("lastUpdatedDateTime")),
+    }
 
 
 class Store:
