@@ -442,6 +442,35 @@ class SpectrumOdbc:
             return next(iter(row.values()))
         return None
 
+    def table_columns(self, table: str) -> list[str]:
+        """The columns `table` has, as the database spells them: one catalog call (`SQLColumns`), no rows read.
+
+        Catalog lookups match the stored spelling, which differs by database (PostgreSQL folds unquoted names
+        to lower case), so the name is tried as given, lower-cased and upper-cased. A driver or login that
+        the catalog answers nothing for gets the columns of an empty result instead.
+        """
+        validate_identifier(table)
+        conn = self.connect()
+        try:
+            for name in dict.fromkeys((table, table.lower(), table.upper())):
+                cursor = conn.cursor()
+                try:
+                    found = list(dict.fromkeys(row.column_name for row in cursor.columns(table=name)))
+                finally:
+                    with contextlib.suppress(pyodbc.Error):
+                        cursor.close()
+                if found:
+                    return found
+            cursor = conn.cursor()
+            try:
+                cursor.execute(f"SELECT * FROM {table} WHERE 1 = 0")
+                return [d[0] for d in cursor.description]
+            finally:
+                with contextlib.suppress(pyodbc.Error):
+                    cursor.close()
+        except pyodbc.Error as exc:
+            raise translate_error(exc, self.settings, during="query") from None
+
     def check_table(self, table: str) -> None:
         """Prove the table exists and the user may read it, without reading rows."""
         validate_identifier(table)

@@ -16,6 +16,7 @@ from ..config import SpectrumConfig
 from ..names import InstallNames
 from ..normalise import RecordBuilder, RowKeys
 from .base import RowBatch
+from .columns import missing_columns
 
 
 def odbc_settings(config: SpectrumConfig) -> OdbcSettings:
@@ -43,11 +44,14 @@ def odbc_settings(config: SpectrumConfig) -> OdbcSettings:
     )
 
 
-def select_sql(spec: StreamSpec, *, incremental: bool, names: InstallNames | None = None) -> str:
+def select_sql(
+    spec: StreamSpec, *, incremental: bool, names: InstallNames | None = None, missing: frozenset[str] = frozenset()
+) -> str:
     """`SELECT LTRIM(RTRIM(key)) AS key, col, ... FROM table WHERE Company_Code = ? [AND cursor >= ?]`.
 
     Runs unchanged on SQL Server, PostgreSQL and SQLite. Identifiers are checked, values are parameters.
-    A column this install names differently (`names`) is selected under the catalog's name.
+    A column this install names differently (`names`) is selected under the catalog's name; one its table
+    lacks (`missing`, see columns.py) is selected as NULL, so the record keeps its shape.
     """
     assert spec.table is not None
     names = names or InstallNames()
@@ -55,7 +59,9 @@ def select_sql(spec: StreamSpec, *, incremental: bool, names: InstallNames | Non
     for column in (c for c in spec.columns if c.kind != "rowkey"):
         name = validate_identifier(column.name)
         source = validate_identifier(names.column(spec.table, column.name))
-        if column.kind == "key":
+        if column.name in missing:
+            parts.append(f"NULL AS {name}")
+        elif column.kind == "key":
             parts.append(f"LTRIM(RTRIM({source})) AS {name}")
         else:
             parts.append(source if source == name else f"{source} AS {name}")
@@ -81,6 +87,7 @@ class SqlTransport:
         assert config.odbc is not None
         self.names = InstallNames(config.odbc.table_names, config.odbc.column_names)
         self._builders: dict[str, RecordBuilder] = {}
+        self._missing: dict[str, frozenset[str]] = {}  # stream -> catalog columns its table lacks
 
     @property
     def streams(self) -> tuple[StreamSpec, ...]:
@@ -99,7 +106,7 @@ class SqlTransport:
         params: list[Any] = [company_code]
         if since is not None and spec.cursor:
             params.append(cursor_parameter(spec, since))
-        sql = select_sql(spec, incremental=since is not None, names=self.names)
+        sql = select_sql(spec, incremental=since is not None, names=self.names, missing=self.missing_columns(spec))
 
         if not (self.db.settings.child_process_reads and child_reads_available()):
             return _value_batches(self.db, spec, builder, sql, params, company_code)
@@ -111,6 +118,14 @@ class SqlTransport:
                 yield from _value_batches(db, spec, builder, sql, params, company_code)
 
         return batches_in_child(in_child, self.db.settings.stall_timeout)
+
+    def missing_columns(self, spec: StreamSpec) -> frozenset[str]:
+        """What the stream's table lacks, asked of the database once per stream per run (see columns.py)."""
+        if spec.name not in self._missing:
+            assert spec.table is not None
+            present = self.db.table_columns(self.names.table(spec.table))
+            self._missing[spec.name] = missing_columns(spec, self.names, present)
+        return self._missing[spec.name]
 
     def close(self) -> None:
         self.db.close()
