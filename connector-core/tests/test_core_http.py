@@ -143,6 +143,17 @@ def test_given_a_429_with_retry_after_when_calling_then_the_client_waits_and_suc
     assert waited >= 0.9  # Retry-After (1 s) beat the 0.01 s backoff
 
 
+def test_given_a_429_without_retry_after_when_calling_then_it_is_retried_with_backoff_until_success():
+    # urllib3 honours a Retry-After on any 429 by itself; only RETRY_STATUSES retries a bare 429.
+    with scripted_server() as server:
+        server.route("GET", "/v1/things",
+                     sequence(Reply(429, {"message": "slow down"}), Reply(429, {"message": "slow down"}),
+                              Reply(200, {"n": 3})))
+        client = HttpClient(server.base_url, retry=FAST)
+        assert client.get_json("/v1/things") == {"n": 3}
+    assert len(server.requests) == 3
+
+
 def test_given_a_burst_of_5xx_when_calling_then_it_is_retried_until_success():
     with scripted_server() as server:
         server.route(

@@ -212,3 +212,20 @@ def test_given_a_company_outside_the_configured_ones_when_processed_then_held_na
     assert spectrum.calls == 0
     ((reason,),) = rows("select reason from tieout_ledger.postings")
     assert "MEC is not one of this destination's companies (FPR)" in reason
+
+
+def test_given_a_lost_ledger_when_daily_summaries_are_rerun_then_spectrum_is_asked_and_nothing_is_reposted(
+        make_engine, spectrum, build, tmp_path, rows):
+    # Summary numbers are derived, not BuildOps numbers: with the ledger gone, only asking Spectrum under the
+    # derived number keeps the day's tickets from landing twice.
+    records = [("jobs", build.job("job-s", "J100", "Service Call"))]
+    records += [("invoices", build.invoice(f"t-{i}", f"60{i}", job_id="job-s", day="2026-11-20")) for i in range(3)]
+    make_engine("run-1").process(records)
+    assert spectrum.calls == 1
+    make_engine("gone")  # closes the ledger file
+    (tmp_path / "ledger.duckdb").unlink()
+    report = make_engine("run-2").process(records)
+    assert spectrum.calls == 1 and len(spectrum.ar) == 1
+    assert report.states == {"posted": 3}
+    reasons = rows("select reason from tieout_ledger.postings")
+    assert len(reasons) == 3 and all("found in Spectrum" in reason for (reason,) in reasons)

@@ -87,3 +87,14 @@ def test_given_missing_file_or_columns_when_loading_then_error_says_what_to_set(
     path.write_text("company_code,match_type\n")
     with pytest.raises(MappingFileError, match="lacks column"):
         CostCodeMapping.load(path)
+
+
+def test_given_a_phase_on_the_grid_but_not_with_that_cost_type_when_distributing_then_the_pair_is_refused(files):
+    # Phase 100 is on J100's grid with cost type L only, and cost type M is on it with phase 200 only: a check of
+    # the phase alone (or the cost type alone) would let this line post to a phase x cost type Spectrum lacks.
+    mapping = CostCodeMapping.load(files["mapping"])
+    off_grid = Line(4, "Labor billed as material", Decimal("12.34"), phase_code="100", cost_type="M")
+    mapped, problems = mapping.distribute([off_grid], "MEC", "X", GRID, "J100 in MEC")
+    assert mapped == []
+    message = problems[0].describe()
+    assert "phase 100 x cost type M" in message and "does not have in its Spectrum phase grid" in message

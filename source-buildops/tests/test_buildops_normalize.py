@@ -37,7 +37,12 @@ def test_given_non_date_numbers_when_normalising_then_they_are_untouched():
         (751.2, "751.2"),
         ("751.20", "751.2"),
         (0.1 + 0.2, "0.3"),  # float noise from an upstream calculation is quantised away
-        (1234.565, "1234.57"),  # ROUND_HALF_UP on the decimal text, not the binary float
+        (1234.565, "1234.57"),
+        # ROUND_HALF_UP on the decimal text, not the binary float: 2.675 and 1.005 are stored as 2.67499... and
+        # 1.00499..., so rounding the binary value would give 2.67 and 1.0
+        (2.675, "2.68"),
+        (1.005, "1.01"),
+        ("0.125", "0.13"),  # half up, not half-even (0.12)
         (99999999999.99, "99999999999.99"),
         (10, "10.0"),
     ],

@@ -76,6 +76,18 @@ def test_given_a_drop_mid_read_when_the_rows_come_back_in_another_order_then_eac
     assert read.reconnects == 1 and waits == [1.0]
 
 
+def test_given_a_reordered_retry_that_drops_again_when_read_once_more_then_rows_it_kept_are_not_repeated():
+    # The first retry hands on rows the first attempt never reached (5 and 4) before it drops too: the third
+    # attempt must skip those as well as the first attempt's, or 5 and 4 reach the destination twice.
+    first = [rec("1"), rec("2"), rec("3"), rec("4"), rec("5"), rec("6")]
+    second = [rec("2"), rec("5"), rec("1"), rec("4"), rec("6"), rec("3")]
+    third = [rec("6"), rec("4"), rec("3"), rec("2"), rec("5"), rec("1")]
+    read = FlakyRead([(first, 2), (second, 4), (third, None)])
+    out, waits = run(read)
+    assert [r["job_number"] for r in out] == ["1", "2", "5", "4", "6", "3"]
+    assert read.reconnects == 2 and waits == [1.0, 2.0]
+
+
 def test_given_batches_when_the_retry_returns_rows_in_another_order_then_only_unseen_rows_are_handed_on():
     first = [rec(str(n)) for n in range(9)]
     again = [rec(str(n)) for n in (8, 0, 7, 1, 6, 2, 5, 3, 4)]

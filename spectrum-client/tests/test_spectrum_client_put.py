@@ -338,3 +338,20 @@ def test_given_a_soap_server_fault_on_a_put_when_posted_then_unconfirmed_not_a_c
     fake_dx.handler = lambda seen: soap.Answer(status=500, body=fault)
     with client(fake_dx) as dx, pytest.raises(PostingUnconfirmed, match="a SOAP Fault SOAP-ENV:Server"):
         dx.add_ar_invoice([{"Company_Code": "MEC", "Invoice_Or_Transaction": "BO-7"}])
+
+
+def test_given_a_put_answered_with_several_rows_and_an_error_on_a_later_one_when_added_then_it_is_a_failure(
+        fake_dx, soap):
+    # Spectrum has answered one Put with a blank first row and the error on the second: taking the first row's
+    # blank Error_Code as success would record a document Spectrum refused as posted.
+    later_error = ("<response><Error_Code>E</Error_Code><Error_Description>Job J100 is closed</Error_Description>"
+                   "<Error_Column>Job_Number</Error_Column></response></addARInvoice>")
+    body = soap.rows("AddARInvoice", [{}]).replace(b"</addARInvoice>", later_error.encode())
+    fake_dx.handler = lambda seen: soap.Answer(body=body)
+    line = {"Company_Code": "MEC", "Customer_Code": "ACME", "Invoice_Or_Transaction": "BO-1002",
+            "Job_Number": "J100", "Line_Extension": Decimal("10.01")}
+    with client(fake_dx) as dx:
+        (result,) = dx.add_ar_invoice([line])
+    assert result.ok is False
+    assert (result.error_code, result.error_description, result.error_column) == (
+        "E", "Job J100 is closed", "Job_Number")

@@ -164,6 +164,15 @@ def test_given_503_then_success_when_get_then_retried(fake_dx, soap):
     assert len(fake_dx.seen) == 2
 
 
+def test_given_a_429_without_retry_after_when_get_then_retried(fake_dx, soap):
+    answers = [soap.Answer(status=429, body=b"too many requests"),
+               soap.Answer(body=soap.rows("GetJob", [{"Job_Number": "1"}]))]
+    fake_dx.handler = lambda seen: answers.pop(0)
+    with client(fake_dx) as dx:
+        assert len(dx.get("GetJob", {"pCompany_Code": "MEC"}).rows) == 1
+    assert len(fake_dx.seen) == 2
+
+
 def test_given_nothing_listening_when_get_then_unreachable_names_url():
     import socket
 
