@@ -1,9 +1,12 @@
 """Hostile answers on the wire: the real executables behind `hostile_http.HostileFront`, a loopback front on
 the sandbox's twin that answers the way proxies, login pages and cut connections do.
 
-destination-spectrum: a post is confirmed only by Spectrum's own result rows for the document. An empty `{}`,
-an HTML login page, a body cut short or a redirect leaves the document unconfirmed: the write stops, no STATE is
-acknowledged, the ledger keeps its intent, nothing counts as posted, and the next run asks Spectrum first.
+1. destination-spectrum: a post is confirmed only by Spectrum's own result rows for the document. An empty
+   `{}`, an HTML login page, a body cut short or a redirect leaves the document unconfirmed: the write stops, no
+   STATE is acknowledged, the ledger keeps its intent, nothing counts as posted, and the next run asks Spectrum.
+2. Credentials never follow a redirect to another host (`Catcher`, 127.0.0.2, records what reaches it): the
+   BuildOps token request, BuildOps reads, Data Exchange SOAP calls and Puts each stop naming the status and the
+   Location's host, with the fix (set base_url to the final address).
 """
 
 from __future__ import annotations
@@ -174,7 +177,7 @@ UNCONFIRMED = {
         Reply(body=b'{"arInvoices": [{"Error_Code": " ", "Error_Description": " "}]}', cut_after=17),
         "answer was cut short",
     ),
-    "a 302 to another host": (None, "answered HTTP 302, a redirect to http://127.0.0.2:"),
+    "a 307 to another host": (None, "answered HTTP 307, a redirect to http://127.0.0.2:"),
 }
 
 
@@ -186,7 +189,7 @@ def test_given_a_put_answered_without_result_rows_when_written_then_it_stops_unc
     invoice = postable[sorted(UNCONFIRMED).index(answer)]
     reply, said = UNCONFIRMED[answer]
     if reply is None:
-        reply = Reply(status=302, headers={"Location": f"{catcher.url}/customer/invoice"}, body=b"")
+        reply = Reply(status=307, headers={"Location": f"{catcher.url}/customer/invoice"})
     stdin = stdin_for(records, [invoice])
     before = ar_entries(twin)
     front = HostileFront(twin.config("destination-spectrum")["data_exchange"]["base_url"])
@@ -206,7 +209,7 @@ def test_given_a_put_answered_without_result_rows_when_written_then_it_stops_unc
     assert verdict(tmp_path, invoice) is None, "the ledger counts an unconfirmed post"
     assert len(ledger(tmp_path, "SELECT * FROM tieout_ledger.pending_documents")) == 1
     assert ar_entries(twin) == before
-    assert catcher.seen == [], f"the redirect was followed: {catcher.received()[:500]}"
+    assert catcher.seen == [], f"the redirect was followed (the Authorization ID with it): {catcher.received()[:500]}"
 
     if answer != "an HTML login page":
         return  # every case leaves the same ledger state; one rerun (the issue's own case) proves the recovery
@@ -279,3 +282,75 @@ def test_given_a_soap_put_answered_by_an_html_login_page_when_written_then_it_st
     )
     assert run.states == [] and verdict(tmp_path, invoice) is None
     assert ar_entries(twin) == before
+
+
+# ---------------------------------------------------------------------------------------------------------
+# 2. Credentials never follow a redirect (the destination's Put is the 307 case above)
+# ---------------------------------------------------------------------------------------------------------
+
+
+def fronted_config(sandbox: Sandbox, connector: str, folder: Path, front: HostileFront) -> Path:
+    config = sandbox.config(connector)
+    if "data_exchange" in config:
+        config["data_exchange"] = {**config["data_exchange"], "base_url": front.url}
+    else:
+        config["base_url"] = front.url
+    folder.mkdir(parents=True, exist_ok=True)
+    return write_json(folder / f"{connector}.json", config)
+
+
+def test_given_the_buildops_token_request_redirected_307_to_another_host_when_checked_then_refused_and_no_secret_sent(
+    clean_sandbox, catcher, tmp_path
+):
+    front = HostileFront(clean_sandbox.config("source-buildops")["base_url"])
+    front.on("POST", "/v1/auth/token", Reply(status=307, headers={"Location": f"{catcher.url}/v1/auth/token"}))
+    try:
+        config_file = fronted_config(clean_sandbox, "source-buildops", tmp_path, front)
+        run = run_cli([executable("source-buildops"), "check", "--config", str(config_file)], timeout=120)
+    finally:
+        front.close()
+    status = run.connection_status
+    assert status and status["status"] == "FAILED", run.output()[-3000:]
+    assert "POST /v1/auth/token was answered with HTTP 307, a redirect to http://127.0.0.2:" in status["message"]
+    assert "Set base_url to the final address" in status["message"]
+    assert catcher.seen == [], f"the client secret followed the redirect: {catcher.received()[:500]}"
+
+
+def test_given_a_buildops_read_redirected_to_another_host_when_read_then_config_error_and_no_token_sent(
+    clean_sandbox, catcher, tmp_path
+):
+    exe = executable("source-buildops")
+    front = HostileFront(clean_sandbox.config("source-buildops")["base_url"])
+    front.on("GET", "/v1/jobs", Reply(status=302, headers={"Location": f"{catcher.url}/v1/jobs"}))
+    try:
+        config_file = fronted_config(clean_sandbox, "source-buildops", tmp_path, front)
+        catalog = configured_catalog(discover(exe, config_file), ["jobs"], incremental=False)
+        run = run_cli(
+            [exe, "read", "--config", str(config_file), "--catalog", str(write_json(tmp_path / "c.json", catalog))],
+            timeout=300,
+        )
+    finally:
+        front.close()
+    errors = run.trace_errors
+    assert errors and errors[0]["failure_type"] == "config_error", run.output()[-3000:]
+    assert "GET /v1/jobs was answered with HTTP 302, a redirect to http://127.0.0.2:" in errors[0]["message"]
+    assert "the Authorization header is never sent to another host" in errors[0]["message"]
+    assert catcher.seen == [], f"the bearer token followed the redirect: {catcher.received()[:500]}"
+
+
+def test_given_a_data_exchange_soap_call_redirected_307_when_source_spectrum_checks_then_refused_and_no_id_sent(
+    clean_sandbox, catcher, tmp_path
+):
+    connector = "source-spectrum.data_exchange"
+    front = HostileFront(clean_sandbox.config(connector)["data_exchange"]["base_url"])
+    front.on("POST", "/ws/", Reply(status=307, headers={"Location": f"{catcher.url}/ws/GetJob"}))
+    try:
+        config_file = fronted_config(clean_sandbox, connector, tmp_path, front)
+        run = run_cli([executable("source-spectrum"), "check", "--config", str(config_file)], timeout=120)
+    finally:
+        front.close()
+    status = run.connection_status
+    assert status and status["status"] == "FAILED", run.output()[-3000:]
+    assert "GetJob: Spectrum Data Exchange answered HTTP 307, a redirect to http://127.0.0.2:" in status["message"]
+    assert "Set `data_exchange.base_url` to the final address" in status["message"]
+    assert front.claimed and catcher.seen == [], f"the Authorization ID followed: {catcher.received()[:500]}"

@@ -316,3 +316,48 @@ def test_given_a_consumer_that_stops_early_when_prefetching_then_the_producer_st
     iterator.close()
     time.sleep(0.3)
     assert len(produced) <= 3
+
+
+# --- redirects: credentials never follow one to another host, and a POST never follows one -------------------
+
+
+def test_given_a_token_post_answered_307_to_another_host_when_called_then_config_error_and_nothing_reaches_it():
+    with scripted_server() as server, scripted_server() as other:
+        other.route("POST", "/v1/auth/token", lambda r: Reply(200, {"access_token": "stolen"}))
+        server.route(
+            "POST", "/v1/auth/token", lambda r: Reply(307, headers={"Location": f"{other.base_url}/v1/auth/token"})
+        )
+        client = HttpClient(server.base_url, retry=FAST)
+        with pytest.raises(ConfigError) as info:
+            client.post_json("/v1/auth/token", json={"clientSecret": "s3cr3t"}, authenticated=False)
+    message = str(info.value)
+    assert f"POST /v1/auth/token was answered with HTTP 307, a redirect to http://127.0.0.1:{other.port}" in message
+    assert "Set base_url to the final address" in message
+    assert other.requests == [], "the client secret followed the redirect"
+
+
+def test_given_a_read_redirected_on_the_same_host_when_called_then_followed_with_the_bearer_token():
+    _, fetch = token_counter()
+    with scripted_server() as server:
+        server.route("GET", "/v1/jobs", lambda r: Reply(302, headers={"Location": "/v2/jobs?page=1"}))
+        server.route("GET", "/v2/jobs", lambda r: Reply(200, {"items": [{"id": "j1"}]}))
+        client = HttpClient(server.base_url, auth=BearerTokenAuth(fetch), retry=FAST)
+        body = client.get_json("/v1/jobs", params={"page": 1})
+    assert body == {"items": [{"id": "j1"}]}
+    final = server.calls("GET", "/v2/jobs")[0]
+    assert final.headers["Authorization"] == "Bearer token-0" and final.query == {"page": "1"}
+
+
+@pytest.mark.parametrize("elsewhere", ["another port", "another host name"])
+def test_given_a_read_redirected_to_another_host_when_called_then_refused_and_no_authorization_sent_there(elsewhere):
+    _, fetch = token_counter()
+    with scripted_server() as server, scripted_server() as other:
+        target = other.base_url if elsewhere == "another port" else f"http://localhost:{server.port}"
+        server.route("GET", "/v1/jobs", lambda r: Reply(302, headers={"Location": f"{target}/v1/jobs"}))
+        other.route("GET", "/v1/jobs", lambda r: Reply(200, {"items": []}))
+        client = HttpClient(server.base_url, auth=BearerTokenAuth(fetch), retry=FAST, url_setting="base_url")
+        with pytest.raises(ConfigError) as info:
+            client.get_json("/v1/jobs")
+    assert "GET /v1/jobs was answered with HTTP 302, a redirect to http://" in str(info.value)
+    assert "the Authorization header is never sent to another host" in str(info.value)
+    assert other.requests == [] and len(server.requests) == 1

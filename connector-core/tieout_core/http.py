@@ -8,6 +8,9 @@
   request fetched and saw refused count towards giving up with a config error (both kinds are bounded).
 - Errors reach the caller as `ConfigError` / `TransientError` with a message that names the request
   (method and path, never the query string's secrets or any header).
+- Redirects are followed only by a GET to the same origin (scheme, host and port): `requests` on its own
+  re-sends a POST body (a client secret) on a 307 to any host. Anything else is a `ConfigError` naming the
+  status and the Location's host, and saying to set the base URL to the final address.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import orjson
 import requests
@@ -31,6 +34,7 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
+MAX_REDIRECTS = 5
 
 
 @dataclass(frozen=True)
@@ -134,6 +138,26 @@ def error_detail(response: requests.Response) -> str:
     return ""
 
 
+def origin(url: str) -> str:
+    """`https://host:port` (no user info, path or query: they may carry secrets)."""
+    parts = urlsplit(url)
+    port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
+    return f"{parts.scheme}://{(parts.hostname or '').lower()}:{port}"
+
+
+def redirect_refused(response: requests.Response, target: str, url_setting: str) -> ConfigError:
+    what = describe_request(response.request.method or "GET", response.url)
+    if (response.request.method or "GET").upper() != "GET":
+        why = "a redirected request would carry its body (credentials included) to wherever the redirect points"
+    else:
+        why = "it points to another host, and the Authorization header is never sent to another host"
+    return ConfigError(
+        f"{what} was answered with HTTP {response.status_code}, a redirect to {origin(target)}; it was not"
+        f" followed: {why}. Set {url_setting} to the final address (the one the redirect points to, if that is"
+        " the real API)."
+    )
+
+
 def default_error(response: requests.Response) -> ConnectorError:
     what = describe_request(response.request.method or "GET", response.url)
     detail = error_detail(response)
@@ -165,8 +189,10 @@ class HttpClient:
         explain: Callable[[requests.Response], ConnectorError | None] | None = None,
         max_token_refreshes: int = 4,
         max_auth_retries: int = 24,
+        url_setting: str = "base_url",
     ):
         self.base_url = base_url.rstrip("/")
+        self.url_setting = url_setting
         self.max_token_refreshes = max_token_refreshes
         self.max_auth_retries = max_auth_retries
         self.auth = auth
@@ -232,7 +258,22 @@ class HttpClient:
         return self.request_json("POST", path, **kwargs)
 
     def _send(self, method, path, params, json, headers, authenticated) -> requests.Response:
+        """One request, following a redirect only when it is a GET that stays on the same origin."""
         url = self.url(path)
+        for _ in range(MAX_REDIRECTS + 1):
+            response = self._send_once(method, url, params, json, headers, authenticated)
+            if not response.is_redirect:
+                return response
+            target = urljoin(response.url, response.headers["Location"])
+            if method.upper() != "GET" or origin(target) != origin(response.url):
+                raise redirect_refused(response, target, self.url_setting)
+            url, params = target, None  # the Location carries its own query string
+        raise ConfigError(
+            f"{describe_request(method, self.url(path))} was redirected more than {MAX_REDIRECTS} times; set"
+            f" {self.url_setting} to the final address"
+        )
+
+    def _send_once(self, method, url, params, json, headers, authenticated) -> requests.Response:
         try:
             return self.session.request(
                 method,
@@ -242,6 +283,7 @@ class HttpClient:
                 headers=headers,
                 auth=self.auth if authenticated else None,
                 timeout=self.timeout,
+                allow_redirects=False,
             )
         except ConnectorError:
             raise  # raised by the auth hook while fetching a token

@@ -56,6 +56,7 @@ class SpectrumGateway:
             client_secret=dx.client_secret.get_secret_value() if dx.client_secret else None,
             timeout=dx.timeout_seconds,
             allow_insecure_http=dx.allow_insecure_http,
+            url_setting="data_exchange.base_url",
         ))
         self.ar_tables = [validate_identifier(t) for t in config.ar_document_tables]
         self.ap_tables = [validate_identifier(t) for t in config.ap_document_tables]

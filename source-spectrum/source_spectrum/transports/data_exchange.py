@@ -37,6 +37,7 @@ def dx_settings(config: SpectrumConfig) -> DataExchangeSettings:
         client_secret=dx.client_secret.get_secret_value() if dx.client_secret else None,
         verify_tls=dx.verify_tls,
         allow_insecure_http=dx.allow_insecure_http,
+        url_setting="data_exchange.base_url",
     )
 
 
