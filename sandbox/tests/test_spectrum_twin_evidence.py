@@ -19,8 +19,6 @@ EVIDENCE = Path(__file__).resolve().parents[2] / "docs" / "evidence" / "spectrum
 STILL_TO_FIX: dict[str, str] = {
     "CR_BILLING_HEADER_MC": "Change_Order_Amount Invoice_Or_Transaction Previous_Billed Status_Code Stored_Materials",
     "CR_CUSTOMER_MASTER_MC": "First_Name Last_Name",
-    "CR_INVOICE_DETAIL_MC": "Cost_Type Item_Code Job_Number Phase_Code Quantity Retention_Amount Sales_Tax_Amount",
-    "CR_INVOICE_HEADER_MC": "Application_Number Due_Date Invoice_Total Operator",
     "EC_EQUIPMENT_MASTER_MC": "Hourly_Rate",
     "GL_DETAIL_MC": "Sequence",
     "JC_PHASE_MASTER_MC": "Cost_Center Current_Est_Cost Current_Est_Hours Current_Est_Quantity JTD_Actual_Dollars"

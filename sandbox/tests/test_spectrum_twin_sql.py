@@ -12,7 +12,7 @@ from tieout_sandbox.spectrum import prepare
 from tieout_sandbox.spectrum.schema import ENTRY_TABLES, TABLES
 from tieout_sandbox.spectrum.testing import build
 
-SUMMED = [("CR_INVOICE_HEADER_MC", "Invoice_Total"), ("CR_INVOICE_HEADER_MC", "Retention_Amount"),
+SUMMED = [("CR_INVOICE_HEADER_MC", "Invoice_Extension"), ("CR_INVOICE_HEADER_MC", "Retention_Amount"),
           ("CR_OPEN_ITEM_MC", "Invoice_Balance"), ("JC_TRANSACTION_HISTORY_MC", "Tran_Amount"),
           ("PR_TIME_CARD_HISTORY_MC", "Burden_Amount"), ("VN_OPEN_ITEMS_MC", "Invoice_Balance")]
 

@@ -119,17 +119,15 @@ SQL_STREAMS: tuple[StreamSpec, ...] = (
                " Change_Orders:dec2 Revised_Contract:dec2 Retention_Percent:dec2 Billed_To_Date:dec2"
                " Retention_Held:dec2 Billing_Type:key Status_Code:key Billto_Code:key",
                ("company_code", "job_number", "customer_code"), table="CR_CONTRACT_MASTER_MC"),
-    StreamSpec("ar_invoices", "AR invoice headers with retention (CR_INVOICE_HEADER_MC)",
+    StreamSpec("ar_invoices", "AR invoice headers with retention; total = extension + tax (CR_INVOICE_HEADER_MC)",
                "Company_Code:key Customer_Code:key Job_Number:key Invoice_Or_Transaction:key Transaction_Type:key"
-               " Invoice_Date:date GL_Date:date Due_Date:date Terms_Code:key Sales_Tax_Code:key"
-               " Invoice_Extension:dec2 Sales_Tax_Amount:dec2 Retention_Percent:dec2 Retention_Amount:dec2"
-               " Invoice_Total:dec2 Batch_Code:key AR_GL_Account:key Customer_PO Remarks Application_Number:int"
-               " Cost_Center:key Operator:key",
+               " Invoice_Date:date GL_Date:date Terms_Code:key Sales_Tax_Code:key Invoice_Extension:dec2"
+               " Sales_Tax_Amount:dec2 Retention_Percent:dec2 Retention_Amount:dec2 Batch_Code:key"
+               " AR_GL_Account:key Customer_PO Remarks Cost_Center:key",
                ("company_code", "customer_code", "invoice_or_transaction"), table="CR_INVOICE_HEADER_MC"),
-    StreamSpec("ar_invoice_lines", "AR invoice lines (CR_INVOICE_DETAIL_MC)",
-               "Company_Code:key Customer_Code:key Invoice_Or_Transaction:key Sequence:int Job_Number:key"
-               " Phase_Code:key Cost_Type:key Detail_Description Item_Code:key Quantity:dec4 Unit_Price:dec4"
-               " Line_Extension:dec2 Retention_Amount:dec2 Sales_Tax_Amount:dec2 GL_Account:key",
+    StreamSpec("ar_invoice_lines", "AR invoice lines; job and retention are on the header (CR_INVOICE_DETAIL_MC)",
+               "Company_Code:key Customer_Code:key Invoice_Or_Transaction:key Transaction_Type:key Sequence:int"
+               " Detail_Description Item_Quantity:dec4 Unit_Price:dec4 Line_Extension:dec2 GL_Account:key",
                ("company_code", "customer_code", "invoice_or_transaction", "sequence"), table="CR_INVOICE_DETAIL_MC"),
     StreamSpec("ar_open_items", "Open AR (CR_OPEN_ITEM_MC)",
                "Company_Code:key Customer_Code:key Job_Number:key Invoice_Or_Transaction:key Transaction_Type:key"

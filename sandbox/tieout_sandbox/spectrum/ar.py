@@ -21,6 +21,9 @@ from .context import Job, Run
 from .masters import register_customer
 
 POSTING_LAG_DAYS = 3
+# The twin's terms codes (real Spectrum holds a one-character Terms_Code whose days each install defines:
+# transforms read the same table from var `spectrum_terms_days`).
+TERMS_CODES = {0: "R", 30: "3", 45: "4", 60: "6"}
 OUT_OF_SCOPE_STATUSES = {"draft", "void", "voided", "canceled", "cancelled"}
 MATERIAL_TYPES = {"part", "material", "equipment", "inventory", "partlineitem", "materiallineitem", "item"}
 ZERO = Decimal("0.00")
@@ -35,6 +38,14 @@ def is_material_line(run: Run, item: dict) -> bool:
     product = run.products.get(code, {})
     kind = str(bo.pick(product, "productType", default=bo.pick(item, "lineItemType", default=""))).lower()
     return kind in MATERIAL_TYPES or (kind == "" and code[:4] not in ("LAB-", "FEE-", "DISC"))
+
+
+def terms_code(invoice_date: dt.date, due: dt.date) -> str:
+    """The header's one-character terms code for a due date (the real header has no due-date column)."""
+    days = (due - invoice_date).days
+    if days not in TERMS_CODES:
+        raise ValueError(f"no terms code for {days} days: add it to TERMS_CODES (and var spectrum_terms_days)")
+    return TERMS_CODES[days]
 
 
 def invoice_company(run: Run, invoice: dict) -> tuple[str, Job | None]:
@@ -128,48 +139,31 @@ class Receivables:
             sequence += 1
             lines_total += amount
             code = str(bo.pick(item, "product.code", "productCode", default=""))
-            phase, cost_type = self._line_phase(run, job, item)
-            run.tables["CR_INVOICE_DETAIL_MC"].write(
-                {
-                    "Company_Code": company,
-                    "Customer_Code": customer,
-                    "Invoice_Or_Transaction": number,
-                    "Sequence": sequence,
-                    "Job_Number": job_number,
-                    "Phase_Code": phase,
-                    "Cost_Type": cost_type,
-                    "Detail_Description": bo.text(bo.pick(item, "name", "description"), 30),
-                    "Item_Code": code[:30],
-                    "Quantity": bo.number(item.get("quantity")),
-                    "Unit_Price": bo.number(item.get("unitPrice")),
-                    "Line_Extension": amount,
-                    "Retention_Amount": ZERO,
-                    "Sales_Tax_Amount": ZERO,
-                    "GL_Account": GL["revenue_service"],
-                }
+            self._line(
+                company,
+                customer,
+                number,
+                sequence,
+                bo.text(bo.pick(item, "name", "description"), 40),
+                bo.number(item.get("quantity")),
+                bo.number(item.get("unitPrice")),
+                amount,
+                GL["revenue_service"],
             )
             if job and amount > 0 and is_material_line(run, item):
                 self._issue_material(job, item, code, amount, issued, number, customer)
         if lines_total != extension:
             sequence += 1
-            run.tables["CR_INVOICE_DETAIL_MC"].write(
-                {
-                    "Company_Code": company,
-                    "Customer_Code": customer,
-                    "Invoice_Or_Transaction": number,
-                    "Sequence": sequence,
-                    "Job_Number": job_number,
-                    "Phase_Code": "",
-                    "Cost_Type": "",
-                    "Detail_Description": "Invoice discount/adjustment",
-                    "Item_Code": "",
-                    "Quantity": bo.number(1),
-                    "Unit_Price": bo.number(extension - lines_total),
-                    "Line_Extension": extension - lines_total,
-                    "Retention_Amount": ZERO,
-                    "Sales_Tax_Amount": ZERO,
-                    "GL_Account": GL["revenue_service"],
-                }
+            self._line(
+                company,
+                customer,
+                number,
+                sequence,
+                "Invoice discount/adjustment",
+                bo.number(1),
+                bo.number(extension - lines_total),
+                extension - lines_total,
+                GL["revenue_service"],
             )
         payments = [
             (
@@ -215,19 +209,21 @@ class Receivables:
                 spectrum_status="open" if drift == "spectrum_open" else "paid",
             )
 
-    def _line_phase(self, run: Run, job: Job | None, item: dict) -> tuple[str, str]:
-        """Where the bookkeeper posted the line historically: labor 100, materials 200, the rest 900."""
-        if not job or job.kind == "project":
-            return "", ""
-        from .catalog import COST_TYPES
-
-        types = COST_TYPES[job.company]
-        if is_material_line(run, item):
-            return "200", types["material"]
-        kind = str(bo.pick(item, "lineItemType", default="")).lower()
-        if "labor" in kind or str(bo.pick(item, "product.code", default="")).startswith("LAB-"):
-            return "100", types["labor"]
-        return "900", types["other"]
+    def _line(self, company, customer, number, sequence, description, quantity, unit_price, extension, gl) -> None:
+        self.run.tables["CR_INVOICE_DETAIL_MC"].write(
+            {
+                "Company_Code": company,
+                "Customer_Code": customer,
+                "Invoice_Or_Transaction": number,
+                "Transaction_Type": "I",
+                "Sequence": sequence,
+                "Detail_Description": description[:40],
+                "Item_Quantity": quantity,
+                "Unit_Price": unit_price,
+                "Line_Extension": extension,
+                "GL_Account": gl,
+            }
+        )
 
     def _issue_material(
         self, job: Job, item: dict, code: str, amount: Decimal, issued: dt.date, number: str, customer: str
@@ -287,24 +283,16 @@ class Receivables:
             remarks="Manual entry",
             batch=f"MAN{when:%m%d}",
         )
-        run.tables["CR_INVOICE_DETAIL_MC"].write(
-            {
-                "Company_Code": company,
-                "Customer_Code": customer,
-                "Invoice_Or_Transaction": duplicate,
-                "Sequence": 1,
-                "Job_Number": job_number,
-                "Phase_Code": "",
-                "Cost_Type": "",
-                "Detail_Description": "Service per ticket",
-                "Item_Code": "",
-                "Quantity": bo.number(1),
-                "Unit_Price": bo.number(total - tax),
-                "Line_Extension": total - tax,
-                "Retention_Amount": ZERO,
-                "Sales_Tax_Amount": ZERO,
-                "GL_Account": GL["revenue_service"],
-            }
+        self._line(
+            company,
+            customer,
+            duplicate,
+            1,
+            "Service per ticket",
+            bo.number(1),
+            bo.number(total - tax),
+            total - tax,
+            GL["revenue_service"],
         )
         self._open_item(
             company, customer, job_number, duplicate, when, when + dt.timedelta(days=30), total, ZERO, ZERO, ZERO
@@ -352,21 +340,17 @@ class Receivables:
                 "Transaction_Type": tran_type,
                 "Invoice_Date": date,
                 "GL_Date": date,
-                "Due_Date": due,
-                "Terms_Code": "N30",
+                "Terms_Code": terms_code(date, due),
                 "Sales_Tax_Code": "TX825" if tax else "",
                 "Invoice_Extension": extension,
                 "Sales_Tax_Amount": tax,
                 "Retention_Percent": retention_percent,
                 "Retention_Amount": retention,
-                "Invoice_Total": total,
                 "Batch_Code": batch,
                 "AR_GL_Account": GL["ar"],
                 "Customer_PO": "",
                 "Remarks": remarks[:65],
-                "Application_Number": application,
                 "Cost_Center": "",
-                "Operator": "BO" if batch.startswith("BO") else "AR1",
             }
         )
         facts = self.balances[(company, customer)]

@@ -100,24 +100,16 @@ def _applications(ar: Receivables, job: Job, apps: list, mismatch_first: bool, c
             batch=f"PB{when:%m%d}",
             application=app,
         )
-        run.tables["CR_INVOICE_DETAIL_MC"].write(
-            {
-                "Company_Code": job.company,
-                "Customer_Code": customer,
-                "Invoice_Or_Transaction": number,
-                "Sequence": 1,
-                "Job_Number": job.number,
-                "Phase_Code": "",
-                "Cost_Type": "",
-                "Detail_Description": f"Progress billing app {app}",
-                "Item_Code": "",
-                "Quantity": bo.number(1),
-                "Unit_Price": bo.number(this_period),
-                "Line_Extension": this_period,
-                "Retention_Amount": invoice_retention,
-                "Sales_Tax_Amount": ZERO,
-                "GL_Account": GL["revenue_project"],
-            }
+        ar._line(
+            job.company,
+            customer,
+            number,
+            1,
+            f"Progress billing app {app}",
+            bo.number(1),
+            bo.number(this_period),
+            this_period,
+            GL["revenue_project"],
         )
         net = this_period - invoice_retention
         cash = [(d or when, a, f"ACH{rng.randint(10000, 99999)}") for d, a in payments if a > 0]

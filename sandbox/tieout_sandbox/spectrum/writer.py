@@ -14,8 +14,8 @@ from .schema import TABLES
 SUMMED = {
     "JC_TRANSACTION_HISTORY_MC": ("Tran_Amount", "Total_Hours"),
     "JC_PHASE_MASTER_MC": ("Original_Est_Cost", "Current_Est_Cost", "JTD_Actual_Dollars"),
-    "CR_INVOICE_HEADER_MC": ("Invoice_Extension", "Sales_Tax_Amount", "Retention_Amount", "Invoice_Total"),
-    "CR_INVOICE_DETAIL_MC": ("Line_Extension", "Retention_Amount"),
+    "CR_INVOICE_HEADER_MC": ("Invoice_Extension", "Sales_Tax_Amount", "Retention_Amount"),
+    "CR_INVOICE_DETAIL_MC": ("Line_Extension",),
     "CR_OPEN_ITEM_MC": ("Invoice_Amount", "Amount_Paid", "Invoice_Balance", "Retention_Balance"),
     "CR_PAY_ADJUST_HISTORY_MC": ("Payment_Amount", "Adjustment_Amount", "Retention_Paid"),
     "CR_BILLING_HEADER_MC": ("Complete_To_Date", "Retention_Amount", "Amount_Due"),

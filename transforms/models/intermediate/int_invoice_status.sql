@@ -1,7 +1,7 @@
 -- Spectrum's financial view of each AR invoice: what was billed, what cash was applied, what is open and
 -- how much of the open balance is retainage.
 with invoices as (
-    select * from {{ ref('stg_spectrum__ar_invoices') }} where transaction_type = 'I'
+    select * from {{ ref('int_ar_invoices') }} where transaction_type = 'I'
 ),
 
 open_items as (

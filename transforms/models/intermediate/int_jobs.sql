@@ -21,7 +21,7 @@ buildops_invoices as (
 ),
 
 spectrum_invoices as (
-    select * from {{ ref('stg_spectrum__ar_invoices') }} where transaction_type = 'I'
+    select * from {{ ref('int_ar_invoices') }} where transaction_type = 'I'
 ),
 
 -- Spectrum's own evidence of AIA billing: draw applications on the job.
