@@ -14,8 +14,10 @@ from destination_spectrum.gateway import ExistingDocument, PostResult
 from destination_spectrum.ledger import Outcome, PendingDocument, PostedLine
 from destination_spectrum.records import pick
 
-VOID_STATUSES = frozenset({"void", "voided", "draft", "canceled", "cancelled"})
-BILLED_STATUSES = frozenset({"received", "closed", "billed", "invoiced", "posted", "exported", ""})
+# BuildOps invoice statuses that are not a claim to post: `deleted` and `bypassed` (kept out of the accounting
+# export) are live list-filter values beside draft and void.
+VOID_STATUSES = frozenset({"void", "voided", "draft", "canceled", "cancelled", "deleted", "bypassed"})
+BILLED_STATUSES = frozenset({"fulfilled", "received", "closed", "billed", "invoiced", "posted", "exported", ""})
 
 
 class PostingInterrupted(RuntimeError):

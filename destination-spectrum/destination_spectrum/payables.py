@@ -86,7 +86,7 @@ class PayablesMixin:
         is_sub = "sub" in (bill.kind or (vendor[1] if vendor else "") or "subcontract").lower()
         if not is_sub and bill.status.lower() not in BILLED_STATUSES:
             settle("held", f"not billed yet: {bill.kind or 'purchase'} order {bill.bill_number} is '{bill.status}' "
-                           f"(a materials PO becomes a vendor invoice when Received)", company, bill.amount)
+                           f"(a materials PO becomes a vendor invoice when Fulfilled)", company, bill.amount)
             return
         label = f"{job_number or '(none)'} in {company}"
         spectrum_job = self._spectrum_job(company, job_number)

@@ -359,3 +359,12 @@ def test_given_a_bad_invoice_filter_when_listing_then_400_names_the_parameter(ap
     ]
     bad_start = api.get("/v1/invoices", params={"start": "yesterday"})
     assert bad_start.json()["message"] == ["start must be a valid ISO 8601 date string"]
+
+
+def test_given_a_job_when_reading_its_detail_then_visits_and_notes_are_embedded_but_not_listed(api, dataset):
+    job = next(j for j in _lines(dataset, "jobs") if j["visits"])
+    detail = api.get(f"/v1/jobs/{job['id']}").json()
+    assert [v["visitNumber"] for v in detail["visits"]] == [v["visitNumber"] for v in job["visits"]]
+    assert set(detail["visits"][0]) == {"id", "visitNumber", "scheduledFor", "status"} and "notes" in detail
+    listed = api.get("/v1/jobs", params={"page_size": 5}).json()["items"]
+    assert all("visits" not in j and "notes" not in j for j in listed)

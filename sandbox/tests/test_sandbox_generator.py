@@ -97,7 +97,7 @@ def test_given_invoices_when_generated_then_references_resolve_to_jobs_pricebook
             if item["product"]:
                 assert item["product"]["code"] in codes
         for applied in inv["payments"]:
-            assert payments[applied["id"]]["appliedInvoices"][0]["invoiceId"] == inv["id"]
+            assert payments[applied["id"]]["lineItems"][0]["invoiceId"] == inv["id"]
     assert {"LaborLineItem", "PartLineItem", "Fee"} <= kinds
 
 
@@ -182,3 +182,22 @@ def test_given_a_zero_scale_when_generating_then_the_error_names_the_option(caps
         main(["generate", "--out", "/tmp/never-written", "--scale", "0"])
     err = capsys.readouterr().err
     assert "--scale" in err and "must be greater than 0" in err
+
+
+def test_given_invoices_when_generated_then_deleted_and_bypassed_are_statuses_of_their_own(small):
+    statuses = {inv["status"] for inv in small["invoices"]}
+    assert {"Deleted", "Bypassed", "Void", "Closed"} <= statuses
+    assert all(inv["status"] == "Deleted" for inv in small["invoices"] if inv["audit"]["deletedDateTime"])
+
+
+def test_given_visits_timesheets_and_pos_when_generated_then_statuses_are_the_products_labels(small):
+    assert {v["status"] for v in small["visits"]} <= {"Scheduled", "Traveling", "Working", "Completed"}
+    assert {t["status"] for t in small["timesheets"]} <= {"Pending Approval", "Disputed", "Approved"}
+    assert {p["status"] for p in small["purchase_orders"]} <= {"Ordered", "Fulfilled", "Void"}
+
+
+def test_given_addresses_when_generated_then_coordinates_are_decimal_strings_and_country_us(small):
+    address = small["properties"][0]["addresses"][0]
+    assert address["country"] == "US"
+    assert isinstance(address["latitude"], str) and len(address["latitude"].split(".")[1]) == 16
+    float(address["longitude"])

@@ -57,7 +57,7 @@ def apply_changes(data_dir: Path, count: int = 10, seed: int | None = None) -> d
         job = orjson.loads(orjson.dumps(rng.choice(live_jobs)))
         job.update(id=str(uuid.UUID(int=rng.getrandbits(128), version=4)), jobNumber=str(next_number + i),
                    status="Open", completedDate=None, version=1, invoiceStatus="Not Invoiced",
-                   billingStatus="Not Billed", costAmount=None)
+                   billingStatus="Not Billed", costAmount=None, visits=[], notes=[])
         job["audit"] = dict(job["audit"], createdDateTime=now_ms, lastUpdatedDateTime=now_ms, deletedDateTime=None,
                             createdBy=EDITOR, lastUpdatedBy=EDITOR, deletedBy=None, createdDate=None,
                             lastUpdatedDate=None, deletedDate=None)

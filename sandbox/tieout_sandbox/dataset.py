@@ -8,6 +8,7 @@ from pathlib import Path
 import orjson
 
 from . import spectrum
+from .buildops.billing import CANCELLED
 from .buildops.common import AS_OF
 from .buildops.generator import counts_by_resource, generate, no_gc, write_dataset
 from .credentials import (
@@ -40,7 +41,7 @@ def _generate_dataset(out_dir: Path, seed: int, scale: float) -> dict:
     spectrum_truth = spectrum.generate(out_dir, data, seed, scale) or {}
     write_dataset(tenant_dir(out_dir, MAIN_TENANT_ID), data)
     write_dataset(tenant_dir(out_dir, SECOND_TENANT_ID), second)
-    live_invoices = [i for i in data["invoices"] if i["status"] != "Void" and not i["audit"]["deletedDateTime"]]
+    live_invoices = [i for i in data["invoices"] if i["status"] not in CANCELLED and not i["audit"]["deletedDateTime"]]
     truth: dict = {
         "generator": {"seed": seed, "scale": scale, "as_of": AS_OF},
         "buildops": {

@@ -15,6 +15,9 @@ LABOR_CODES = {
 TERM_DAYS = {"Net 30": 30, "Net 45": 45, "Net 60": 60, "Due on Receipt": 0}
 TAX_RATE = 8.25
 
+# Invoices that are no longer (or never were) a claim on the customer: a job is not billed by them.
+CANCELLED = frozenset({"Void", "Bypassed", "Deleted"})
+
 
 class _Catalog:
     def __init__(self, products):
@@ -258,10 +261,12 @@ def _apply_payments(rng, invoices, cust_by_id) -> list[dict]:
     for inv in invoices:
         issued, total_c = inv["_issued"], inv["_total_c"]
         if inv["audit"]["deletedDateTime"]:
-            inv["status"] = "Draft"
+            inv["status"] = "Deleted"  # a status of its own live (the list filter takes `deleted`)
             continue
-        if rng.random() < 0.015:
-            inv["status"] = "Void"
+        draw = rng.random()
+        if draw < 0.015:
+            # Bypassed: kept out of the accounting export (a live filter value); neither is revenue.
+            inv["status"] = "Void" if draw < 0.009 else "Bypassed"
             continue
         if issued > AS_OF - 5 * DAY and rng.random() < 0.6:
             inv["status"], inv["postingDate"] = "Draft", None
@@ -306,8 +311,10 @@ def _payment(rng, inv, amount_c, when, cust_by_id) -> dict:
         "paymentDate": when,
         "customerId": inv["billingCustomerId"],
         "customerName": cust_by_id[inv["billingCustomerId"]]["name"],
-        "appliedInvoices": [{"invoiceId": inv["id"], "invoiceNumber": inv["invoiceNumber"],
-                             "appliedAmount": money(amount_c)}],
+        # The API models a payment's allocations as line items (/v1/payments/{id}/line-items); their field
+        # names are not public (unverified, docs/evidence/buildops.csv).
+        "lineItems": [{"id": new_id(rng), "invoiceId": inv["id"], "invoiceNumber": inv["invoiceNumber"],
+                       "amount": money(amount_c)}],
         "version": 1,
         "audit": audit(rng, when, when + rng.randint(0, 2) * DAY),
     }
@@ -331,7 +338,7 @@ def _finish_dates(rng, invoices) -> None:
 def _roll_up_jobs(job_list, invoices) -> None:
     billed: dict[str, list[dict]] = {}
     for inv in invoices:
-        if inv["status"] != "Void" and not inv["audit"]["deletedDateTime"]:
+        if inv["status"] not in CANCELLED and not inv["audit"]["deletedDateTime"]:
             billed.setdefault(inv["jobId"], []).append(inv)
     for job in job_list:
         mine = billed.get(job["id"], [])

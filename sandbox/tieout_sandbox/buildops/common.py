@@ -90,9 +90,10 @@ def address(rng: random.Random, address_type: str, created_s: int, bill_to: str 
         "city": city,
         "state": state,
         "zipcode": f"{zip3}{rng.randint(0, 99):02d}",
-        "country": "USA",
-        "latitude": round(lat + rng.uniform(-0.15, 0.15), 6),
-        "longitude": round(lon + rng.uniform(-0.15, 0.15), 6),
+        "country": "US",
+        # Live exports show 16-decimal strings, not numbers.
+        "latitude": f"{lat + rng.uniform(-0.15, 0.15):.16f}",
+        "longitude": f"{lon + rng.uniform(-0.15, 0.15):.16f}",
         "status": "active",
         "isActive": True,
         "version": 1,

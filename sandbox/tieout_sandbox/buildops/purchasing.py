@@ -39,12 +39,13 @@ def purchase_orders(ctx: Ctx, job_list, vends, products, emps) -> list[dict]:
                 lines = [_part_line(rng, n, rng.choice(parts), ordered) for n in range(rng.randint(1, 5))]
             total_c = sum(line.pop("_total_c") for line in lines)
             received = ordered + rng.randint(2, 14) * DAY < AS_OF
-            status = ("Received" if received else "Ordered") if not is_sub else (
-                "Closed" if job["status"] == "Complete" else "Ordered")
+            # The product's PO states (help centre): Draft, Ordered, Partially Fulfilled, Fulfilled, Void.
+            status = ("Fulfilled" if received else "Ordered") if not is_sub else (
+                "Fulfilled" if job["status"] == "Complete" else "Ordered")
             if rng.random() < 0.02:
                 status = "Void"
             for line in lines:
-                line["quantityReceived"] = line["quantity"] if status in ("Received", "Closed") else 0
+                line["quantityReceived"] = line["quantity"] if status == "Fulfilled" else 0
             out.append({
                 "id": new_id(rng),
                 "poNumber": None,

@@ -66,6 +66,8 @@ def _load(path: Path, resource: str, stamp: tuple[int, int]) -> Snapshot:
         listed = raw
         if resource == "invoices":  # the list returns headers; items and payments come with the detail
             listed = _exact(orjson.dumps({k: v for k, v in record.items() if k not in ("invoiceItems", "payments")}))
+        elif resource == "jobs":  # the detail embeds visits and notes; the list leaves them out
+            listed = _exact(orjson.dumps({k: v for k, v in record.items() if k not in ("visits", "notes")}))
         elif resource == "properties":
             snap.with_addresses.append(raw)
             listed = _exact(orjson.dumps({k: v for k, v in record.items() if k != "addresses"}))

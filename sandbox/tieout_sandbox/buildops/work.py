@@ -241,7 +241,8 @@ def visits_and_timesheets(ctx: Ctx, job_list, emps) -> tuple[list[dict], list[di
                 crew = rng.sample(crew_pool, min(len(crew_pool), 2 if rng.random() < 0.4 else 1))
                 minutes = rng.randint(1, 8) * 30
             done = when + minutes * 60 < AS_OF and job["status"] != "Open"
-            status = "Complete" if done else rng.choice(("Scheduled", "Dispatched")) if when > AS_OF else "Working"
+            # The product's visit states (help centre): Scheduled, Traveling, Working, Break, Paused, Completed.
+            status = "Completed" if done else "Scheduled" if when > AS_OF else rng.choice(("Traveling", "Working"))
             visit = {
                 "id": new_id(rng),
                 "visitNumber": k + 1,
@@ -267,7 +268,18 @@ def visits_and_timesheets(ctx: Ctx, job_list, emps) -> tuple[list[dict], list[di
             job["_visits"].append(visit)
             if done:
                 sheets.extend(_timesheets_for(trng, job, visit, crew, when, minutes, approvers))
+    for job in job_list:
+        _embed_in_detail(rng, job)
     return visits, sheets
+
+
+def _embed_in_detail(rng, job) -> None:
+    """The job detail embeds its visits (visitNumber, scheduledFor, status) and notes, as a live client read
+    them; the list leaves both out (store.py). Note fields are not public: the twin's guess."""
+    job["visits"] = [{"id": v["id"], "visitNumber": v["visitNumber"], "scheduledFor": v["scheduledFor"],
+                      "status": v["status"]} for v in job.get("_visits", ())]
+    job["notes"] = [{"id": new_id(rng), "note": job["issueDescription"], "createdDateTime":
+                     job["audit"]["createdDateTime"]}] if rng.random() < 0.3 else []
 
 
 def _timesheets_for(rng, job, visit, crew, when, minutes, approvers) -> list[dict]:
@@ -295,7 +307,8 @@ def _timesheets_for(rng, job, visit, crew, when, minutes, approvers) -> list[dic
                 "endTime": begin + mins * 60,
                 "durationMinutes": mins,
                 "isBillable": entry_type == "Work",
-                "status": "Approved" if approved else rng.choice(("Submitted", "Pending")),
+                # The product's timesheet states (help centre): Pending Approval, Disputed, Approved.
+                "status": "Approved" if approved else rng.choices(("Pending Approval", "Disputed"), (9, 1))[0],
                 "approvedById": rng.choice(approvers)["id"] if approved else None,
                 "version": rng.randint(1, 3),
                 "audit": audit(rng, begin + mins * 60, min(AS_OF, begin + mins * 60 + rng.randint(1, 96) * 3600)),

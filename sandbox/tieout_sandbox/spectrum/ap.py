@@ -199,26 +199,26 @@ def _invoice(run: Run, rng, po: dict, company: str, balances) -> None:
                 "Subcontract_Number": str(po.get("poNumber")),
                 "Job_Number": job.number,
                 "Description": bo.text(po.get("description"), 30),
-                "Status_Code": "C" if status == "closed" else "A",
+                "Status_Code": "C" if status in ("closed", "fulfilled") else "A",
                 "Date_Issued": ordered,
                 "Default_Phase_Code": phase,
                 "Default_Cost_Type": cost_type,
                 "Original_Contract_Amount": amount,
                 "Change_Order_Amount": ZERO,
                 "Billed_To_Date": amount
-                if status in ("closed", "received") or (run.as_of - ordered).days > 30
+                if status in ("closed", "received", "fulfilled") or (run.as_of - ordered).days > 30
                 else ZERO,
                 "Retention_Percent": Decimal(RETENTION_PERCENT[company]),
                 "Retention_Held": (amount * Decimal(RETENTION_PERCENT[company]) / 100).quantize(bo.CENT)
-                if status in ("closed", "received") or (run.as_of - ordered).days > 30
+                if status in ("closed", "received", "fulfilled") or (run.as_of - ordered).days > 30
                 else ZERO,
                 "Insurance_Cert_Flag": "Y",
                 "Pay_When_Paid": "Y",
             }
         )
-        billed = status in ("closed", "received") or (run.as_of - ordered).days > 30
+        billed = status in ("closed", "received", "fulfilled") or (run.as_of - ordered).days > 30
     else:
-        billed = status in ("received", "closed")
+        billed = status in ("received", "closed", "fulfilled")
     invoice_date = ordered + dt.timedelta(days=rng.randint(5, 20))
     if not billed or amount <= 0 or invoice_date > run.as_of - dt.timedelta(days=2):
         return

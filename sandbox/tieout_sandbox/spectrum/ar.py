@@ -1,7 +1,8 @@
 """Accounts receivable: BuildOps invoices posted to Spectrum, AIA progress billing on project jobs, cash.
 
 Rules (documented in SPECTRUM.md):
-- A BuildOps invoice is "in scope" when it is not soft-deleted and its status is not Draft/Void.
+- A BuildOps invoice is "in scope" when it is not soft-deleted and its status is not Draft/Void/Deleted/
+  Bypassed (bypassed: kept out of the accounting export in BuildOps).
 - In-scope invoices on jobs that are not progress-billed, issued at least POSTING_LAG_DAYS before the as-of
   date, are already in Spectrum as CR invoices (one per BuildOps invoice, same number <= 10 chars).
   Later ones are not posted yet (destination-spectrum's job).
@@ -24,7 +25,7 @@ POSTING_LAG_DAYS = 3
 # The twin's terms codes (real Spectrum holds a one-character Terms_Code whose days each install defines:
 # transforms read the same table from var `spectrum_terms_days`).
 TERMS_CODES = {0: "R", 30: "3", 45: "4", 60: "6"}
-OUT_OF_SCOPE_STATUSES = {"draft", "void", "voided", "canceled", "cancelled"}
+OUT_OF_SCOPE_STATUSES = {"draft", "void", "voided", "canceled", "cancelled", "deleted", "bypassed"}
 MATERIAL_TYPES = {"part", "material", "equipment", "inventory", "partlineitem", "materiallineitem", "item"}
 ZERO = Decimal("0.00")
 

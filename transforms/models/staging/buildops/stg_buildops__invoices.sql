@@ -24,8 +24,10 @@ renamed as (
         {{ money('totalamount') }} as total_amount,
         isfinalinvoice as is_final_invoice,
         {{ json_str('audit', 'deletedDateTime') }} is not null as is_deleted,
-        -- Drafts and voids are not invoices yet (or any more): nothing posts them to the ledger.
-        lower(coalesce(status, '')) in ('draft', 'void', 'voided', 'canceled', 'cancelled') as is_draft_or_void
+        -- Drafts, voids, deleted and bypassed (kept out of the accounting export) invoices are not revenue:
+        -- nothing posts them to the ledger.
+        lower(coalesce(status, '')) in ('draft', 'void', 'voided', 'canceled', 'cancelled', 'deleted', 'bypassed')
+            as is_draft_or_void
     from source
 )
 
