@@ -76,6 +76,23 @@ class OdbcConfig(BaseModel):
         " the connector's column name.",
     )
 
+    # Unverified: the Processing Dates screen (System Administration > Installation > Processing Dates: per
+    # company and module, the minimum, current and maximum dates open for posting) is documented, but no public
+    # source names its table or columns. These are the twin's names; an install that differs renames them here.
+    open_periods_table: str = Field(
+        default="PA_PROCESSING_DATES_MC",
+        pattern=r"^([A-Za-z_][A-Za-z0-9_]{0,127})?$",
+        description="UNVERIFIED NAME. The table behind Spectrum's Processing Dates screen (per company and module,"
+        " the dates open for posting). Incremental reads re-read from the earliest open date in it, so costs and"
+        ' payments back-dated into a still-open period are read (README, "Incremental re-read window"). Empty'
+        " to skip it (then 62 days are re-read, or lookback_days).",
+    )
+    open_periods_start_column: str = Field(
+        default="Minimum_Date",
+        pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,127}$",
+        description="UNVERIFIED NAME. The column of open_periods_table holding the earliest date open for posting.",
+    )
+
     @field_validator("table_names", "column_names")
     @classmethod
     def _known_names(cls, renames: dict[str, str], info: ValidationInfo) -> dict[str, str]:
@@ -173,11 +190,13 @@ class SpectrumConfig(ConnectorConfig):
         default=date(2000, 1, 1),
         description="Earliest date read from the history tables (job cost, payments, payroll, GL).",
     )
-    lookback_days: int = Field(
-        default=7,
+    lookback_days: int | None = Field(
+        default=None,
         ge=0,
-        le=366,
-        description="Incremental reads re-read this many days before the last date seen, for late postings.",
+        le=3660,
+        description="Incremental reads re-read this many days before the last date seen, for late and back-dated"
+        " postings. Empty (the default): re-read from the earliest date still open for posting"
+        " (odbc.open_periods_table), or 62 days where that table is absent.",
     )
 
     @field_validator("companies")

@@ -1,16 +1,16 @@
 """Stream declarations for connector-core: one per stream the configured transport can serve.
 
 History tables (job cost, AR payments, AP payments, payroll, GL) are incremental on their posting date,
-per company: a run reads from `max(start_date, last date seen - lookback_days)` and checkpoints after each
-company. Re-read rows carry the same primary key, so `append_dedup` (Airbyte) or an upsert (Meltano)
-keeps one copy. The watermark never passes today, so a post-dated entry cannot hide later back-dated
-ones. Everything else is a full refresh with a primary key.
+per company: a run re-reads from the earliest date still open for posting (or `lookback_days` before the last
+date seen, when set; see `_since`) and checkpoints after each company. Re-read rows carry the same primary
+key, so `append_dedup` (Airbyte) or an upsert (Meltano) keeps one copy. The watermark never passes today, so
+a post-dated entry cannot hide later back-dated ones. Everything else is a full refresh with a primary key.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date, timedelta
 from itertools import repeat
 from operator import itemgetter
@@ -24,6 +24,7 @@ from .catalog import StreamSpec
 from .config import SpectrumConfig
 from .resume import resumable
 from .transports.base import RowBatch, Transport, translated
+from .transports.open_periods import FALLBACK_DAYS
 
 SCHEMAS = Path(__file__).parent / "schemas"
 LOG = logging.getLogger("airbyte")  # the CDK's logger: its records reach an Airbyte host as LOG messages
@@ -59,10 +60,21 @@ def _unless_future(stream: str, company: str, cursor: str | None, today: str) ->
     return today
 
 
-def _since(config: SpectrumConfig, last: str | None) -> date:
+def _since(config: SpectrumConfig, last: str | None, open_from: Callable[[], date | None]) -> date:
+    """Where an incremental read of one company starts: the re-read window below the last date seen.
+
+    `lookback_days` when set; otherwise from the earliest date still open for posting (`open_from`, see
+    transports/open_periods.py), since a posting can be back-dated anywhere into an open period; otherwise
+    FALLBACK_DAYS. Never before `start_date`.
+    """
     if not last:
         return config.start_date
-    return max(config.start_date, date.fromisoformat(last) - timedelta(days=config.lookback_days))
+    seen = date.fromisoformat(last)
+    if config.lookback_days is not None:
+        return max(config.start_date, seen - timedelta(days=config.lookback_days))
+    opened = open_from()
+    window = min(seen, opened) if opened is not None else seen - timedelta(days=FALLBACK_DAYS)
+    return max(config.start_date, window)
 
 
 def _batches(transport: Transport, spec: StreamSpec, company: str, since: date | None) -> Iterator[RowBatch]:
@@ -108,7 +120,8 @@ def incremental_reader(transport: Transport, spec: StreamSpec, config: SpectrumC
         with translated():
             for company in config.company_codes:
                 newest = _unless_future(spec.name, company, companies.get(company, {}).get("cursor"), ceiling)
-                for names, rows in _batches(transport, spec, company, _since(config, newest)):
+                since = _since(config, newest, lambda company=company: transport.open_from(company))
+                for names, rows in _batches(transport, spec, company, since):
                     newest = _newest(names, rows, cursor, newest)
                     yield from map(dict, map(zip, repeat(names), rows))
                 if newest:

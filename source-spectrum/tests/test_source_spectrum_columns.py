@@ -6,7 +6,6 @@ missing key or cursor column fails the stream naming both."""
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 import uuid
@@ -43,26 +42,6 @@ def warnings(messages: list[dict]) -> list[str]:
 
 def errors(messages: list[dict]) -> list[dict]:
     return [m["trace"]["error"] for m in messages if m["type"] == "TRACE" and m["trace"]["type"] == "ERROR"]
-
-
-@pytest.fixture
-def sqlite_copy(live, tmp_path):
-    """A private copy of the twin's SQLite database (the session's twin keeps serving the original)."""
-    path = tmp_path / "spectrum.sqlite"
-    shutil.copyfile(live.data_dir / "spectrum" / "spectrum.sqlite", path)
-    config = live.config("sql")
-    config["odbc"] = {"connection_string": f"Driver=SQLite3;Database={path};", "child_process_reads": False}
-
-    def alter(*statements: str) -> dict:
-        conn = pyodbc.connect(config["odbc"]["connection_string"], autocommit=True)
-        try:
-            for statement in statements:
-                conn.cursor().execute(statement)
-        finally:
-            conn.close()
-        return config
-
-    return alter
 
 
 def test_given_a_table_lacking_one_column_and_naming_another_differently_when_read_then_nulls_and_one_warning_each(

@@ -115,5 +115,8 @@ class DataExchangeTransport:
             body = next((v for v in body.values() if isinstance(v, list)), [])
         return [r for r in body if isinstance(r, dict)]
 
+    def open_from(self, company_code: str) -> date | None:
+        return None  # no Get service answers it, and Data Exchange streams are full refresh
+
     def close(self) -> None:
         self.client.close()

@@ -17,6 +17,7 @@ from ..names import InstallNames
 from ..normalise import RecordBuilder, RowKeys
 from .base import RowBatch
 from .columns import missing_columns
+from .open_periods import open_period_starts
 
 
 def odbc_settings(config: SpectrumConfig) -> OdbcSettings:
@@ -88,6 +89,9 @@ class SqlTransport:
         self.names = InstallNames(config.odbc.table_names, config.odbc.column_names)
         self._builders: dict[str, RecordBuilder] = {}
         self._missing: dict[str, frozenset[str]] = {}  # stream -> catalog columns its table lacks
+        self._open_periods = config.odbc.open_periods_table, config.odbc.open_periods_start_column
+        self._open_from: dict[str, date] | None = None  # company -> earliest date open for posting
+        self._open_from_read = False
 
     @property
     def streams(self) -> tuple[StreamSpec, ...]:
@@ -126,6 +130,17 @@ class SqlTransport:
             present = self.db.table_columns(self.names.table(spec.table))
             self._missing[spec.name] = missing_columns(spec, self.names, present)
         return self._missing[spec.name]
+
+    def open_from(self, company_code: str) -> date | None:
+        """The earliest date still open for posting in the company, read once per run (see open_periods.py);
+        None when there is no period table (or no row for the company)."""
+        table, column = self._open_periods
+        if not table:
+            return None
+        if not self._open_from_read:
+            self._open_from = open_period_starts(self.db, table, column)
+            self._open_from_read = True
+        return (self._open_from or {}).get(company_code)
 
     def close(self) -> None:
         self.db.close()
