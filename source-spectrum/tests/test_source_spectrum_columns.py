@@ -147,3 +147,16 @@ def test_given_postgres_tables_lacking_columns_when_read_then_nulls_and_warnings
     assert errors(messages)[0]["message"].startswith(
         f"Stream jobs: table {keyless} has no column Job_Number, which is part of the stream's primary key"
     )
+
+
+def test_given_a_table_lacking_a_key_column_when_checked_then_failed_naming_table_and_column(sqlite_copy, tmp_path):
+    config = sqlite_copy(f"ALTER TABLE {JOBS} RENAME COLUMN Job_Number TO Job_No")
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    done = subprocess.run([str(SOURCE), "check", "--config", str(tmp_path / "config.json")],
+                          capture_output=True, text=True, timeout=300)
+    messages = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    [status] = [m["connectionStatus"] for m in messages if m["type"] == "CONNECTION_STATUS"]
+    assert status["status"] == "FAILED"
+    assert status["message"].startswith(
+        f"Stream jobs: table {JOBS} has no column Job_Number, which is part of the stream's primary key"
+    ), status["message"]

@@ -102,6 +102,7 @@ class SqlTransport:
         for spec in SQL_STREAMS:
             assert spec.table is not None
             self.db.check_table(self.names.table(spec.table))
+            self.missing_columns(spec)  # a missing key column fails `check`, not the first sync
 
     def read_batches(self, spec: StreamSpec, company_code: str, since: date | None) -> Iterator[RowBatch]:
         builder = self._builders.get(spec.name)
