@@ -12,6 +12,9 @@ renamed as (
         -- Spectrum stores Tran_Date_Text as YYYYMMDD text; source-spectrum emits it as an ISO date.
         {{ flexible_date('tran_date_text') }} as tran_date,
         {{ trimmed('reference_1') }} as reference_1,
+        -- The rest of Spectrum's key (with the columns above): one cost line of a multi-line entry.
+        {{ trimmed('reference_2') }} as reference_2,
+        detail_sequence,
         {{ trimmed('description') }} as description,
         {{ trimmed('employee_code') }} as employee_code,
         {{ trimmed('vendor_code') }} as vendor_code,

@@ -4,6 +4,9 @@ with source as (
 
 renamed as (
     select
+        -- PR_TIME_CARD_HISTORY_MC has no unique key (identical cards are legitimate): source-spectrum's
+        -- synthetic key, a digest of the row plus its occurrence number.
+        row_key,
         {{ trimmed('company_code') }} as company_code,
         {{ trimmed('employee_code') }} as employee_code,
         {{ trimmed('check_number') }} as check_number,
