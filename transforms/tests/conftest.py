@@ -156,12 +156,28 @@ class Signatures:
             for a in anomalies)
 
 
+def copy_to_meltano_layout(warehouse: Path) -> None:
+    """Copy the PyAirbyte raw schemas into the schemas Meltano's loaders write (tap_buildops, tap_spectrum), with
+    the Singer bookkeeping column `_sdc_extracted_at` in place of `_airbyte_extracted_at`."""
+    import duckdb
+
+    with duckdb.connect(str(warehouse)) as con:
+        for raw, tap in (("buildops_raw", "tap_buildops"), ("spectrum_raw", "tap_spectrum")):
+            con.execute(f"create schema {tap}")
+            for (table,) in con.execute(
+                    f"select table_name from information_schema.tables where table_schema = '{raw}' "
+                    "and table_name not like '\\_airbyte%' escape '\\'").fetchall():
+                con.execute(f"create table {tap}.{table} as select * exclude (_airbyte_extracted_at), "
+                            f"_airbyte_extracted_at as _sdc_extracted_at from {raw}.{table}")
+
+
 class DbtTools:
     """The helpers above as a fixture (test modules cannot import conftest under --import-mode=importlib)."""
 
     run = staticmethod(run_dbt)
     env = staticmethod(dbt_env)
     vars = staticmethod(build_vars)
+    meltano_layout = staticmethod(copy_to_meltano_layout)
 
 
 @pytest.fixture(scope="session")

@@ -271,15 +271,8 @@ def test_given_meltano_landed_raw_data_when_building_staging_then_the_latest_ver
         duckdb_build, scratch_warehouse, tmp_path, dbt_tools):
     import duckdb
 
+    dbt_tools.meltano_layout(scratch_warehouse)
     with duckdb.connect(str(scratch_warehouse)) as con:
-        for raw, tap in (("buildops_raw", "tap_buildops"), ("spectrum_raw", "tap_spectrum")):
-            con.execute(f"create schema {tap}")
-            for (table,) in con.execute(
-                    f"select table_name from information_schema.tables where table_schema = '{raw}' "
-                    "and table_name not like '\\_airbyte%' escape '\\'").fetchall():
-                # Singer loaders keep _sdc_* bookkeeping columns instead of _airbyte_*.
-                con.execute(f"create table {tap}.{table} as select * exclude (_airbyte_extracted_at), "
-                            f"_airbyte_extracted_at as _sdc_extracted_at from {raw}.{table}")
         customer_id, name = con.execute("select id, name from tap_buildops.customers limit 1").fetchone()
         # An append-only loader also holds an older version of the same customer.
         con.execute("insert into tap_buildops.customers by name select * replace ("
