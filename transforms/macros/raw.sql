@@ -31,26 +31,18 @@
   {%- else -%}select 1{%- endif -%}
 {%- endmacro %}
 
-{#- The posting ledger: the attached ledger file first, then the warehouse's own schema; none before
-    destination-spectrum has ever run. -#}
-{% macro ledger_postings_relation() -%}
+{#- The posting ledger: the attached ledger file first, then `declared` (source ledger.postings, in the
+    warehouse); none before destination-spectrum has ever run. -#}
+{% macro ledger_postings_relation(declared) -%}
   {%- if not execute -%}{{ return(none) }}{%- endif -%}
   {%- if target.type == 'duckdb' and var('ledger_path', '') -%}
     {%- set attached = run_query("select count(*) from duckdb_databases() where database_name = 'tieout_ledger_file'").columns[0].values()[0] -%}
     {%- if attached > 0 -%}
-      {%- set rel = adapter.get_relation(database='tieout_ledger_file', schema=var('ledger_schema'), identifier='postings') -%}
+      {%- set rel = adapter.get_relation(database='tieout_ledger_file', schema=declared.schema, identifier=declared.identifier) -%}
       {%- if rel is not none -%}{{ return(rel) }}{%- endif -%}
     {%- endif -%}
   {%- endif -%}
-  {{ return(optional_relation(var('ledger_schema'), 'postings')) }}
-{%- endmacro %}
-
-{#- A source that may not exist yet (the posting ledger before destination-spectrum first runs).
-    Returns the relation, or none. -#}
-{% macro optional_relation(schema, identifier) -%}
-  {%- if not execute -%}{{ return(none) }}{%- endif -%}
-  {%- set rel = adapter.get_relation(database=target.database, schema=schema, identifier=identifier) -%}
-  {{ return(rel) }}
+  {{ return(adapter.get_relation(database=declared.database, schema=declared.schema, identifier=declared.identifier)) }}
 {%- endmacro %}
 
 {#- The raw rows of one stream. PyAirbyte replaces or merges on the primary key, so its tables hold one

@@ -244,7 +244,7 @@ def test_given_destination_spectrums_ledger_file_when_rebuilding_then_the_subled
                         "timestamp '2026-11-14 10:00:00', 'run-1')",
                         [invoice_id, mode, amount])
 
-    dbt_tools.run(["run", "--select", "service_ticket_subledger"],
+    dbt_tools.run(["run", "--select", "stg_ledger__postings", "service_ticket_subledger"],
                   env=dbt_tools.env(scratch_warehouse, duckdb_build.data_dir / "mapping",
                                     TIEOUT_LEDGER_PATH=str(ledger)),
                   workdir=tmp_path, dbt_vars=dbt_tools.vars(duckdb_build.data_dir, duckdb_build.truth))
