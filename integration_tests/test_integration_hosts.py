@@ -34,7 +34,8 @@ HOST_STREAMS = {
 def meltano_env(sandbox, warehouse) -> dict[str, str]:
     """The sandbox's ready configs as Meltano setting env vars (TAP_BUILDOPS_CLIENT_SECRET=...)."""
     env = {**os.environ, "TIEOUT_WAREHOUSE": str(warehouse), "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false",
-           "TIEOUT_MAPPING_DIR": str(sandbox.data_dir / "mapping")}
+           "TIEOUT_MAPPING_DIR": str(sandbox.data_dir / "mapping"),
+           "TIEOUT_POLICY_PATH": str(sandbox.data_dir / "policy.yml")}
     for connector, (tap, _, _) in SOURCES.items():
         env.update(setting_env(tap, sandbox.config(connector)))
     return env

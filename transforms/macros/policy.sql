@@ -1,8 +1,22 @@
-{#- policy.yml (DIR/policy.yml), the file destination-spectrum enforces at posting time, arrives as the dbt
-    var `policy` (the runner passes the file's content: --vars "{policy: ...}"). This macro reads it with the
-    same aliases and defaults as destination_spectrum.policy.Policy.from_dict, so both sides agree. -#}
+{#- policy.yml (DIR/policy.yml), the file destination-spectrum enforces at posting time (its policy_path), is
+    the one source of policy. It reaches dbt as the var `policy` (the runner passes the file's content:
+    --vars "{policy: ...}"), else, on DuckDB, from the file at var `policy_path`, read at run time. A key the
+    file leaves out (or no file at all) takes destination_spectrum.policy.Policy.from_dict's default: this
+    macro reads the document with the same aliases and defaults, so both sides agree
+    (transforms/tests/test_transforms_policy.py holds them to it). -#}
+{% macro policy_document() -%}
+  {%- set passed = var('policy', {}) or {} -%}
+  {%- if passed or not execute or target.type != 'duckdb' -%}{{ return(passed) }}{%- endif -%}
+  {%- set path = var('policy_path', '') -%}
+  {%- if not path -%}{{ return({}) }}{%- endif -%}
+  {%- set quoted = "'" ~ path | replace("'", "''") ~ "'" -%}
+  {%- if run_query("select count(*) from glob(" ~ quoted ~ ")").columns[0].values()[0] == 0 -%}{{ return({}) }}{%- endif -%}
+  {{ return(fromyaml(run_query("select content from read_text(" ~ quoted ~ ")").columns[0].values()[0]) or {}) }}
+{%- endmacro %}
+
+{#- The policy as destination-spectrum reads it (Policy.from_dict). -#}
 {% macro tieout_policy() -%}
-  {%- set doc = var('policy', {}) or {} -%}
+  {%- set doc = policy_document() -%}
   {%- set routing = doc.get('routing') or {} -%}
   {%- set compliance = doc.get('compliance') or {} -%}
   {%- set posting = doc.get('posting') or doc.get('posting_modes') or {} -%}
@@ -55,4 +69,9 @@
   {%- for k, v in p.modes.items() %} when '{{ k | replace("'", "''") }}' then '{{ v }}'{% endfor %}
   end, '{{ p.default_mode }}')
   {%- endif -%}
+{%- endmacro %}
+
+{#- `dbt run-operation print_policy`: the policy as dbt reads it, as JSON (the agreement test reads it). -#}
+{% macro print_policy() -%}
+  {{ print(tojson(tieout_policy())) }}
 {%- endmacro %}
