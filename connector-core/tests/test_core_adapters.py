@@ -191,94 +191,105 @@ def test_given_the_same_connector_when_run_as_a_singer_tap_then_records_and_resu
     numbers = [m["record"]["n"] for m in messages if m["type"] == "RECORD" and m["stream"] == "numbers"]
     assert numbers == list(range(7))
     final_state = [m for m in messages if m["type"] == "STATE"][-1]["value"]
-    assert final_state["bookmarks"]["numbers"]["tieout"] == {"next": 7}
+    assert final_state["bookmarks"]["numbers"]["cursor_state"] == {"next": 7}
 
-    again = run_tap(tap_class, CONFIG, state={"bookmarks": {"numbers": {"tieout": {"next": 5}}}})
+    again = run_tap(tap_class, CONFIG, state={"bookmarks": {"numbers": {"cursor_state": {"next": 5}}}})
     assert [m["record"]["n"] for m in again if m["type"] == "RECORD" and m["stream"] == "numbers"] == [5, 6]
 
 
-def test_given_an_invalid_config_when_starting_the_tap_then_the_singer_error_names_the_field(connector):
-    from singer_sdk.exceptions import ConfigValidationError
-
-    tap_class = build_tap_class(connector)
-    with pytest.raises(ConfigValidationError) as caught:
-        tap_class(config={**CONFIG, "count": 99}, validate_config=True)
-    assert "count" in str(caught.value.errors) or "count" in str(caught.value)
+def numbers_of(messages, stream="numbers"):
+    return [m["record"] for m in messages if m["type"] == "RECORD" and m["stream"] == stream]
 
 
-def read_args(tmp_path, catalog_streams, state_text=None):
-    """`read --config --catalog [--state]` arguments over files written in tmp_path."""
-    config_path = tmp_path / "config.json"
-    config_path.write_text(json.dumps(CONFIG))
-    catalog_path = tmp_path / "catalog.json"
-    catalog_path.write_text(json.dumps({"streams": [
-        {"stream": {"name": name, "json_schema": {}, "supported_sync_modes": ["full_refresh", "incremental"]},
-         "sync_mode": "incremental", "destination_sync_mode": "append"}
-        for name in catalog_streams
-    ]}))
-    args = ["read", "--config", str(config_path), "--catalog", str(catalog_path)]
-    if state_text is not None:
-        state_path = tmp_path / "state.json"
-        state_path.write_text(state_text)
-        args += ["--state", str(state_path)]
-    return args
+def final_bookmark(messages, stream):
+    return [m for m in messages if m["type"] == "STATE"][-1]["value"]["bookmarks"][stream]
 
 
-def test_given_a_catalog_naming_an_unknown_stream_when_reading_then_a_config_error_names_it_and_nothing_is_read(
-    connector, tmp_path
+@pytest.fixture
+def tenant_connector(tmp_path):
+    """A stream whose cursor is nested (`audit.changed`) and whose state is kept per tenant, as BuildOps'."""
+    schema = schema_file(tmp_path, "tickets", {
+        "id": {"type": "string"},
+        "audit": {"type": "object", "properties": {"changed": {"type": ["string", "null"], "format": "date-time"}}},
+    })
+    changes = {"t1": ["2026-01-01T00:00:00.000Z", "2026-01-03T00:00:00.000Z"], "t2": ["2026-01-02T00:00:00.000Z"]}
+
+    def read(state):
+        tenants = {k: dict(v) for k, v in (state.get("tenants") or {}).items()}
+        for tenant, stamps in changes.items():
+            since = tenants.get(tenant, {}).get("watermark")
+            for stamp in stamps:
+                if since is None or stamp > since:
+                    yield {"id": f"{tenant}-{stamp}", "audit": {"changed": stamp}}
+            tenants[tenant] = {"watermark": stamps[-1], "recent": {}}
+            yield Checkpoint({"tenants": {k: dict(v) for k, v in tenants.items()}})
+
+    def build_streams(config):
+        return [StreamDeclaration("tickets", ("id",), schema, read, ("audit", "changed"))]
+
+    return ConnectorDefinition("source-toy", "tap-toy", ToyConfig, build_streams, lambda c: None, "https://docs.invalid")
+
+
+def test_given_a_nested_cursor_when_discovered_by_singer_then_the_stream_is_incremental_on_a_top_level_key(
+    tenant_connector,
 ):
-    messages, error = run_entrypoint(connector, read_args(tmp_path, ["numbers", "no_such_stream"]))
-    assert error is not None and error.failure_type == FailureType.config_error
-    assert error.message == (
-        "The configured catalog names stream(s) not found in source-toy: 'no_such_stream'. Available streams: "
-        "numbers, letters. Run discover again and remove the unknown stream(s) from the catalog (refresh the "
-        "schema in the Airbyte connection)."
-    )
-    assert not [m for m in messages if m["type"] == "RECORD"], "streams were read before the catalog was refused"
+    tap = build_tap_class(tenant_connector)(config=CONFIG, validate_config=True)
+    entry = tap.catalog_dict["streams"][0]
+    assert entry["replication_method"] == "INCREMENTAL"
+    assert entry["replication_key"] == "audit__changed"
+    assert entry["schema"]["properties"]["audit__changed"] == {"type": ["string", "null"], "format": "date-time"}
+    root = next(m["metadata"] for m in entry["metadata"] if m["breadcrumb"] == [])
+    assert root["valid-replication-keys"] == ["audit__changed"]
 
 
-def test_given_a_catalog_of_known_streams_when_reading_through_the_entrypoint_then_every_stream_is_read(
-    connector, tmp_path
+def test_given_a_sync_by_tenant_when_it_ends_then_the_bookmark_is_standard_and_keeps_each_tenants_cursor(
+    tenant_connector,
 ):
-    messages, error = run_entrypoint(connector, read_args(tmp_path, ["numbers", "letters"]))
-    assert error is None
-    records = [m["record"]["stream"] for m in messages if m["type"] == "RECORD"]
-    assert records.count("numbers") == 7 and records.count("letters") == 3
+    messages = run_tap(build_tap_class(tenant_connector), CONFIG)
+    records = numbers_of(messages, "tickets")
+    assert [r["audit__changed"] for r in records] == [r["audit"]["changed"] for r in records]
+    schema = next(m for m in messages if m["type"] == "SCHEMA")
+    assert schema["bookmark_properties"] == ["audit__changed"]
+    assert final_bookmark(messages, "tickets") == {
+        "replication_key": "audit__changed",
+        "replication_key_value": "2026-01-02T00:00:00.000Z",  # the lowest tenant's: t2 has nothing later
+        "cursor_state": {"tenants": {"t1": {"watermark": "2026-01-03T00:00:00.000Z", "recent": {}},
+                                     "t2": {"watermark": "2026-01-02T00:00:00.000Z", "recent": {}}}},
+    }
 
 
-@pytest.mark.parametrize(
-    ("state_text", "problem"),
-    [
-        ("{not json", "is not valid JSON (Expecting property name enclosed in double quotes: line 1 column 2"),
-        ('{"numbers": {"next": 4}}', "holds a JSON dict, not a list of Airbyte STATE messages"),
-        ('[{"type": "STREAM", "stream": 42}]', "is not a list of valid Airbyte STATE messages (Schema validation "
-         "failed: - 42 is not of type \"object\" (instance_path='stream'))"),
-    ],
-    ids=["not-json", "a-dict", "a-message-of-the-wrong-shape"],
-)
-def test_given_a_corrupted_state_file_when_reading_then_a_config_error_names_the_file_and_the_fix(
-    connector, tmp_path, state_text, problem
+def test_given_a_bookmark_written_before_0_1_0_when_the_tap_resumes_then_it_continues_and_writes_the_new_layout(
+    tenant_connector,
 ):
-    messages, error = run_entrypoint(connector, read_args(tmp_path, ["numbers"], state_text))
-    assert error is not None and error.failure_type == FailureType.config_error
-    state_path = tmp_path / "state.json"
-    assert error.message.startswith(f"The state file {state_path} {problem}")
-    assert error.message.endswith(
-        ": remove the file (or leave out --state) to start a full sync, or restore it from the last STATE "
-        "messages a sync emitted"
-    )
-    assert not [m for m in messages if m["type"] == "RECORD"]
+    legacy = {"bookmarks": {"tickets": {"tieout": {"tenants": {"t1": {"watermark": "2026-01-01T00:00:00.000Z"},
+                                                               "t2": {"watermark": "2026-01-02T00:00:00.000Z"}}}}}}
+    messages = run_tap(build_tap_class(tenant_connector), CONFIG, state=legacy)
+    assert [r["id"] for r in numbers_of(messages, "tickets")] == ["t1-2026-01-03T00:00:00.000Z"]
+    bookmark = final_bookmark(messages, "tickets")
+    assert "tieout" not in bookmark
+    assert bookmark["replication_key_value"] == "2026-01-02T00:00:00.000Z"
 
 
-def test_given_a_missing_state_file_when_reading_then_a_config_error_says_it_does_not_exist(connector, tmp_path):
-    args = [*read_args(tmp_path, ["numbers"]), "--state", str(tmp_path / "gone.json")]
-    _, error = run_entrypoint(connector, args)
-    assert error is not None and error.failure_type == FailureType.config_error
-    assert error.message.startswith(f"The state file {tmp_path / 'gone.json'} does not exist: check the --state path")
+def test_given_a_replication_key_value_set_by_hand_when_the_tap_resumes_then_every_tenant_restarts_there(
+    tenant_connector,
+):
+    first = final_bookmark(run_tap(build_tap_class(tenant_connector), CONFIG), "tickets")
+    rewound = {**first, "replication_key_value": "2026-01-01T12:00:00.000Z"}  # what `meltano state set` writes
+    messages = run_tap(build_tap_class(tenant_connector), CONFIG, state={"bookmarks": {"tickets": rewound}})
+    assert [r["id"] for r in numbers_of(messages, "tickets")] == [
+        "t1-2026-01-03T00:00:00.000Z", "t2-2026-01-02T00:00:00.000Z",
+    ]
+    unchanged = run_tap(build_tap_class(tenant_connector), CONFIG, state={"bookmarks": {"tickets": first}})
+    assert numbers_of(unchanged, "tickets") == []
 
 
-def test_given_a_valid_state_file_when_reading_then_the_stream_resumes_from_it(connector, tmp_path):
-    state = [{"type": "STREAM", "stream": {"stream_descriptor": {"name": "numbers"}, "stream_state": {"next": 5}}}]
-    messages, error = run_entrypoint(connector, read_args(tmp_path, ["numbers"], json.dumps(state)))
-    assert error is None
-    assert [m["record"]["data"]["n"] for m in messages if m["type"] == "RECORD"] == [5, 6]
+def test_given_a_connector_named_as_its_distribution_when_asked_about_then_version_and_summary_are_its_own():
+    from importlib import metadata
+
+    installed = ConnectorDefinition("tieout-connector-core", "tap-core", ToyConfig, list, print, "https://docs.invalid")
+    tap_class = build_tap_class(installed)
+    assert tap_class.plugin_version == metadata.version("tieout-connector-core")
+    assert tap_class.__doc__ == metadata.metadata("tieout-connector-core")["Summary"]
+
+    missing = ConnectorDefinition("no-such-dist", "tap-none", ToyConfig, list, print, "https://docs.invalid")
+    assert build_tap_class(missing).__doc__ is None  # not installed: no summary, and no error

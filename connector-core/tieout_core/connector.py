@@ -17,7 +17,8 @@ from tieout_core.declarations import StreamDeclaration
 
 @dataclass(frozen=True)
 class ConnectorDefinition:
-    """`name` is the Airbyte name (`source-buildops`); `tap_name` the Singer one (`tap-buildops`).
+    """`name` is the Airbyte name (`source-buildops`); `tap_name` the Singer one (`tap-buildops`). `name` is also
+    the Python distribution's name: Singer's `--about` shows that distribution's version and summary.
 
     `build_streams(config)` returns the declarations for a parsed config; `check(config)` raises a
     ConnectorError when the source cannot be read (bad credentials, unknown tenant, unreachable host).

@@ -16,6 +16,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from tieout_core.state import low_water_mark
+
 
 @dataclass(frozen=True)
 class Checkpoint:
@@ -38,7 +40,9 @@ class StreamDeclaration:
     between state messages the adapters emit, on top of one at the end of the stream. `check_state`, when
     set, raises `tieout_core.state.StateShapeError` for a saved state the read function could not use: the
     adapters call it on every stream's state before reading anything, so a damaged state file is a config
-    error naming the file, not a crash in the middle of a sync.
+    error naming the file, not a crash in the middle of a sync. `bookmark_value(state)` is the Singer
+    bookmark's `replication_key_value` for a state the read function checkpointed (default:
+    `tieout_core.state.low_water_mark`, for states kept per tenant or company).
     """
 
     name: str
@@ -50,6 +54,7 @@ class StreamDeclaration:
     description: str = ""
     checkpoint_every: int = 500
     check_state: Callable[[Mapping[str, Any]], None] | None = field(default=None, compare=False, repr=False)
+    bookmark_value: Callable[[Mapping[str, Any]], Any] = field(default=low_water_mark, compare=False, repr=False)
 
     @cached_property
     def json_schema(self) -> dict[str, Any]:

@@ -1,17 +1,30 @@
 """Adapter: a ConnectorDefinition as a singer-sdk `Tap` whose streams are our declarations.
 
 singer-sdk writes every SCHEMA/RECORD/STATE message and handles `--about/--discover/--catalog/--state`.
-Our read functions keep their own cursor state (see `tieout_core.state`); it lives in the Singer state
-under `bookmarks.<stream>.tieout` and is flushed every `checkpoint_every` records and at the end.
-Incremental behaviour follows the state: with state a sync resumes, without it (or with Meltano's
-`--full-refresh`) it reads everything.
+A stream with a cursor is discovered as INCREMENTAL with its `replication_key`. Singer replication keys are
+top-level properties, so for a nested cursor (`audit.lastUpdatedDateTime`) the stream carries a copy of it at
+the top level, named as singer-sdk's flattening names it (`audit__lastUpdatedDateTime`).
+
+The bookmark of each stream is a standard one, which `meltano state get/set` reads and writes:
+
+    {"replication_key": "audit__lastUpdatedDateTime",
+     "replication_key_value": "2026-11-30T17:02:11.000Z",     # everything at or before it has been emitted
+     "cursor_state": {"tenants": {"<id>": {"watermark": ..., "recent": ..., "resume": ...}}}}
+
+`cursor_state` is the read function's own state (per tenant or company: see `tieout_core.state`), flushed
+every `checkpoint_every` records and at the end; `replication_key_value` is its low-water mark
+(`StreamDeclaration.bookmark_value`). Changing `replication_key_value` by hand (`meltano state set`) moves every
+partition in `cursor_state` to that value. A bookmark written before 0.1.0 (the cursor state alone under
+`tieout`) resumes as it was. With state a sync resumes; without it (Meltano `--full-refresh`) it reads
+everything.
 """
 
 from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from importlib import metadata
 from typing import Any
 
 from singer_sdk import Stream, Tap
@@ -23,27 +36,104 @@ from tieout_core.declarations import StreamDeclaration, records_applying_checkpo
 from tieout_core.errors import ConfigError, ConnectorError
 from tieout_core.state import STATE_FIX, StateShapeError, stream_state_problem
 
-STATE_KEY = "tieout"
+STATE_KEY = "cursor_state"
+LEGACY_STATE_KEY = "tieout"  # before 0.1.0: the cursor state alone, under a private key
+PARTITION_CURSOR_KEYS = ("watermark", "cursor")  # WatermarkCursor's, and a plain per-partition cursor's
+
+
+def replication_key(declaration: StreamDeclaration) -> str | None:
+    """The top-level property Singer names as the replication key (`a__b` for a nested cursor `a.b`)."""
+    return "__".join(declaration.cursor_field) if declaration.cursor_field else None
+
+
+def starting_state(bookmark: Mapping[str, Any], declaration: StreamDeclaration) -> Any:
+    """The read function's state from a Singer bookmark: ours, the pre-0.1.0 layout, or one edited by hand.
+
+    Anything that is not a state this connector wrote is handed on unchanged, for `check_state` to name.
+    """
+    if LEGACY_STATE_KEY in bookmark and STATE_KEY not in bookmark:
+        return bookmark[LEGACY_STATE_KEY] or {}
+    state = bookmark.get(STATE_KEY) or {}
+    wanted = bookmark.get("replication_key_value")
+    if wanted is None or not state or not isinstance(state, Mapping):
+        return state
+    try:
+        written = declaration.bookmark_value(state)
+    except (TypeError, ValueError, AttributeError):
+        return state  # a damaged state: check_state says what is wrong with it
+    return state if wanted == written else moved_to(state, wanted)
+
+
+def moved_to(state: Mapping[str, Any], value: Any) -> dict[str, Any]:
+    """Every partition restarts from `value` (a `meltano state set` rewind or skip); in-pass detail is dropped."""
+    moved: dict[str, Any] = {}
+    for kind, partitions in state.items():
+        if isinstance(partitions, Mapping):
+            moved[kind] = {
+                partition: {key: value for key in PARTITION_CURSOR_KEYS if key in cursor} or {"watermark": value}
+                for partition, cursor in partitions.items()
+                if isinstance(cursor, Mapping)
+            }
+    return moved
 
 
 class DeclaredSingerStream(Stream):
     def __init__(self, tap: Tap, declaration: StreamDeclaration):
         self.declaration = declaration
         self.STATE_MSG_FREQUENCY = declaration.checkpoint_every
-        super().__init__(tap, schema=declaration.json_schema, name=declaration.name)
+        key = replication_key(declaration)
+        nested = declaration.cursor_field is not None and len(declaration.cursor_field) > 1
+        self._copied_cursor = declaration.cursor_field if nested else None
+        schema = declaration.json_schema
+        if nested and key is not None:
+            copied = _property_at(schema, declaration.cursor_field)
+            schema = {**schema, "properties": {**schema["properties"], key: copied}}
+        super().__init__(tap, schema=schema, name=declaration.name)
         self.primary_keys = list(declaration.primary_key)
+        self.replication_key = key  # INCREMENTAL (singer-sdk derives the method from the key)
 
-    def start_state(self) -> dict[str, Any]:
-        """Our read function's state, as the last sync left it."""
-        return self.stream_state.get(STATE_KEY) or {}
+    def get_replication_key_signpost(self, context: Any = None) -> None:
+        return None  # our cursors already stop at the moment their pass started (tieout_core.state)
+
+    def _increment_stream_state(self, latest_record: Any, *, context: Any = None) -> None:
+        """The read function keeps the cursor (its checkpoints); the SDK's per-record maximum is not used."""
+
+    def start_state(self) -> Any:
+        """Our read function's state, as the last sync left it (see `starting_state`)."""
+        return starting_state(self.stream_state, self.declaration)
 
     def get_records(self, context: Mapping[str, Any] | None) -> Iterable[dict[str, Any]]:
-        for record in records_applying_checkpoints(self.declaration.read(self.start_state()), self._set_state):
-            yield dict(record)
+        records = records_applying_checkpoints(self.declaration.read(self.start_state()), self._set_state)
+        if self._copied_cursor is None:
+            yield from map(dict, records)
+        else:
+            yield from _with_top_level_cursor(records, self._copied_cursor, self.replication_key)
 
     def _set_state(self, state: dict[str, Any]) -> None:
-        self.stream_state[STATE_KEY] = state
+        bookmark = self.stream_state
+        bookmark.pop(LEGACY_STATE_KEY, None)
+        bookmark[STATE_KEY] = state
+        if self.replication_key:
+            bookmark["replication_key"] = self.replication_key
+            bookmark["replication_key_value"] = self.declaration.bookmark_value(state)
         self.state_manager.is_flushed = False
+
+
+def _property_at(schema: Mapping[str, Any], path: tuple[str, ...]) -> dict[str, Any]:
+    node: Mapping[str, Any] = schema
+    for part in path:
+        node = (node.get("properties") or {}).get(part) or {}
+    return dict(node) or {"type": ["string", "null"], "format": "date-time"}
+
+
+def _with_top_level_cursor(records: Iterator[Any], path: tuple[str, ...], key: str | None) -> Iterator[dict]:
+    for record in records:
+        record = dict(record)
+        value: Any = record
+        for part in path:
+            value = value.get(part) if isinstance(value, Mapping) else None
+        record[key] = value
+        yield record
 
 
 def build_tap_class(connector: ConnectorDefinition) -> type[Tap]:
@@ -51,6 +141,9 @@ def build_tap_class(connector: ConnectorDefinition) -> type[Tap]:
 
     class DeclaredTap(Tap):
         name = connector.tap_name
+        # `--about` reads the version of the distribution called `package_name` (default: the tap name, which
+        # is not ours) and the class docstring: both come from the connector's installed package metadata.
+        package_name = connector.name
         config_jsonschema = config_json_schema(connector.config_model, "singer")
 
         state_file = ""  # the --state path, for messages (the SDK hands the tap only the parsed JSON)
@@ -85,10 +178,19 @@ def build_tap_class(connector: ConnectorDefinition) -> type[Tap]:
                         f"{stream_state_problem(connector.name, name, error)}: {STATE_FIX}"
                     ) from None
 
+    DeclaredTap.__doc__ = _summary(connector.name)
     DeclaredTap.__name__ = DeclaredTap.__qualname__ = "Tap" + "".join(
         part.capitalize() for part in connector.tap_name.split("-")[1:]
     )
     return DeclaredTap
+
+
+def _summary(distribution: str) -> str | None:
+    """The one-line description a distribution's pyproject.toml declares, when it is installed."""
+    try:
+        return metadata.metadata(distribution)["Summary"]
+    except metadata.PackageNotFoundError:
+        return None
 
 
 def _fail(tap_name: str, failure_type: str, message: str) -> None:

@@ -175,3 +175,21 @@ class WatermarkCursor:
             return
         floor = candidate - self.lookback
         self._emitted = {k: v for k, v in self._emitted.items() if v >= floor}
+
+
+def low_water_mark(state: Mapping[str, Any]) -> Any:
+    """The cursor value at or before which every partition of a state has emitted everything, or None.
+
+    States are laid out per partition, as the connectors keep them: `{"tenants": {<id>: {"watermark": ...}}}`
+    (a `WatermarkCursor` each) or `{"companies": {<code>: {"cursor": ...}}}`. The lowest value wins; a partition
+    without one yet (its first pass not complete) means there is none. Values compare as they are stored
+    (ISO 8601 text of one format sorts in time order).
+    """
+    values = [
+        cursor.get("watermark", cursor.get("cursor"))
+        for partitions in state.values()
+        if isinstance(partitions, Mapping)
+        for cursor in partitions.values()
+        if isinstance(cursor, Mapping)
+    ]
+    return min(values) if values and None not in values else None
