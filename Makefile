@@ -1,5 +1,5 @@
 # Thin, discoverable targets. Each installs what it needs by itself.
-.PHONY: install demo test lint bench clean
+.PHONY: install demo test lint bench dist clean
 
 install:
 	@scripts/install.sh
@@ -16,5 +16,8 @@ lint: install
 bench: install
 	@scripts/bench.sh
 
+dist: install
+	@scripts/dist.sh
+
 clean:
-	rm -rf .venv demo-output .run transforms/target
+	rm -rf .venv demo-output .run transforms/target dist
