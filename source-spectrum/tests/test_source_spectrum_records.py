@@ -55,10 +55,14 @@ def test_given_identical_time_cards_when_keyed_then_both_kept_with_stable_keys()
 class FakeTransport:
     name = "sql"
 
-    def __init__(self, rows: dict[str, list[dict]], error: Exception | None = None):
+    def __init__(self, rows: dict[str, list[dict]], error: Exception | None = None, open_from=None):
         self.rows = rows
         self.error = error
         self.calls: list[tuple[str, str, dt.date | None]] = []
+        self.opened: dict[str, dt.date] = open_from or {}
+
+    def open_from(self, company_code):
+        return self.opened.get(company_code)
 
     @property
     def streams(self):
@@ -109,6 +113,15 @@ def test_given_state_when_incremental_read_then_lookback_applied_and_start_date_
     assert [c[2] for c in transport.calls] == [dt.date(2024, 2, 7), dt.date(2024, 1, 1)]
 
 
+def test_given_no_lookback_days_when_incremental_read_then_from_the_open_period_or_62_days_without_one():
+    cfg = SpectrumConfig.parse({"transport": "sql", "companies": ["MEC", "FPR"],
+                                "odbc": {"driver": "SQLite3", "database": "/x"}, "start_date": "2020-01-01"})
+    transport = FakeTransport({}, open_from={"MEC": dt.date(2024, 1, 1)})
+    state = {"companies": {"MEC": {"cursor": "2024-02-10"}, "FPR": {"cursor": "2024-02-10"}}}
+    list(gl_stream(transport, cfg).read(state))
+    assert [c[2] for c in transport.calls] == [dt.date(2024, 1, 1), dt.date(2024, 2, 10) - dt.timedelta(days=62)]
+
+
 def test_given_post_dated_entry_when_checkpointed_then_watermark_capped_at_today():
     transport = FakeTransport({"MEC": [{"gl_date": "2999-01-01"}]})
     items = list(gl_stream(transport, config(companies=["MEC"])).read({}))
@@ -123,3 +136,10 @@ def test_given_client_error_when_reading_then_connector_error_of_right_kind_with
     stream = gl_stream(FakeTransport({}, error=error), config())
     with pytest.raises(kind, match=str(error)):
         list(stream.read({}))
+
+
+def test_given_columns_the_table_lacks_when_the_select_is_built_then_they_are_selected_as_null_under_their_names():
+    spec = spec_for("jobs", "sql")
+    sql = select_sql(spec, incremental=False, missing=frozenset({"Estimator", "Customer_Code"}))
+    assert "NULL AS Estimator" in sql and "NULL AS Customer_Code" in sql
+    assert "LTRIM(RTRIM(Job_Number)) AS Job_Number" in sql and ", Estimator," not in sql
