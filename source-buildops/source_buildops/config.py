@@ -95,6 +95,11 @@ class BuildOpsConfig(ConnectorConfig):
         description="dateFilterType sent with invoices_updated_since_param (issuedDate, dueDate, "
         "createdDateTime or lastUpdatedDateTime; only lastUpdatedDateTime catches every change).",
     )
+    invoice_payment_id_fields: list[str] = Field(
+        default_factory=lambda: ["paymentNumber"],
+        description="Fields that identify a payment row of an invoice when it has no `id` (payments[].id is "
+        "unverified, see assumptions.py); the first one present wins, else the row's position on the invoice.",
+    )
     stream_paths: dict[str, str] = Field(
         default_factory=dict,
         description="Per-stream path overrides, e.g. {\"visits\": \"/v1/job-visits\"}. Keys: "

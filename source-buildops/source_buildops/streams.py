@@ -10,7 +10,7 @@ page (the adapters emit it every few pages) so a killed sync resumes at the page
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -64,6 +64,13 @@ LIST_ENDPOINTS = (
 
 def _millis_to_datetime(millis: int) -> datetime:
     return datetime.fromtimestamp(millis / 1000, tz=timezone.utc)
+
+
+def change_time(raw: Mapping[str, Any], cursor: WatermarkCursor) -> datetime:
+    """The record's change time; with none (the `audit` block is unverified on several resources, see
+    assumptions.py) it counts as changed when the sync started, so it is emitted rather than dropped."""
+    millis = cursor_millis(raw)
+    return _millis_to_datetime(millis) if millis else cursor.started_at
 
 
 def emit(raw: Mapping[str, Any], tenant: str, **extra: Any) -> dict[str, Any]:
@@ -121,7 +128,7 @@ def list_reader(endpoint: ListEndpoint, config: BuildOpsConfig, client: BuildOps
                 params[config.jobs_updated_since_param] = to_iso(cursor.lower_bound)
             for page in _pages(endpoint, config, client, tenant, params, cursor.resume_page):
                 for raw in without_id.keep(page.items, f"tenant {tenant}, page {page.number}"):
-                    changed = _millis_to_datetime(cursor_millis(raw))
+                    changed = change_time(raw, cursor)
                     if cursor.is_new(raw["id"], changed):
                         cursor.observe(raw["id"], changed)
                         yield emit(raw, tenant)
@@ -205,7 +212,7 @@ def child_list_reader(child: ChildList, config: BuildOpsConfig, client: BuildOps
                     where = f"tenant {tenant}, the list of {child.parent_field} {parent_id}"
                     for row in without_id.keep(rows, where):
                         raw = {**row, child.parent_field: row.get(child.parent_field) or parent_id}
-                        changed = _millis_to_datetime(cursor_millis(raw))
+                        changed = change_time(raw, cursor)
                         if cursor.is_new(raw["id"], changed):
                             cursor.observe(raw["id"], changed)
                             yield emit(raw, tenant)
@@ -225,10 +232,26 @@ def _invoice_header(detail: dict[str, Any], tenant: str, without_id: RecordsWith
     return [emit(header, tenant)]
 
 
-def _invoice_children(key: str) -> InvoiceExploder:
+def _with_fallback_ids(rows: list[dict[str, Any]], id_fields: Sequence[str]) -> list[dict[str, Any]]:
+    """A row without `id` takes the first of `id_fields` it has, else `#<its position>`, so (invoiceId, id)
+    still identifies it (payments[].id is unverified: see assumptions.py)."""
+    out = []
+    for position, row in enumerate(rows):
+        if row.get("id") in (None, "") and isinstance(row, dict):
+            found = next((row[f] for f in id_fields if row.get(f) not in (None, "")), None)
+            row = {**row, "id": str(found) if found is not None else f"#{position}"}
+        out.append(row)
+    return out
+
+
+def _invoice_children(key: str, id_fields: Sequence[str] | None = None) -> InvoiceExploder:
     def explode(detail: dict[str, Any], tenant: str, without_id: RecordsWithoutId) -> list[dict[str, Any]]:
-        changed = iso_from_epoch(cursor_millis(detail))
-        children = without_id.keep(detail.get(key) or [], f"tenant {tenant}, {key} of invoice {detail['id']}")
+        millis = cursor_millis(detail)
+        changed = iso_from_epoch(millis) if millis else None
+        rows = detail.get(key) or []
+        if id_fields is not None:
+            rows = _with_fallback_ids(rows, id_fields)
+        children = without_id.keep(rows, f"tenant {tenant}, {key} of invoice {detail['id']}")
         return [emit(child, tenant, invoiceId=detail["id"], invoiceLastUpdatedDateTime=changed) for child in children]
 
     return explode
@@ -249,7 +272,7 @@ def invoice_reader(stream: str, config: BuildOpsConfig, details: InvoiceDetails,
             cursor = cursors.cursor(tenant, now=details.snapshot_time(tenant))
             for next_page, fetched in details.pages(tenant, cursor):
                 for full in fetched:
-                    changed = _millis_to_datetime(cursor_millis(full))
+                    changed = change_time(full, cursor)
                     if cursor.is_new(full["id"], changed):
                         cursor.observe(full["id"], changed)
                         yield from explode(full, tenant, without_id)
@@ -307,7 +330,9 @@ def build_streams(config: BuildOpsConfig, client: BuildOpsClient | None = None) 
         ),
         declare(
             "invoice_payments",
-            invoice_reader("invoice_payments", config, details, _invoice_children("payments")),
+            invoice_reader(
+                "invoice_payments", config, details, _invoice_children("payments", config.invoice_payment_id_fields)
+            ),
             primary_key=("invoiceId", "id"),
             cursor=child_cursor,
             parent="invoices",

@@ -283,3 +283,23 @@ def test_given_streams_at_different_cursors_when_replaying_details_then_only_the
     got = records_by_stream(second)
     assert "invoices" not in got and len(got["invoice_items"]) == 24
     assert detail_calls(fake_buildops) - calls_before == 12
+
+
+def test_given_invoice_payments_without_id_when_reading_then_payment_number_or_position_keys_them(fake_buildops):
+    invoice = fake_buildops.data["invoices"][0]
+    invoice["payments"] = [{"paymentNumber": "70001", "paymentAmount": 10.0}, {"paymentAmount": 5.0}]
+    output = run(make_config(fake_buildops.base_url), ["invoice_payments"])
+    rows = [m.record.data for m in output.records if m.record.data["invoiceId"] == invoice["id"]]
+    assert [r["id"] for r in rows] == ["70001", "#1"]
+
+
+def test_given_records_without_an_audit_block_when_syncing_twice_then_they_are_emitted_both_times(fake_buildops):
+    for department in fake_buildops.data["departments"]:
+        del department["audit"]
+    config = make_config(fake_buildops.base_url)
+    first = run(config, ["departments"])
+    assert len(first.records) == 3  # not dropped below start_date as if changed in 1970
+    state = StateBuilder().with_stream_state(
+        "departments", first.state_messages[-1].state.stream.stream_state.__dict__
+    ).build()
+    assert len(run(config, ["departments"], state=state).records) == 3  # no change time: read again
