@@ -17,15 +17,10 @@ EVIDENCE = Path(__file__).resolve().parents[2] / "docs" / "evidence" / "spectrum
 
 # Contradicted names the twin still defines ("*" = the table name itself). Remove an entry when it is fixed.
 STILL_TO_FIX: dict[str, str] = {
-    "CR_BILLING_HEADER_MC": "Change_Order_Amount Invoice_Or_Transaction Previous_Billed Status_Code Stored_Materials",
-    "CR_CUSTOMER_MASTER_MC": "First_Name Last_Name",
-    "EC_EQUIPMENT_MASTER_MC": "Hourly_Rate",
     "GL_DETAIL_MC": "Sequence",
     "JC_PHASE_MASTER_MC": "Cost_Center Current_Est_Cost Current_Est_Hours Current_Est_Quantity JTD_Actual_Dollars"
     " JTD_Hours JTD_Quantity Projected_Cost Projected_Hours Projected_Quantity",
     "VN_GL_DISTRIBUTION_HEADER_MC": "Due_Date GL_Date Invoice_Date Sales_Tax_Amount Subcontract_Number",
-    "VN_PAYMENT_HISTORY_MC": "Discount_Amount Retention_Released",
-    "VN_SUBCONTRACT_MC": "Billed_To_Date Change_Order_Amount Description Original_Contract_Amount Retention_Held",
 }
 
 

@@ -116,7 +116,7 @@ def test_given_project_jobs_when_generated_then_progress_billing_holds_retention
     for d in rows(out, "CR_BILL_DETAIL_MC"):
         details[(d["Company_Code"], d["Job_Number"], d["Application_Number"])] += Decimal(d["This_Period_Completed"])
     for b in billing:
-        period = Decimal(b["Complete_To_Date"]) - Decimal(b["Previous_Billed"])
+        period = Decimal(b["Complete_To_Date"]) - Decimal(b["Amount_Billed_Previous"])
         assert details[(b["Company_Code"], b["Job_Number"], b["Application_Number"])] == period
         assert Decimal(b["Amount_Due"]) == period - Decimal(b["Retention_Amount"])
     assert sum(Decimal(h["Retention_Amount"]) for h in rows(out, "CR_INVOICE_HEADER_MC")) > 0

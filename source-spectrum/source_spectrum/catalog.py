@@ -71,7 +71,7 @@ _PHASES = (
 )
 _CUSTOMERS = (
     "Company_Code:key Customer_Code:key Name Address_1 Address_2 City State Zip_Code Phone Customer_Email"
-    " First_Name Last_Name Terms_Code:key Salesperson Status:key Taxable_Flag Credit_Limit:dec2 Balance:dec2"
+    " Contact_1 Terms_Code:key Salesperson Status:key Taxable_Flag Credit_Limit:dec2 Balance:dec2"
     " Billed_YTD:dec2 Paid_YTD:dec2 Date_Last_Billed:date"
 )
 _VENDORS = (
@@ -92,7 +92,7 @@ _EMPLOYEES_DX = _EMPLOYEE + " Employee_Mobile_Phone Employee_Extension Cost_Cent
 _EQUIPMENT = (
     "Company_Code:key Equipment_Code:key Equipment_Type:key Description Equipment_Status:key Year"
     " Equipment_Make Equipment_Model Owned_Flag License_Number Serial_Number Division_Code:key"
-    " Cost_Center:key Hourly_Rate:dec4"
+    " Cost_Center:key Rate_Per_Hour:dec4"
 )
 
 SQL_STREAMS: tuple[StreamSpec, ...] = (
@@ -144,10 +144,10 @@ SQL_STREAMS: tuple[StreamSpec, ...] = (
                table="CR_PAY_ADJUST_HISTORY_MC", cursor="Transaction_Date"),
     StreamSpec("progress_billings", "AIA G702 progress billings / draws (CR_BILLING_HEADER_MC)",
                "Company_Code:key Job_Number:key Customer_Code:key Application_Number:int Application_Date:date"
-               " Period_End_Date:date Original_Contract_Amount:dec2 Change_Order_Amount:dec2"
-               " Revised_Contract_Amount:dec2 Complete_To_Date:dec2 Stored_Materials:dec2 Retention_Percent:dec2"
-               " Retention_Amount:dec2 Previous_Billed:dec2 Amount_Due:dec2 Invoice_Or_Transaction:key"
-               " Status_Code:key",
+               " Period_End_Date:date Original_Contract_Amount:dec2 Change_Order_Total:dec2"
+               " Revised_Contract_Amount:dec2 Complete_To_Date:dec2 Material_Stored:dec2 Retention_Percent:dec2"
+               " Retention_Amount:dec2 Amount_Billed_Previous:dec2 Amount_Due:dec2 Invoice_Sequence:key"
+               " Post_Flag:key",
                ("company_code", "job_number", "customer_code", "application_number"), table="CR_BILLING_HEADER_MC"),
     StreamSpec("progress_billing_items", "AIA G703 billing-item lines (CR_BILL_DETAIL_MC)",
                "Company_Code:key Job_Number:key Customer_Code:key Application_Number:int Billing_Item:key"
@@ -164,10 +164,10 @@ SQL_STREAMS: tuple[StreamSpec, ...] = (
                ("company_code", "vendor_code", "subcontract_number", "tracking_item_code"),
                table="VN_DOC_TRACKING_MC"),
     StreamSpec("subcontracts", "Subcontracts (VN_SUBCONTRACT_MC)",
-               "Company_Code:key Vendor_Code:key Subcontract_Number:key Job_Number:key Description"
+               "Company_Code:key Vendor_Code:key Subcontract_Number:key Job_Number:key Comment_1"
                " Status_Code:key Date_Issued:date Default_Phase_Code:key Default_Cost_Type:key"
-               " Original_Contract_Amount:dec2 Change_Order_Amount:dec2 Billed_To_Date:dec2"
-               " Retention_Percent:dec2 Retention_Held:dec2 Insurance_Cert_Flag Pay_When_Paid",
+               " Original_Amount:dec2 Total_Billed:dec2 Retention_Percent:dec2 Retention_Balance:dec2"
+               " Insurance_Cert_Flag Pay_When_Paid",
                ("company_code", "vendor_code", "subcontract_number"), table="VN_SUBCONTRACT_MC"),
     StreamSpec("ap_invoices", "AP invoice headers incl. paid ones (VN_GL_DISTRIBUTION_HEADER_MC)",
                "Company_Code:key Vendor_Code:key Vendor_Name Invoice_Number:key Invoice_Type_Code:key"
@@ -187,7 +187,7 @@ SQL_STREAMS: tuple[StreamSpec, ...] = (
                ("company_code", "vendor_code", "invoice_number", "invoice_type_code"), table="VN_OPEN_ITEMS_MC"),
     StreamSpec("ap_payments", "AP payment history (VN_PAYMENT_HISTORY_MC)",
                "Company_Code:key Vendor_Code:key Invoice_Number:key Check_Number:key Check_Date:date"
-               " Payment_Amount:dec2 Discount_Amount:dec2 Retention_Released:dec2 Bank_Account_Code:key"
+               " Payment_Amount:dec2 Discount_Taken:dec2 Retention_Paid:dec2 Bank_Account_Code:key"
                " Payment_Type:key",
                ("company_code", "vendor_code", "invoice_number", "check_number"),
                table="VN_PAYMENT_HISTORY_MC", cursor="Check_Date"),
@@ -243,7 +243,7 @@ DX_STREAMS: tuple[StreamSpec, ...] = (
                + " Projected_Dollars:dec2 Estimated_Quantity:dec4 Estimated_Hours:dec4 Current_Estimate_Dollars:dec2",
                ("company_code", "job_number", "phase_code", "cost_type"),
                service="GetPhaseEnhanced", partitions=("pStatus_Code", "pJob_Number")),
-    StreamSpec("customers", "AR customers (GetCustomers)", _CUSTOMERS + " Price_Level_Material",
+    StreamSpec("customers", "AR customers (GetCustomers)", _CUSTOMERS + " First_Name Last_Name Price_Level_Material",
                ("company_code", "customer_code"), service="GetCustomers",
                renames=(("Phone_Number", "Phone"), ("Email1", "Customer_Email"))),
     StreamSpec("vendors", "Active AP vendors (REST GET /vendors/{Company_Code})", _VENDORS

@@ -198,18 +198,17 @@ def _invoice(run: Run, rng, po: dict, company: str, balances) -> None:
                 "Vendor_Code": vendor.code,
                 "Subcontract_Number": str(po.get("poNumber")),
                 "Job_Number": job.number,
-                "Description": bo.text(po.get("description"), 30),
+                "Comment_1": bo.text(po.get("description"), 60),
                 "Status_Code": "C" if status in ("closed", "fulfilled") else "A",
                 "Date_Issued": ordered,
                 "Default_Phase_Code": phase,
                 "Default_Cost_Type": cost_type,
-                "Original_Contract_Amount": amount,
-                "Change_Order_Amount": ZERO,
-                "Billed_To_Date": amount
+                "Original_Amount": amount,
+                "Total_Billed": amount
                 if status in ("closed", "received", "fulfilled") or (run.as_of - ordered).days > 30
                 else ZERO,
                 "Retention_Percent": Decimal(RETENTION_PERCENT[company]),
-                "Retention_Held": (amount * Decimal(RETENTION_PERCENT[company]) / 100).quantize(bo.CENT)
+                "Retention_Balance": (amount * Decimal(RETENTION_PERCENT[company]) / 100).quantize(bo.CENT)
                 if status in ("closed", "received", "fulfilled") or (run.as_of - ordered).days > 30
                 else ZERO,
                 "Insurance_Cert_Flag": "Y",
@@ -322,8 +321,8 @@ def _invoice(run: Run, rng, po: dict, company: str, balances) -> None:
                 "Check_Number": check,
                 "Check_Date": check_date,
                 "Payment_Amount": paid_amount,
-                "Discount_Amount": ZERO,
-                "Retention_Released": ZERO,
+                "Discount_Taken": ZERO,
+                "Retention_Paid": ZERO,
                 "Bank_Account_Code": "OPER",
                 "Payment_Type": "C",
             }

@@ -180,8 +180,7 @@ def customers(run: Run, balances: dict[tuple[str, str], dict]) -> None:
                 "Zip_Code": bo.text(bo.pick(address, "zipcode"), 10),
                 "Phone": re.sub(r"\D", "", str(bo.pick(rec, "phonePrimary", default="")))[:20],
                 "Customer_Email": bo.text(bo.pick(rec, "email"), 60),
-                "First_Name": "",
-                "Last_Name": "",
+                "Contact_1": "",
                 "Terms_Code": "N30",
                 "Salesperson": "",
                 "Status": "I" if status == "inactive" else "A",
@@ -375,7 +374,7 @@ def equipment(run: Run) -> None:
                     "Serial_Number": f"SN{rng.getrandbits(32):08X}",
                     "Division_Code": "SVC",
                     "Cost_Center": "",
-                    "Hourly_Rate": Decimal(rng.choice((12, 18, 25, 35, 45))).quantize(Decimal("0.0001")),
+                    "Rate_Per_Hour": Decimal(rng.choice((12, 18, 25, 35, 45))).quantize(Decimal("0.0001")),
                 }
             )
 

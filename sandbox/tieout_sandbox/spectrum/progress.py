@@ -186,16 +186,16 @@ def _write_application(
             "Application_Date": when,
             "Period_End_Date": when,
             "Original_Contract_Amount": contract,
-            "Change_Order_Amount": ZERO,
+            "Change_Order_Total": ZERO,
             "Revised_Contract_Amount": contract,
             "Complete_To_Date": to_date,
-            "Stored_Materials": ZERO,
+            "Material_Stored": ZERO,
             "Retention_Percent": percent,
             "Retention_Amount": retention,
-            "Previous_Billed": previous,
+            "Amount_Billed_Previous": previous,
             "Amount_Due": this_period - retention,
-            "Invoice_Or_Transaction": number,
-            "Status_Code": "P",
+            "Invoice_Sequence": number,
+            "Post_Flag": "P",
         }
     )
     fraction = to_date / contract if contract else Decimal(0)

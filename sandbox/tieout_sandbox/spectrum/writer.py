@@ -25,7 +25,7 @@ SUMMED = {
     "VN_GL_DISTRIBUTION_DETAIL_MC": ("Debit_Amount", "Credit_Amount"),
     "VN_OPEN_ITEMS_MC": ("Invoice_Amount", "Invoice_Balance", "Retention_Amount"),
     "VN_PAYMENT_HISTORY_MC": ("Payment_Amount",),
-    "VN_SUBCONTRACT_MC": ("Original_Contract_Amount", "Billed_To_Date", "Retention_Held"),
+    "VN_SUBCONTRACT_MC": ("Original_Amount", "Total_Billed", "Retention_Balance"),
     "PR_TIME_CARD_HISTORY_MC": ("Hours", "Pay_Extension", "Burden_Amount"),
     "GL_DETAIL_MC": ("Amount",),
 }

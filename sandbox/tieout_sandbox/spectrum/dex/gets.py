@@ -259,8 +259,9 @@ def get_customers(store, company, p):
             "City": r["City"],
             "State": r["State"],
             "Zip_Code": r["Zip_Code"],
-            "First_Name": r["First_Name"],
-            "Last_Name": r["Last_Name"],
+            # The primary contact's name lives in a contacts table the twin does not keep.
+            "First_Name": "",
+            "Last_Name": "",
             "Phone_Number": r["Phone"],
             "Email1": r["Customer_Email"],
             "Price_Level_Material": "",

@@ -10,7 +10,7 @@ renamed as (
         {{ trimmed('check_number') }} as check_number,
         {{ iso_date('check_date') }} as check_date,
         coalesce({{ money('payment_amount') }}, 0) as payment_amount,
-        coalesce({{ money('discount_amount') }}, 0) as discount_amount
+        coalesce({{ money('discount_taken') }}, 0) as discount_amount
     from source
 )
 

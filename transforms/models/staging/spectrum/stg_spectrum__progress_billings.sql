@@ -15,8 +15,8 @@ renamed as (
         {{ rate('retention_percent') }} as retention_percent,
         coalesce({{ money('retention_amount') }}, 0) as retention_amount,
         {{ money('amount_due') }} as amount_due,
-        {{ trimmed('invoice_or_transaction') }} as invoice_number,
-        {{ trimmed('status_code') }} as status_code
+        {{ trimmed('invoice_sequence') }} as invoice_number,
+        {{ trimmed('post_flag') }} as status_code
     from source
 )
 

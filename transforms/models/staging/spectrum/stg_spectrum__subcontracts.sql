@@ -9,9 +9,9 @@ renamed as (
         {{ trimmed('subcontract_number') }} as subcontract_number,
         {{ trimmed('job_number') }} as job_number,
         {{ trimmed('status_code') }} as status_code,
-        {{ money('original_contract_amount') }} as original_contract_amount,
-        {{ money('billed_to_date') }} as billed_to_date,
-        {{ money('retention_held') }} as retention_held,
+        {{ money('original_amount') }} as original_contract_amount,
+        {{ money('total_billed') }} as billed_to_date,
+        {{ money('retention_balance') }} as retention_held,
         {{ trimmed('insurance_cert_flag') }} as insurance_cert_flag
     from source
 )
