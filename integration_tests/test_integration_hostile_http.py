@@ -7,6 +7,9 @@ the sandbox's twin that answers the way proxies, login pages and cut connections
 2. Credentials never follow a redirect to another host (`Catcher`, 127.0.0.2, records what reaches it): the
    BuildOps token request, BuildOps reads, Data Exchange SOAP calls and Puts each stop naming the status and the
    Location's host, with the fix (set base_url to the final address).
+3. TLS: a server whose certificate a private CA signed (trustme) is a config_error that says the certificate was
+   not trusted and names `ca_bundle`; with `ca_bundle` pointing at that CA the sync works. Unknown settings are
+   named in a warning.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import Any
 
 import duckdb
 import pytest
+import trustme
 from hostile_http import LOGIN_PAGE, Catcher, HostileFront, Reply
 from tieout_it import (
     Sandbox,
@@ -84,7 +88,7 @@ def postable(twin, source_read, tmp_path_factory) -> list[str]:
         if m["log"]["message"].startswith("dry_run: ")
     ]
     keys = sorted({key for plan in plans if plan.get("kind") == "AR" for key in plan["source_keys"]})
-    assert len(keys) >= len(UNCONFIRMED) + 3, f"only {len(keys)} fresh invoices would post: {plans}"
+    assert len(keys) >= len(UNCONFIRMED) + 4, f"only {len(keys)} fresh invoices would post: {plans}"
     return keys
 
 
@@ -354,3 +358,131 @@ def test_given_a_data_exchange_soap_call_redirected_307_when_source_spectrum_che
     assert "GetJob: Spectrum Data Exchange answered HTTP 307, a redirect to http://127.0.0.2:" in status["message"]
     assert "Set `data_exchange.base_url` to the final address" in status["message"]
     assert front.claimed and catcher.seen == [], f"the Authorization ID followed: {catcher.received()[:500]}"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# 3. TLS: a private CA is named in `ca_bundle`, never trusted silently; unknown settings are warned about
+# ---------------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def private_ca(tmp_path_factory) -> tuple[trustme.CA, Path]:
+    """The contractor's in-house CA (which no system trust store holds) and its certificate as a PEM file."""
+    ca = trustme.CA(organization_name="Contractor IT")
+    pem = tmp_path_factory.mktemp("private-ca") / "contractor-ca.pem"
+    ca.cert_pem.write_to_path(str(pem))
+    return ca, pem
+
+
+def read_one_stream(exe: str, config_file: Path, stream: str, folder: Path, discovered: dict):
+    catalog = configured_catalog(discovered, [stream], incremental=False)
+    args = [exe, "read", "--config", str(config_file), "--catalog", str(write_json(folder / f"{stream}.json", catalog))]
+    return run_cli(args, timeout=300)
+
+
+@pytest.mark.parametrize(
+    "connector, stream, setting",
+    [
+        ("source-buildops", "departments", "ca_bundle"),
+        ("source-spectrum.data_exchange", "customers", "data_exchange.ca_bundle"),
+    ],
+)
+def test_given_a_private_ca_certificate_when_read_then_config_error_naming_ca_bundle_and_with_it_the_read_works(
+    connector, stream, setting, clean_sandbox, private_ca, tmp_path
+):
+    ca, pem = private_ca
+    exe = executable(connector.split(".")[0])
+    config = clean_sandbox.config(connector)
+    upstream = config["data_exchange"]["base_url"] if "data_exchange" in config else config["base_url"]
+    discovered = discover(exe, clean_sandbox.config_file(connector))
+    front = HostileFront(upstream, tls=ca)
+    try:
+        untrusted = fronted_config(clean_sandbox, connector, tmp_path / "untrusted", front)
+        refused = read_one_stream(exe, untrusted, stream, tmp_path, discovered)
+        trusted_config = json.loads(untrusted.read_text())
+        if "data_exchange" in trusted_config:
+            trusted_config["data_exchange"]["ca_bundle"] = str(pem)
+        else:
+            trusted_config["ca_bundle"] = str(pem)
+        trusted = read_one_stream(
+            exe, write_json(tmp_path / "trusted.json", trusted_config), stream, tmp_path, discovered
+        )
+    finally:
+        front.close()
+    errors = refused.trace_errors
+    assert errors and errors[0]["failure_type"] == "config_error", refused.output()[-3000:]
+    message = errors[0]["message"]
+    assert "was not trusted (" in message and f"set {setting}" in message.replace("`", ""), message
+    assert "a PEM file" in message and "reachable" not in message
+    assert not refused.records
+    assert trusted.returncode == 0 and not trusted.trace_errors, trusted.output()[-3000:]
+    assert trusted.records, "nothing read through the trusted TLS front"
+
+
+def test_given_a_private_ca_certificate_when_destination_writes_then_config_error_and_with_ca_bundle_it_posts_once(
+    twin, source_read, postable, private_ca, tmp_path
+):
+    ca, pem = private_ca
+    records, catalog = source_read
+    invoice = postable[len(UNCONFIRMED) + 3]
+    stdin = stdin_for(records, [invoice])
+    before = ar_entries(twin)
+    front = HostileFront(twin.config("destination-spectrum")["data_exchange"]["base_url"], tls=ca)
+    try:
+        refused = write(twin, tmp_path, catalog, stdin, base_url=front.url)
+        dx = {**twin.config("destination-spectrum")["data_exchange"], "base_url": front.url, "ca_bundle": str(pem)}
+        trusted = write(twin, tmp_path, catalog, stdin, data_exchange=dx)
+    finally:
+        front.close()
+    errors = refused.trace_errors
+    assert errors and errors[0]["failure_type"] == "config_error", refused.output()[-3000:]
+    assert "was not sent: The TLS certificate of Spectrum Data Exchange at https://127.0.0.1:" in errors[0]["message"]
+    assert "set `data_exchange.ca_bundle` to the path of that CA's certificate" in errors[0]["message"]
+    assert refused.states == []
+    assert trusted.returncode == 0, trusted.output()[-3000:]
+    assert verdict(tmp_path, invoice)[0] == "posted"
+    assert ar_entries(twin) == before + 1
+
+
+@pytest.mark.parametrize(
+    "connector, typo",
+    [("source-buildops", "ca_bundel"), ("source-spectrum.data_exchange", "data_exchange.verfy_tls")],
+)
+def test_given_a_misspelt_setting_when_checked_then_a_warning_names_it(connector, typo, clean_sandbox, tmp_path):
+    config = clean_sandbox.config(connector)
+    parent, _, key = typo.rpartition(".")
+    (config[parent] if parent else config)[key] = False
+    run = run_cli(
+        [executable(connector.split(".")[0]), "check", "--config", str(write_json(tmp_path / "c.json", config))],
+        timeout=120,
+    )
+    assert run.connection_status and run.connection_status["status"] == "SUCCEEDED", run.output()[-3000:]
+    warnings = [m["log"]["message"] for m in run.of_type("LOG") if m["log"]["level"] == "WARN"]
+    assert any(f"Unknown setting(s) ignored: {typo}." in w for w in warnings), run.output()[-3000:]
+
+
+def test_given_a_misspelt_setting_and_singer_stream_maps_when_tap_discovers_then_only_the_typo_is_warned(
+    clean_sandbox, tmp_path
+):
+    config = {**clean_sandbox.config("source-buildops"), "ca_bundel": "/tmp/ca.pem", "stream_maps": {}}
+    run = run_cli(
+        [executable("tap-buildops"), "--config", str(write_json(tmp_path / "c.json", config)), "--discover"],
+        timeout=120,
+    )
+    assert run.returncode == 0, run.output()[-3000:]
+    assert "Unknown setting(s) ignored: ca_bundel." in run.stderr, run.stderr[-3000:]
+    assert "stream_maps" not in run.stderr
+
+
+def test_given_verify_tls_false_when_source_spectrum_checks_then_it_warns_and_names_ca_bundle(clean_sandbox, tmp_path):
+    config = clean_sandbox.config("source-spectrum.data_exchange")
+    config["data_exchange"]["verify_tls"] = False
+    run = run_cli(
+        [executable("source-spectrum"), "check", "--config", str(write_json(tmp_path / "c.json", config))],
+        timeout=120,
+    )
+    warnings = " ".join(m["log"]["message"] for m in run.of_type("LOG") if m["log"]["level"] == "WARN")
+    assert "data_exchange.verify_tls is false: the server's certificate is not checked" in warnings, run.output()[
+        -3000:
+    ]
+    assert "Set data_exchange.ca_bundle" in warnings

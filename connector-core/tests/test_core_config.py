@@ -68,3 +68,22 @@ def test_given_a_committed_spec_when_the_model_changes_then_the_check_reports_dr
 
     message = check_spec_file(Changed, "https://docs.invalid", spec_path)
     assert message is not None and "out of date" in message
+
+
+def test_given_unknown_keys_top_level_and_nested_when_parsing_then_one_warning_names_each_and_host_keys_pass(caplog):
+    raw = {
+        "base_url": "https://x",
+        "client_secret": "s3cr3t-value",
+        "ca_bundel": "/etc/ssl/ca.pem",
+        "window": {"minutes": 5, "minuts": 6},
+        "stream_maps": {},
+    }
+    with caplog.at_level("WARNING", logger="tieout_core.config"):
+        ExampleConfig.parse(raw, host_keys={"stream_maps"})
+        ExampleConfig.parse(raw, host_keys={"stream_maps"})  # parsed again in the same run: warned once
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert warnings == [
+        "Unknown setting(s) ignored: ca_bundel, window.minuts. Check the spelling against the connector's settings"
+        " (its README or `spec`); an unknown setting has no effect."
+    ]
+    assert "s3cr3t-value" not in warnings[0]

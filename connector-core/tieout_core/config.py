@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Mapping
+import logging
+import typing
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
@@ -19,24 +21,66 @@ from tieout_core.errors import ConfigError
 
 Flavour = Literal["airbyte", "singer"]
 ModelT = TypeVar("ModelT", bound="ConnectorConfig")
+LOG = logging.getLogger("tieout_core.config")  # Airbyte: a LOG message; Singer: stderr
+_warned: set[str] = set()  # a config is parsed several times a run (check, discover, read): warn once
 
 
 class ConnectorConfig(BaseModel):
     """Base for connector config models. Declare secrets as `pydantic.SecretStr`.
 
-    Unknown keys are ignored rather than rejected: hosts add their own (Singer stream maps, Airbyte
-    internal settings), and a misspelt required key is still reported as a missing named field.
+    Unknown keys are not rejected (hosts add their own: Singer stream maps, Airbyte internal settings) but
+    each one is named in a warning, so a misspelt optional setting (`ca_bundel`) does not pass unnoticed; a
+    misspelt required key is still reported as a missing named field.
     """
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
     @classmethod
-    def parse(cls: type[ModelT], raw: Mapping[str, Any]) -> ModelT:
-        """Validate a raw config dict; on failure raise ConfigError naming every bad field."""
+    def parse(cls: type[ModelT], raw: Mapping[str, Any], *, host_keys: Collection[str] = ()) -> ModelT:
+        """Validate a raw config dict; on failure raise ConfigError naming every bad field.
+
+        `host_keys` are top-level settings the host itself owns (singer-sdk's `stream_maps`, ...): not warned about.
+        """
         try:
-            return cls.model_validate(dict(raw))
+            parsed = cls.model_validate(dict(raw))
         except ValidationError as exc:
             raise ConfigError(format_validation_error(exc)) from None
+        warn_unknown_keys(cls, raw, host_keys)
+        return parsed
+
+
+def unknown_keys(model: type[BaseModel], raw: Mapping[str, Any], prefix: str = "") -> list[str]:
+    """Keys of `raw` the model does not declare, nested settings as `data_exchange.verfy_tls`."""
+    fields = model.model_fields
+    found = []
+    for key, value in raw.items():
+        field = fields.get(key)
+        if field is None:
+            found.append(f"{prefix}{key}")
+            continue
+        nested = _nested_model(field.annotation)
+        if nested is not None and isinstance(value, Mapping):
+            found.extend(unknown_keys(nested, value, f"{prefix}{key}."))
+    return found
+
+
+def warn_unknown_keys(model: type[BaseModel], raw: Mapping[str, Any], host_keys: Collection[str] = ()) -> None:
+    unknown = [key for key in unknown_keys(model, raw) if key not in host_keys]
+    if not unknown:
+        return
+    message = (
+        f"Unknown setting(s) ignored: {', '.join(unknown)}. Check the spelling against the connector's settings"
+        " (its README or `spec`); an unknown setting has no effect."
+    )
+    if message not in _warned:
+        _warned.add(message)
+        LOG.warning(message)
+
+
+def _nested_model(annotation: Any) -> type[BaseModel] | None:
+    """The BaseModel a field holds (`Odbc`, `Odbc | None`), if any."""
+    candidates = [annotation, *typing.get_args(annotation)]
+    return next((c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None)
 
 
 def format_validation_error(exc: ValidationError) -> str:

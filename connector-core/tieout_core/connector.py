@@ -6,7 +6,7 @@ under an Airbyte host, under Meltano, and by hand.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,5 +33,5 @@ class ConnectorDefinition:
     documentation_url: str
     spec_path: Path | None = None
 
-    def parse_config(self, raw: Any) -> Any:
-        return self.config_model.parse(raw)
+    def parse_config(self, raw: Any, *, host_keys: Collection[str] = ()) -> Any:
+        return self.config_model.parse(raw, host_keys=host_keys)

@@ -11,6 +11,8 @@
 - Redirects are followed only by a GET to the same origin (scheme, host and port): `requests` on its own
   re-sends a POST body (a client secret) on a 307 to any host. Anything else is a `ConfigError` naming the
   status and the Location's host, and saying to set the base URL to the final address.
+- TLS: certificates are always checked, against `ca_bundle` when given (a private CA's PEM file); an
+  untrusted certificate is a `ConfigError` naming that setting (see tls.py), not an unreachable host.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from tieout_core.errors import ConfigError, ConnectorError, TransientError
+from tieout_core.tls import tls_failure
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -190,15 +193,20 @@ class HttpClient:
         max_token_refreshes: int = 4,
         max_auth_retries: int = 24,
         url_setting: str = "base_url",
+        ca_bundle: str | None = None,
+        ca_setting: str = "ca_bundle",
     ):
         self.base_url = base_url.rstrip("/")
         self.url_setting = url_setting
+        self.ca_setting = ca_setting
         self.max_token_refreshes = max_token_refreshes
         self.max_auth_retries = max_auth_retries
         self.auth = auth
         self.timeout = timeout
         self.explain = explain
         self.session = requests.Session()
+        # Passed with every request: a Session's own `verify` loses to REQUESTS_CA_BUNDLE in the environment.
+        self.verify: bool | str = ca_bundle or True
         adapter = HTTPAdapter(
             max_retries=(retry or RetryPolicy()).to_urllib3(),
             pool_connections=pool_size,
@@ -284,11 +292,17 @@ class HttpClient:
                 auth=self.auth if authenticated else None,
                 timeout=self.timeout,
                 allow_redirects=False,
+                verify=self.verify,
             )
         except ConnectorError:
             raise  # raised by the auth hook while fetching a token
         except requests.exceptions.RetryError as exc:
             raise TransientError(f"{describe_request(method, url)} kept failing after retries") from exc
+        except requests.exceptions.SSLError as exc:
+            where = urlsplit(url).netloc.rpartition("@")[2]
+            raise ConfigError(
+                tls_failure(where, exc, ca_setting=self.ca_setting, url_setting=self.url_setting)
+            ) from None
         except requests.exceptions.Timeout as exc:
             raise TransientError(
                 f"{describe_request(method, url)} timed out after {self.timeout:g} s (and retries)"

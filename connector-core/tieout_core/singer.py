@@ -21,6 +21,7 @@ everything.
 
 from __future__ import annotations
 
+import copy
 import logging
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -155,7 +156,7 @@ def build_tap_class(connector: ConnectorDefinition) -> type[Tap]:
 
         def discover_streams(self) -> list[Stream]:
             try:
-                parsed = connector.parse_config(self.config)
+                parsed = connector.parse_config(self.config, host_keys=builtin_setting_names(self))
             except ConfigError as error:
                 raise ConfigValidationError(error.message, errors=[error.message]) from None
             return [DeclaredSingerStream(self, d) for d in connector.build_streams(parsed)]
@@ -191,6 +192,13 @@ def _summary(distribution: str) -> str | None:
         return metadata.metadata(distribution)["Summary"]
     except metadata.PackageNotFoundError:
         return None
+
+
+def builtin_setting_names(plugin: Any) -> set[str]:
+    """The settings singer-sdk itself adds to every tap or target (stream_maps, flattening_enabled, ...)."""
+    schema = copy.deepcopy(plugin.config_jsonschema)
+    plugin.append_builtin_config(schema)
+    return set(schema.get("properties", {}))
 
 
 def _fail(tap_name: str, failure_type: str, message: str) -> None:

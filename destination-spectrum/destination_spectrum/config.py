@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from spectrum_client import insecure_url_problem
 from tieout_core import ConnectorConfig
+from tieout_core.tls import CA_BUNDLE_DESCRIPTION, check_ca_bundle
 
 DOCUMENTATION_URL = "https://github.com/tieout/tieout/tree/main/destination-spectrum"
 SPEC_PATH = Path(__file__).with_name("spec.json")
@@ -44,6 +45,7 @@ class DataExchange(BaseModel):
         description="Allow a plain http:// base_url that is not on this machine (the Authorization ID and every "
         "posted document then cross the network unencrypted; never in production)",
     )
+    ca_bundle: str | None = Field(None, description=CA_BUNDLE_DESCRIPTION)
 
     @field_validator("base_url")
     @classmethod
@@ -51,6 +53,11 @@ class DataExchange(BaseModel):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with https://, e.g. https://acme.dexterchaney.com:8482")
         return value.rstrip("/")
+
+    @field_validator("ca_bundle")
+    @classmethod
+    def _ca_bundle_is_pem(cls, path: str | None) -> str | None:
+        return check_ca_bundle(path)
 
     @field_validator("authorization_id")
     @classmethod

@@ -13,12 +13,14 @@ from collections.abc import Iterable, Sequence
 
 from spectrum_client import (
     AuthorizationRejected,
+    CertificateNotTrusted,
     DataExchangeClient,
     DataExchangeSettings,
     DataExchangeUnreachable,
     OdbcError,
     OdbcSettings,
     PostingOutcomeUnknown,
+    RedirectRefused,
     ServiceNotAuthorized,
     SpectrumConfigError,
     SpectrumOdbc,
@@ -57,6 +59,8 @@ class SpectrumGateway:
             timeout=dx.timeout_seconds,
             allow_insecure_http=dx.allow_insecure_http,
             url_setting="data_exchange.base_url",
+            ca_bundle=dx.ca_bundle,
+            ca_bundle_setting="data_exchange.ca_bundle",
         ))
         self.ar_tables = [validate_identifier(t) for t in config.ar_document_tables]
         self.ap_tables = [validate_identifier(t) for t in config.ap_document_tables]
@@ -226,6 +230,8 @@ class SpectrumGateway:
             results = call()
         except PostingOutcomeUnknown as exc:
             return PostResult(False, outcome_unknown=True, message=str(exc), calls=self.dx.calls - before)
+        except (CertificateNotTrusted, RedirectRefused) as exc:
+            raise ConfigError(f"{label} was not sent: {exc}") from None  # the connection itself is the problem
         except (AuthorizationRejected, ServiceNotAuthorized, SpectrumConfigError) as exc:
             raise ConfigError(f"Spectrum refused {label}: {exc}") from None
         except DataExchangeUnreachable as exc:

@@ -13,6 +13,7 @@ from typing import Any
 from singer_sdk import Target
 from singer_sdk.sinks import BatchSink
 from tieout_core import ConnectorError, config_json_schema
+from tieout_core.singer import builtin_setting_names
 
 from destination_spectrum.config import DestinationSpectrumConfig
 from destination_spectrum.engine import PostingInterrupted
@@ -51,7 +52,9 @@ class TargetSpectrum(Target):
     def session(self) -> PostingSession:
         if self._session is None:
             try:
-                self._session = PostingSession(DestinationSpectrumConfig.parse(dict(self.config)))
+                self._session = PostingSession(
+                    DestinationSpectrumConfig.parse(dict(self.config), host_keys=builtin_setting_names(self))
+                )
             except ConnectorError as exc:
                 self.logger.error(exc.message)
                 raise SystemExit(1) from None

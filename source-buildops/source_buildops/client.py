@@ -52,6 +52,7 @@ class BuildOpsClient:
             pool_size=config.max_concurrency + 4,
             explain=self._explain,
             headers={"User-Agent": "tieout-source-buildops/0.1"},
+            ca_bundle=config.ca_bundle,
         )
 
     # Auth -----------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from tieout_core import ConnectorConfig, from_iso
+from tieout_core.tls import CA_BUNDLE_DESCRIPTION, check_ca_bundle
 
 DOCUMENTATION_URL = "https://github.com/tieout/tieout/tree/main/source-buildops"
 
@@ -122,6 +123,7 @@ class BuildOpsConfig(ConnectorConfig):
     allow_insecure_http: bool = Field(
         False, description="Allow a plain http:// base_url that is not on this machine (never in production)."
     )
+    ca_bundle: str | None = Field(None, description=CA_BUNDLE_DESCRIPTION)
 
     @field_validator("tenant_ids")
     @classmethod
@@ -132,6 +134,11 @@ class BuildOpsConfig(ConnectorConfig):
         if len(set(tenant_ids)) != len(tenant_ids):
             raise ValueError("lists the same tenant twice; remove the duplicate")
         return tenant_ids
+
+    @field_validator("ca_bundle")
+    @classmethod
+    def _ca_bundle_is_pem(cls, path: str | None) -> str | None:
+        return check_ca_bundle(path)
 
     @field_validator("start_date")
     @classmethod

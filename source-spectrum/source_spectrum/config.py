@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationInfo, fi
 from spectrum_client import insecure_url_problem
 from spectrum_client.odbc import DEFAULT_STALL_TIMEOUT
 from tieout_core import ConnectorConfig
+from tieout_core.tls import CA_BUNDLE_DESCRIPTION, check_ca_bundle
 
 from .catalog import SQL_STREAMS
 
@@ -139,7 +140,12 @@ class DataExchangeConfig(BaseModel):
     client_secret: SecretStr | None = Field(
         default=None, json_schema_extra=SECRET, description="OAuth client secret (Enhanced Authentication)."
     )
-    verify_tls: bool = Field(default=True, description="Verify the server's TLS certificate.")
+    verify_tls: bool = Field(
+        default=True,
+        description="Verify the server's TLS certificate. Leave it on: for a self-signed or private-CA certificate"
+        " set `ca_bundle`; `false` is warned about on every run.",
+    )
+    ca_bundle: str | None = Field(default=None, description=CA_BUNDLE_DESCRIPTION)
     allow_insecure_http: bool = Field(
         default=False,
         description="Allow a plain http:// base_url that is not on this machine (the Authorization ID and every"
@@ -159,6 +165,11 @@ class DataExchangeConfig(BaseModel):
         if not url.startswith(("https://", "http://")):
             raise ValueError("must start with https:// (e.g. https://acme.dexterchaney.com:8482)")
         return url
+
+    @field_validator("ca_bundle")
+    @classmethod
+    def _ca_bundle_is_pem(cls, path: str | None) -> str | None:
+        return check_ca_bundle(path)
 
     @model_validator(mode="after")
     def _credentials(self) -> DataExchangeConfig:

@@ -24,7 +24,15 @@ from .errors import (
     SpectrumConfigError,
     TruncatedResult,
 )
-from .http import DataExchangeSettings, TokenSource, read_session, redirect_problem, send_read, write_session
+from .http import (
+    DataExchangeSettings,
+    TokenSource,
+    read_session,
+    redirect_problem,
+    send_read,
+    tls_problem,
+    write_session,
+)
 from .put import PutServicesMixin, find_result_rows, unconfirmed
 from .services import GET_SERVICES, PUT_SERVICES
 
@@ -155,7 +163,11 @@ class DataExchangeClient(PutServicesMixin):
 
     def _send_write(self, method: str, url: str, service: str, **kwargs: Any) -> requests.Response:
         try:
-            response = self._write.request(method, url, timeout=self.settings.timeout, allow_redirects=False, **kwargs)
+            response = self._write.request(
+                method, url, timeout=self.settings.timeout, allow_redirects=False, verify=self.settings.verify, **kwargs
+            )
+        except requests.exceptions.SSLError as exc:
+            raise tls_problem(self.settings, exc) from None  # the handshake failed: nothing was sent
         except requests.exceptions.ConnectionError as exc:
             if _never_connected(exc):
                 raise DataExchangeUnreachable(

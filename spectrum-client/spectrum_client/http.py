@@ -26,6 +26,7 @@ from urllib3.util.retry import Retry
 
 from .errors import (
     AuthorizationRejected,
+    CertificateNotTrusted,
     DataExchangeError,
     DataExchangeUnreachable,
     RedirectRefused,
@@ -55,8 +56,12 @@ class DataExchangeSettings:
     scope: str = "spectrumapi"
     # Plain http to a host other than this machine is refused unless the caller opts in (see urls.py).
     allow_insecure_http: bool = False
-    # The caller's name for `url` (e.g. `data_exchange.base_url`), so messages name the setting the user has.
+    # A private CA's certificate (PEM) to trust besides the system's; certificates are always checked.
+    ca_bundle: str | None = None
+    # The caller's names for `url` and `ca_bundle` (e.g. `data_exchange.base_url`), so messages name the
+    # settings the user has.
     url_setting: str = "url"
+    ca_bundle_setting: str = "ca_bundle"
 
     def __post_init__(self) -> None:
         if not self.url.startswith(("http://", "https://")):
@@ -79,19 +84,20 @@ class DataExchangeSettings:
         return self.url.rstrip("/")
 
     @property
+    def verify(self) -> bool | str:
+        return self.ca_bundle or self.verify_tls
+
+    @property
     def uses_oauth(self) -> bool:
         return bool(self.client_id and self.client_secret)
 
 
 def read_session(settings: DataExchangeSettings) -> requests.Session:
-    session = requests.Session()
-    session.verify = settings.verify_tls
-    return session
+    return requests.Session()  # `verify` goes with each request (see send_read)
 
 
 def write_session(settings: DataExchangeSettings) -> requests.Session:
     session = requests.Session()
-    session.verify = settings.verify_tls
     # connect errors only: the request never left this machine, so a retry cannot double-post.
     retry = Retry(
         total=None,
@@ -124,7 +130,31 @@ def _should_retry_response(response: requests.Response | None) -> bool:
 
 
 def _should_retry_exception(exc: BaseException) -> bool:
-    return isinstance(exc, (requests.ConnectionError, requests.Timeout))
+    # An untrusted certificate stays untrusted: retrying only delays the message that names the fix.
+    return isinstance(exc, (requests.ConnectionError, requests.Timeout)) and not isinstance(
+        exc, requests.exceptions.SSLError
+    )
+
+
+_VERIFY_FAILED = re.compile(r"certificate verify failed: ([^(')\"]+)")
+
+
+def tls_problem(settings: DataExchangeSettings, error: requests.exceptions.SSLError) -> CertificateNotTrusted:
+    """The handshake failed: most often a self-signed or private-CA certificate, which `ca_bundle` fixes."""
+    text = str(error)
+    verify = _VERIFY_FAILED.search(text)
+    if verify or "CERTIFICATE_VERIFY_FAILED" in text:
+        reason = verify.group(1).strip() if verify else "certificate verify failed"
+        return CertificateNotTrusted(
+            f"The TLS certificate of Spectrum Data Exchange at {settings.base} was not trusted ({reason}). If the"
+            " server uses a self-signed certificate or one signed by a private (in-house) CA, set"
+            f" `{settings.ca_bundle_setting}` to the path of that CA's certificate (a PEM file); certificate checks"
+            " stay on and cannot be turned off. Nothing was sent."
+        )
+    return CertificateNotTrusted(
+        f"The TLS handshake with Spectrum Data Exchange at {settings.base} failed ({type(error).__name__}): check"
+        f" that `{settings.url_setting}` is the server's https:// address and port. Nothing was sent."
+    )
 
 
 def send_read(
@@ -139,12 +169,22 @@ def send_read(
         retry_error_callback=lambda state: state.outcome.result(),
     )
     try:
-        response = retrying(session.request, method, url, timeout=settings.timeout, allow_redirects=False, **kwargs)
+        response = retrying(
+            session.request,
+            method,
+            url,
+            timeout=settings.timeout,
+            allow_redirects=False,
+            verify=settings.verify,  # per request: a Session's `verify` loses to REQUESTS_CA_BUNDLE
+            **kwargs,
+        )
+    except requests.exceptions.SSLError as exc:
+        raise tls_problem(settings, exc) from None
     except (requests.ConnectionError, requests.Timeout) as exc:
         raise DataExchangeUnreachable(
             f"Spectrum Data Exchange at {settings.base} did not answer after {settings.max_attempts} attempts"
-            f" ({type(exc).__name__}); check `url` (hosted installs listen on port 8482 and need this"
-            " machine's IP allow-listed by Trimble support)."
+            f" ({type(exc).__name__}); check `{settings.url_setting}` (hosted installs listen on port 8482 and need"
+            " this machine's IP allow-listed by Trimble support)."
         ) from None
     return response
 

@@ -10,6 +10,7 @@ emitted as if complete.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from typing import Any
@@ -25,11 +26,18 @@ from .base import RowBatch
 STATUSES = ("", "C")
 ERROR_FIELDS = ("error_code", "error_description", "error_column")
 BATCH_ROWS = 500  # records handed on at a time: one capped Get's worth
+LOG = logging.getLogger("airbyte")  # the CDK's logger: its records reach an Airbyte host as LOG messages
 
 
 def dx_settings(config: SpectrumConfig) -> DataExchangeSettings:
     dx = config.data_exchange
     assert dx is not None
+    if not dx.verify_tls:
+        LOG.warning(
+            "data_exchange.verify_tls is false: the server's certificate is not checked, so anyone on the network"
+            " path can pose as Spectrum and read the Authorization ID. Set data_exchange.ca_bundle to the server's"
+            " CA certificate (a PEM file) and remove verify_tls."
+        )
     return DataExchangeSettings(
         url=dx.base_url,
         authorization_id=dx.authorization_id.get_secret_value() if dx.authorization_id else None,
@@ -37,7 +45,9 @@ def dx_settings(config: SpectrumConfig) -> DataExchangeSettings:
         client_secret=dx.client_secret.get_secret_value() if dx.client_secret else None,
         verify_tls=dx.verify_tls,
         allow_insecure_http=dx.allow_insecure_http,
+        ca_bundle=dx.ca_bundle,
         url_setting="data_exchange.base_url",
+        ca_bundle_setting="data_exchange.ca_bundle",
     )
 
 
