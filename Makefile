@@ -1,5 +1,5 @@
 # Thin, discoverable targets. Each installs what it needs by itself.
-.PHONY: install demo test lint bench dist clean
+.PHONY: install demo test lint bench dist mutate clean
 
 install:
 	@scripts/install.sh
@@ -18,6 +18,10 @@ bench: install
 
 dist: install
 	@scripts/dist.sh
+
+# Mutation testing of the money, ledger, state and exception code (not part of `make test`; ~20 min).
+mutate: install
+	@scripts/mutate.sh
 
 clean:
 	rm -rf .venv demo-output .run transforms/target dist

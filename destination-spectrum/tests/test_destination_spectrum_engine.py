@@ -1,5 +1,7 @@
 """The posting engine against an in-memory Spectrum: gates, modes, the ledger and exactly-once."""
 
+from decimal import Decimal
+
 import pytest
 
 
@@ -229,3 +231,15 @@ def test_given_a_lost_ledger_when_daily_summaries_are_rerun_then_spectrum_is_ask
     assert report.states == {"posted": 3}
     reasons = rows("select reason from tieout_ledger.postings")
     assert len(reasons) == 3 and all("found in Spectrum" in reason for (reason,) in reasons)
+
+
+def test_given_tickets_with_uneven_retainage_when_summarised_then_the_percent_is_kept_over_gross_to_the_cent(
+        make_engine, spectrum, build):
+    records = [("jobs", build.job("job-s", "J100", "Service Call")),
+               ("invoices", build.invoice("t-a", "6101", job_id="job-s", retainageAmount=33.33)),
+               ("invoices", build.invoice("t-b", "6102", job_id="job-s"))]
+    make_engine().process(records)
+    (document,) = spectrum.ar.values()
+    assert str(document.amount) == "1000.00"
+    assert str(document.retention_percent) == "3.33"  # 33.33 of 1,000.00 gross
+    assert sum(line.retention_amount for line in document.lines) == Decimal("33.33")

@@ -1,0 +1,254 @@
+"""`make mutate`: mutation testing of the code where a wrong line costs money or loses data.
+
+The tool is cosmic-ray (8.x), not mutmut 3. Both install here with Python 3.11; cosmic-ray fits this workspace:
+- it runs every mutant as a fresh `python -m pytest` subprocess, so `--import-mode=importlib`, the root pytest
+  config, conftest path helpers and tests that start child processes all see the mutant as they see real code;
+  mutmut 3 swaps functions through trampolines inside one pytest process, wants the package as its working
+  directory with the tests copied beside it, and a child process imports the unmutated code;
+- it mutates module-level tables too (`RETRY_STATUSES = (429, ...)`, `CENTS`); mutmut 3 mutates function bodies only;
+- its operators can be chosen by name, so a run keeps to the realistic slips (`<` for `<=`, `+` for `-`, a number
+  off by one, a condition negated, an `and` for an `or`, an exception not caught, a loop that never runs) and
+  leaves out `a + b` -> `a << b`, which no reviewer would miss and which would triple the run time.
+
+cosmic-ray writes each mutant into the file it mutates, so the run works on a copy of the checkout
+(.run/mutation/tree; PYTHONPATH puts its packages ahead of the editable installs): an interrupted run never
+leaves a mutant in your sources. Each target's own tests are its kill set (the slow twin/live tests are left
+out), which keeps a full run at about 20 minutes on one core.
+
+    make mutate                                   # all targets, then the dbt phase (scripts/mutate_dbt.py)
+    MUTATE_TARGETS=core-retry,dest-money make mutate
+    MUTATE_PHASE=python make mutate               # python | dbt | all (default)
+
+Writes benchmarks/results/mutation/<target>.txt (each survivor with its diff) and summary.txt, and prints a
+score per target: killed / (mutants - equivalent). Equivalent mutants are listed by name, with the reason,
+in scripts/mutation/equivalents.toml.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+try:
+    from tomllib import loads as toml_loads
+except ModuleNotFoundError:  # Python 3.10: cosmic-ray brings the older toml package
+    from toml import loads as toml_loads
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / ".run" / "mutation"
+TREE = WORK / "tree"
+RESULTS = ROOT / "benchmarks" / "results" / "mutation"
+EQUIVALENTS = ROOT / "scripts" / "mutation" / "equivalents.toml"
+MEMBERS = ("connector-core", "spectrum-client", "source-buildops", "source-spectrum", "destination-spectrum",
+           "target-duckdb", "sandbox", "demo")
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    modules: tuple[str, ...]
+    kill_set: tuple[str, ...]
+    # Only mutate inside these functions/methods (the rest of a big module belongs to another target or is I/O).
+    definitions: tuple[str, ...] = ()
+
+
+DEST = "destination-spectrum/destination_spectrum"
+
+
+def dest_tests(*names: str) -> tuple[str, ...]:
+    """The module's own test file first (pytest -x stops at the first failure), then the engine's."""
+    return tuple(f"destination-spectrum/tests/test_destination_spectrum_{name}.py" for name in names)
+
+
+TARGETS = (
+    Target("dest-money", (f"{DEST}/money.py", f"{DEST}/documents.py"), dest_tests("money", "engine", "messages")),
+    Target("dest-mapping", (f"{DEST}/mapping.py",), dest_tests("mapping", "engine")),
+    Target("dest-gates", (f"{DEST}/policy.py",), dest_tests("policy", "engine", "messages")),
+    Target("dest-numbering", (f"{DEST}/numbering.py",), dest_tests("numbering", "engine")),
+    Target("dest-ledger", (f"{DEST}/ledger.py", f"{DEST}/batch.py"), dest_tests("ledger", "engine", "protocols")),
+    Target("dest-queue", (f"{DEST}/engine.py",), dest_tests("engine", "protocols", "messages"),
+           definitions=("recover", "_drain", "_existing", "_record_found", "_post_ar", "_post_invoices")),
+    Target("client-put", ("spectrum-client/spectrum_client/put.py",),
+           ("spectrum-client/tests/test_spectrum_client_put.py", "spectrum-client/tests/test_spectrum_client_soap.py")),
+    Target("core-state", ("connector-core/tieout_core/state.py",),
+           ("connector-core/tests/test_core_state.py",)),
+    Target("core-retry", ("connector-core/tieout_core/http.py",), ("connector-core/tests/test_core_http.py",)),
+    Target("buildops-normalize", ("source-buildops/source_buildops/normalize.py",),
+           ("source-buildops/tests/test_buildops_normalize.py",)),
+    Target("spectrum-normalise", ("source-spectrum/source_spectrum/normalise.py",),
+           ("source-spectrum/tests/test_source_spectrum_records.py",)),
+    Target("spectrum-resume", ("source-spectrum/source_spectrum/resume.py",),
+           ("source-spectrum/tests/test_source_spectrum_resume.py",)),
+    Target("duckdb-columns", ("target-duckdb/tieout_target_duckdb/columns.py",),
+           ("target-duckdb/tests/test_target_duckdb.py",)),
+)
+
+# The slips a careful reviewer could miss. cosmic-ray's other operators (bitwise and power swaps, `==` -> `<`,
+# `x is y` for `x == y`, decorator removal) are either caught by any test at import or never written by a person.
+REALISTIC = re.compile("|".join((
+    r"core/NumberReplacer$", r"core/AddNot$", r"core/ReplaceTrueWithFalse$", r"core/ReplaceFalseWithTrue$",
+    r"core/ReplaceAndWithOr$", r"core/ReplaceOrWithAnd$", r"core/ReplaceBreakWithContinue$",
+    r"core/ReplaceContinueWithBreak$", r"core/ZeroIterationForLoop$", r"core/ExceptionReplacer$",
+    r"core/ReplaceUnaryOperator_Delete_Not$", r"core/ReplaceUnaryOperator_USub_UAdd$",
+    r"core/ReplaceBinaryOperator_(Add_Sub|Sub_Add|Mul_Div|Div_Mul|Div_FloorDiv|FloorDiv_Div|Mod_FloorDiv|Pow_Mul)$",
+    r"core/ReplaceComparisonOperator_(Eq_NotEq|NotEq_Eq|Lt_LtE|Lt_GtE|LtE_Lt|LtE_Gt|Gt_GtE|Gt_LtE|GtE_Gt|GtE_Lt"
+    r"|Is_IsNot|IsNot_Is)$",
+)))
+
+
+def python() -> str:
+    return str(ROOT / ".venv" / "bin" / "python")
+
+
+def copy_tree() -> None:
+    """A copy of the checkout as it is now (tracked and new files, not ignored ones) for cosmic-ray to mutate."""
+    if TREE.exists():
+        shutil.rmtree(TREE)
+    listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT, check=True,
+                            capture_output=True).stdout.decode().split("\0")
+    for name in filter(None, listed):
+        source = ROOT / name
+        if source.is_file():
+            (TREE / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, TREE / name)
+
+
+def environment() -> dict[str, str]:
+    env = dict(os.environ)
+    # Ahead of the editable installs' .pth entries, so the tests import the (mutated) copy.
+    env["PYTHONPATH"] = os.pathsep.join(str(TREE / member) for member in MEMBERS)
+    env["PATH"] = f"{ROOT / '.venv' / 'bin'}{os.pathsep}{env.get('PATH', '')}"
+    env["TMPDIR"] = str(WORK / "tmp")
+    env["AIRBYTE_OFFLINE_MODE"] = "1"
+    env["DO_NOT_TRACK"] = "1"
+    (WORK / "tmp").mkdir(parents=True, exist_ok=True)
+    return env
+
+
+def load_equivalents() -> list[dict]:
+    if not EQUIVALENTS.exists():
+        return []
+    return toml_loads(EQUIVALENTS.read_text()).get("equivalent", [])
+
+
+def source_line(module: Path, row: int) -> str:
+    return module.read_text().splitlines()[row - 1].strip()
+
+
+def is_equivalent(target: Target, spec, equivalents: list[dict]) -> str:
+    module = spec.module_path.relative_to(TREE).as_posix()
+    line = source_line(spec.module_path, spec.start_pos[0])
+    for entry in equivalents:
+        if (entry["module"] == module and entry["operator"] == spec.operator_name and entry["line"] == line
+                and entry.get("occurrence", spec.occurrence) == spec.occurrence):
+            return entry["reason"]
+    return ""
+
+
+def run_target(target: Target, env: dict[str, str], equivalents: list[dict]) -> dict:
+    from cosmic_ray.work_db import WorkDB, use_db
+    from cosmic_ray.work_item import WorkerOutcome, WorkResult
+
+    test_command = f"{python()} -m pytest -x -q -p no:randomly -p no:cacheprovider " + " ".join(target.kill_set)
+    started = time.monotonic()
+    baseline = subprocess.run(test_command.split(), cwd=TREE, env=env, capture_output=True, text=True)
+    baseline_s = time.monotonic() - started
+    if baseline.returncode != 0:
+        raise SystemExit(f"{target.name}: its kill set fails before any mutation; fix the tests first:\n"
+                         f"{baseline.stdout[-3000:]}")
+    config = WORK / f"{target.name}.toml"
+    session = WORK / f"{target.name}.sqlite"
+    session.unlink(missing_ok=True)
+    modules = ", ".join(f'"{TREE / module}"' for module in target.modules)
+    config.write_text(
+        "[cosmic-ray]\n"
+        f"module-path = [{modules}]\n"
+        f"timeout = {max(30.0, round(baseline_s * 4 + 10))}\n"
+        "excluded-modules = []\n"
+        f'test-command = "{test_command}"\n'
+        "[cosmic-ray.distributor]\n"
+        'name = "local"\n'
+    )
+    cosmic_ray = str(ROOT / ".venv" / "bin" / "cosmic-ray")
+    subprocess.run([cosmic_ray, "init", str(config), str(session)], cwd=TREE, env=env, check=True)
+
+    skipped = WorkResult(worker_outcome=WorkerOutcome.SKIPPED, output="not a realistic slip or outside the target")
+    with use_db(str(session), WorkDB.Mode.open) as db:
+        for item in db.pending_work_items:
+            spec = item.mutations[0]
+            line = source_line(spec.module_path, spec.start_pos[0])
+            wanted = REALISTIC.match(spec.operator_name) and "pragma: no mutate" not in line
+            if target.definitions:
+                wanted = wanted and spec.definition_name is not None and any(
+                    fnmatch.fnmatch(part, name) for part in spec.definition_name.split(".")
+                    for name in target.definitions)
+            if not wanted:
+                db.set_result(item.job_id, skipped)
+        to_run = len(db.pending_work_items)
+    print(f"==> {target.name}: {to_run} mutants, kill set {baseline_s:.1f} s unmutated", flush=True)
+    subprocess.run([cosmic_ray, "exec", str(config), str(session)], cwd=TREE, env=env, check=True)
+
+    killed, survived, equivalent = 0, [], []
+    with use_db(str(session), WorkDB.Mode.open) as db:
+        for item, result in db.completed_work_items:
+            if result.worker_outcome == WorkerOutcome.SKIPPED:
+                continue
+            spec = item.mutations[0]
+            if result.test_outcome == "killed" or result.test_outcome == "incompetent":
+                killed += 1
+                continue
+            reason = is_equivalent(target, spec, equivalents)
+            where = (f"{spec.module_path.relative_to(TREE)}:{spec.start_pos[0]} {spec.operator_name} "
+                     f"#{spec.occurrence} in {spec.definition_name}")
+            (equivalent if reason else survived).append((where, reason, result.diff or ""))
+    counted = killed + len(survived)
+    score = 100.0 * killed / counted if counted else 100.0
+    report = [f"# {target.name}: {score:.1f}% killed ({killed}/{counted}; {len(equivalent)} equivalent excluded)",
+              f"# modules: {', '.join(target.modules)}", f"# kill set: {' '.join(target.kill_set)}", ""]
+    for where, _, diff in sorted(survived):
+        report += [f"SURVIVED {where}", diff.strip(), ""]
+    for where, reason, _ in sorted(equivalent):
+        report += [f"EQUIVALENT {where}: {reason}"]
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"{target.name}.txt").write_text("\n".join(report) + "\n")
+    return {"name": target.name, "score": score, "killed": killed, "counted": counted,
+            "equivalent": len(equivalent), "seconds": time.monotonic() - started}
+
+
+def selected(targets: tuple[Target, ...]) -> list[Target]:
+    wanted = [name.strip() for name in os.environ.get("MUTATE_TARGETS", "").split(",") if name.strip()]
+    if not wanted:
+        return list(targets)
+    chosen = [t for t in targets if any(fnmatch.fnmatch(t.name, pattern) for pattern in wanted)]
+    if not chosen:
+        raise SystemExit(f"MUTATE_TARGETS={os.environ['MUTATE_TARGETS']} names no target; the targets are: "
+                         + ", ".join(t.name for t in targets))
+    return chosen
+
+
+def main() -> int:
+    targets = selected(TARGETS)
+    WORK.mkdir(parents=True, exist_ok=True)
+    copy_tree()
+    env = environment()
+    equivalents = load_equivalents()
+    rows = [run_target(target, env, equivalents) for target in targets]
+    lines = [f"{'target':<22} {'killed':>7} {'mutants':>8} {'equiv':>6} {'score':>7} {'time':>7}"]
+    lines += [f"{r['name']:<22} {r['killed']:>7} {r['counted']:>8} {r['equivalent']:>6} {r['score']:>6.1f}% "
+              f"{r['seconds']:>6.0f}s" for r in rows]
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "summary.txt").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+    print(f"survivors with their diffs: {RESULTS.relative_to(ROOT)}/<target>.txt")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,221 @@
+"""Phase 2 of `make mutate`: mutants of the dbt rules (AR aging, exceptions, WIP, cash cycle) against dbt's tests.
+
+No mutation tool speaks dbt, so this is a small one. It flips comparisons (`<=` <-> `<`, `>=` <-> `>`, `=` <-> `<>`)
+and drops terms (`a - b` -> `a`, `greatest(x, 0)` -> `x`, a `and ...` condition) in each model's SQL, one at a
+time, in a copy of the project (.run/mutation/dbt/project), and runs `dbt build --select <model>` on a warehouse
+built once from the sandbox at the transforms tests' scale, landed through the hosts as those tests land it:
+that runs the model's unit tests, rebuilds it and runs its data tests. A mutant is killed when that build
+fails; one dbt cannot compile or run is not counted.
+For each survivor the report also says whether it changed the model's rows on the sandbox data, i.e. whether the
+truth comparison in transforms/tests (which needs a whole build per mutant, too slow here) could see it.
+
+    MUTATE_PHASE=dbt make mutate
+    MUTATE_DBT_MODELS=fct_ar_aging python scripts/mutate_dbt.py
+
+Writes benchmarks/results/mutation/dbt-<model>.txt (survivors with their diffs) and prints a score per model.
+The mutants are made from the model source, not target/compiled: the rules are plain SQL there, and mutating the
+source keeps the lines a person reads (macro bodies such as days_between are not mutated).
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / ".run" / "mutation" / "dbt"
+PROJECT = WORK / "project"
+RESULTS = ROOT / "benchmarks" / "results" / "mutation"
+BIN = ROOT / ".venv" / "bin"
+SCALE, SEED = "0.03", "1"  # as transforms/tests/conftest.py
+MODELS = {
+    "fct_ar_aging": "models/marts/fct_ar_aging.sql",
+    "exceptions": "models/marts/exceptions.sql",
+    "fct_wip": "models/marts/fct_wip.sql",
+    "cash_conversion_cycle": "models/marts/cash_conversion_cycle.sql",
+}
+
+FLIPS = {"<=": "<", "<": "<=", ">=": ">", ">": ">=", "=": "<>", "<>": "=", "!=": "="}
+COMPARISON = re.compile(r"(?<![<>!=%{])(<=|>=|<>|!=|<|>|=)(?![=%}>])")
+DROPPED_TERM = re.compile(r"\s[-+]\s+[a-z_][a-z0-9_.]*\b(?!\s*\()")
+CAP = re.compile(r"\b(greatest|least)\(([^(),]+),\s*0\)")
+CONDITION = re.compile(r"^\s*and\s+\S")
+
+
+@dataclass(frozen=True)
+class Mutant:
+    line_no: int
+    kind: str
+    original: str
+    mutated: str
+
+
+def sql_part(line: str) -> tuple[str, str]:
+    """The line split into SQL and its trailing `--` comment (a `--` inside quotes is text, not a comment)."""
+    quoted = False
+    for i, ch in enumerate(line):
+        if ch == "'":
+            quoted = not quoted
+        elif not quoted and line.startswith("--", i):
+            return line[:i], line[i:]
+    return line, ""
+
+
+def outside_quotes(text: str, start: int) -> bool:
+    return text[:start].count("'") % 2 == 0
+
+
+def in_jinja_statement(text: str, start: int) -> bool:
+    return text.rfind("{%", 0, start) > text.rfind("%}", 0, start) or \
+        text.rfind("{#", 0, start) > text.rfind("#}", 0, start)
+
+
+def mutants(source: str) -> list[Mutant]:
+    found: list[Mutant] = []
+    for line_no, line in enumerate(source.splitlines(), start=1):
+        code, comment = sql_part(line)
+        if not code.strip():
+            continue
+        for match in COMPARISON.finditer(code):
+            op = match.group(1)
+            if in_jinja_statement(code, match.start()) or not outside_quotes(code, match.start()):
+                continue
+            if op == "=" and not (code[match.start() - 1:match.start()] == " " and code[match.end():match.end() + 1]
+                                  == " "):
+                continue  # keyword arguments of a macro call (occurred_on='x'), not a SQL comparison
+            mutated = code[:match.start()] + FLIPS[op] + code[match.end():]
+            found.append(Mutant(line_no, f"{op} -> {FLIPS[op]}", line, mutated + comment))
+        for match in DROPPED_TERM.finditer(code):
+            if outside_quotes(code, match.start()) and not in_jinja_statement(code, match.start()):
+                mutated = code[:match.start()] + code[match.end():]
+                found.append(Mutant(line_no, f"drop '{match.group(0).strip()}'", line, mutated + comment))
+        for match in CAP.finditer(code):
+            mutated = code[:match.start()] + match.group(2) + code[match.end():]
+            found.append(Mutant(line_no, f"drop the cap {match.group(1)}(..., 0)", line, mutated + comment))
+        if CONDITION.match(code) and not in_jinja_statement(code, 0):
+            found.append(Mutant(line_no, "drop the condition", line, "-- (condition dropped by mutation)"))
+    return found
+
+
+def run(args: list[str], env: dict[str, str], timeout: float = 900) -> subprocess.CompletedProcess:
+    return subprocess.run(args, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def dbt(command: list[str], env: dict[str, str], dbt_vars: str) -> subprocess.CompletedProcess:
+    return run([str(BIN / "dbt"), *command, "--project-dir", str(PROJECT), "--profiles-dir", str(PROJECT),
+                "--target-path", str(WORK / "target"), "--log-path", str(WORK / "logs"), "--vars", dbt_vars], env)
+
+
+def prepare() -> tuple[dict[str, str], str]:
+    """The sandbox, its raw data landed by the development fixture, and one clean build (the baseline)."""
+    import json
+
+    import yaml
+
+    data = WORK / "data"
+    warehouse = WORK / "tieout.duckdb"
+    env = {**os.environ, "DO_NOT_TRACK": "1", "AIRBYTE_OFFLINE_MODE": "1", "TIEOUT_MAPPING_DIR": str(data / "mapping"),
+           "TIEOUT_WAREHOUSE": str(warehouse), "TMPDIR": str(WORK / "tmp")}
+    (WORK / "tmp").mkdir(parents=True, exist_ok=True)
+    if data.exists():
+        shutil.rmtree(data)  # the generator may have changed since the last run
+    run([str(BIN / "tieout-sandbox"), "generate", "--out", str(data), "--scale", SCALE, "--seed", SEED], env)
+    if PROJECT.exists():
+        shutil.rmtree(PROJECT)
+    shutil.copytree(ROOT / "transforms", PROJECT, ignore=shutil.ignore_patterns("target", "logs", "tests", "*.duckdb"))
+    truth = json.loads((data / "truth.json").read_text())
+    as_of = truth["spectrum"]["as_of"]
+    dbt_vars = json.dumps({"as_of_date": as_of, "close_period": as_of[:7],
+                           "policy": yaml.safe_load((data / "policy.yml").read_text())})
+    warehouse.unlink(missing_ok=True)
+    land_with_hosts(data, warehouse)
+    built = dbt(["build"], env, dbt_vars)
+    if built.returncode != 0:
+        raise SystemExit(f"the unmutated project does not build; fix that first:\n{built.stdout[-4000:]}")
+    return env, dbt_vars
+
+
+def land_with_hosts(data: Path, warehouse: Path) -> None:
+    """Raw data as the transforms tests land it: `tieout-sandbox serve` synced by PyAirbyte (their own helper)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("transforms_conftest", ROOT / "transforms" / "tests" / "conftest.py")
+    conftest = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = conftest  # dataclasses look their module up there
+    spec.loader.exec_module(conftest)
+    conftest.land_raw_with_hosts(data, warehouse)
+
+
+def rows_of(model: str, env: dict[str, str]) -> list[tuple]:
+    import duckdb
+
+    with duckdb.connect(env["TIEOUT_WAREHOUSE"], read_only=True) as con:
+        return sorted(con.execute(f"select * from {model}").fetchall(), key=repr)
+
+
+def run_model(model: str, relative: str, env: dict[str, str], dbt_vars: str) -> dict:
+    path = PROJECT / relative
+    source = path.read_text()
+    baseline = rows_of(model, env)
+    killed, incompetent, survived = 0, 0, []
+    started = time.monotonic()
+    candidates = mutants(source)
+    print(f"==> dbt {model}: {len(candidates)} mutants", flush=True)
+    try:
+        for mutant in candidates:
+            lines = source.splitlines()
+            lines[mutant.line_no - 1] = mutant.mutated
+            path.write_text("\n".join(lines) + "\n")
+            result = dbt(["build", "--select", model], env, dbt_vars)
+            output = result.stdout
+            if result.returncode == 0:
+                changed = rows_of(model, env) != baseline
+                diff = "".join(difflib.unified_diff([mutant.original + "\n"], [mutant.mutated + "\n"],
+                                                    f"a/transforms/{relative}", f"b/transforms/{relative}", n=0))
+                survived.append((mutant, changed, diff))
+            elif re.search(r"(Compilation|Parser|Syntax|Binder|Catalog) Error|Runtime Error in model", output):
+                incompetent += 1
+            else:
+                killed += 1
+    finally:
+        path.write_text(source)
+        dbt(["build", "--select", model], env, dbt_vars)
+    counted = killed + len(survived)
+    score = 100.0 * killed / counted if counted else 100.0
+    report = [f"# dbt {model}: {score:.1f}% killed ({killed}/{counted}; {incompetent} not valid SQL, not counted)",
+              f"# kill set: dbt build --select {model} (its unit tests and data tests)", ""]
+    for mutant, changed, diff in survived:
+        seen = "changes the sandbox rows (the truth comparison would see it)" if changed else \
+            "same rows on the sandbox data"
+        report += [f"SURVIVED line {mutant.line_no} {mutant.kind}: {seen}", diff.strip(), ""]
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"dbt-{model}.txt").write_text("\n".join(report) + "\n")
+    return {"name": f"dbt {model}", "score": score, "killed": killed, "counted": counted, "invalid": incompetent,
+            "seconds": time.monotonic() - started}
+
+
+def main() -> int:
+    wanted = [m.strip() for m in os.environ.get("MUTATE_DBT_MODELS", "").split(",") if m.strip()] or list(MODELS)
+    unknown = [m for m in wanted if m not in MODELS]
+    if unknown:
+        raise SystemExit(f"MUTATE_DBT_MODELS names {', '.join(unknown)}; the models are {', '.join(MODELS)}")
+    env, dbt_vars = prepare()
+    rows = [run_model(model, MODELS[model], env, dbt_vars) for model in wanted]
+    lines = [f"{'dbt model':<28} {'killed':>7} {'mutants':>8} {'invalid':>8} {'score':>7} {'time':>7}"]
+    lines += [f"{r['name']:<28} {r['killed']:>7} {r['counted']:>8} {r['invalid']:>8} {r['score']:>6.1f}% "
+              f"{r['seconds']:>6.0f}s" for r in rows]
+    (RESULTS / "summary-dbt.txt").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+    print(f"survivors with their diffs: {RESULTS.relative_to(ROOT)}/dbt-<model>.txt")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
