@@ -18,6 +18,7 @@ out), which keeps a full run at about 20 minutes on one core.
     make mutate                                   # all targets, then the dbt phase (scripts/mutate_dbt.py)
     MUTATE_TARGETS=core-retry,dest-money make mutate
     MUTATE_PHASE=python make mutate               # python | dbt | all (default)
+    MUTATE_REPORT_ONLY=1 MUTATE_TARGETS=dest-money python scripts/mutate.py   # score an interrupted run
 
 Writes benchmarks/results/mutation/<target>.txt (each survivor with its diff) and summary.txt, and prints a
 score per target: killed / (mutants - equivalent). Equivalent mutants are listed by name, with the reason,
@@ -79,7 +80,8 @@ TARGETS = (
            ("spectrum-client/tests/test_spectrum_client_put.py", "spectrum-client/tests/test_spectrum_client_soap.py")),
     Target("core-state", ("connector-core/tieout_core/state.py",),
            ("connector-core/tests/test_core_state.py",)),
-    Target("core-retry", ("connector-core/tieout_core/http.py",), ("connector-core/tests/test_core_http.py",)),
+    Target("core-retry", ("connector-core/tieout_core/http.py",), ("connector-core/tests/test_core_http.py",),
+           definitions=("<module>", "RetryPolicy", "default_error", "request_json", "_send", "_send_once")),
     Target("buildops-normalize", ("source-buildops/source_buildops/normalize.py",),
            ("source-buildops/tests/test_buildops_normalize.py",)),
     Target("spectrum-normalise", ("source-spectrum/source_spectrum/normalise.py",),
@@ -156,6 +158,9 @@ def run_target(target: Target, env: dict[str, str], equivalents: list[dict]) -> 
     from cosmic_ray.work_db import WorkDB, use_db
     from cosmic_ray.work_item import WorkerOutcome, WorkResult
 
+    if os.environ.get("MUTATE_REPORT_ONLY"):  # score what an earlier (perhaps interrupted) run recorded
+        return report(target, WORK / f"{target.name}.sqlite", equivalents, time.monotonic())
+
     test_command = f"{python()} -m pytest -x -q -p no:randomly -p no:cacheprovider " + " ".join(target.kill_set)
     started = time.monotonic()
     baseline = subprocess.run(test_command.split(), cwd=TREE, env=env, capture_output=True, text=True)
@@ -185,15 +190,22 @@ def run_target(target: Target, env: dict[str, str], equivalents: list[dict]) -> 
             spec = item.mutations[0]
             line = source_line(spec.module_path, spec.start_pos[0])
             wanted = REALISTIC.match(spec.operator_name) and "pragma: no mutate" not in line
-            if target.definitions:
-                wanted = wanted and spec.definition_name is not None and any(
-                    fnmatch.fnmatch(part, name) for part in spec.definition_name.split(".")
-                    for name in target.definitions)
+            if target.definitions:  # "<module>" stands for module-level code (tables such as RETRY_STATUSES)
+                parts = spec.definition_name.split(".") if spec.definition_name else ["<module>"]
+                wanted = wanted and any(fnmatch.fnmatch(part, name) for part in parts for name in target.definitions)
             if not wanted:
                 db.set_result(item.job_id, skipped)
         to_run = len(db.pending_work_items)
     print(f"==> {target.name}: {to_run} mutants, kill set {baseline_s:.1f} s unmutated", flush=True)
     subprocess.run([cosmic_ray, "exec", str(config), str(session)], cwd=TREE, env=env, check=True)
+
+    return report(target, session, equivalents, started)
+
+
+def report(target: Target, session: Path, equivalents: list[dict], started: float) -> dict:
+    """Score a session: killed / (mutants run - equivalent); survivors with their diffs to a file."""
+    from cosmic_ray.work_db import WorkDB, use_db
+    from cosmic_ray.work_item import WorkerOutcome
 
     killed, survived, equivalent = 0, [], []
     with use_db(str(session), WorkDB.Mode.open) as db:
@@ -201,7 +213,9 @@ def run_target(target: Target, env: dict[str, str], equivalents: list[dict]) -> 
             if result.worker_outcome == WorkerOutcome.SKIPPED:
                 continue
             spec = item.mutations[0]
-            if result.test_outcome == "killed" or result.test_outcome == "incompetent":
+            if result.test_outcome == "incompetent":
+                continue  # cosmic-ray could not apply it: not a mutant
+            if result.test_outcome == "killed":
                 killed += 1
                 continue
             reason = is_equivalent(target, spec, equivalents)
@@ -236,7 +250,8 @@ def selected(targets: tuple[Target, ...]) -> list[Target]:
 def main() -> int:
     targets = selected(TARGETS)
     WORK.mkdir(parents=True, exist_ok=True)
-    copy_tree()
+    if not os.environ.get("MUTATE_REPORT_ONLY"):
+        copy_tree()
     env = environment()
     equivalents = load_equivalents()
     rows = [run_target(target, env, equivalents) for target in targets]
