@@ -34,7 +34,7 @@ def test_given_the_demo_when_buildops_is_synced_then_every_stream_count_equals_t
     proc, _ = demo_run
     table = proc.stdout.split("BuildOps streams", 1)[1].split("[4/6]", 1)[0]
     rows = re.findall(r"^\s+(\w+)\s+([\d,]+)\s+([\d,]+) (ok|MISMATCH)$", table, flags=re.M)
-    assert len(rows) == 19, table
+    assert len(rows) == 21, table
     assert all(mark == "ok" for *_, mark in rows), table
 
 

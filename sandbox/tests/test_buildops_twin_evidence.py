@@ -19,8 +19,6 @@ from tieout_sandbox.buildops.generator import RESOURCES, generate
 EVIDENCE = Path(__file__).resolve().parents[2] / "docs" / "evidence" / "buildops.csv"
 VERDICTS = {"confirmed", "contradicted", "unverified"}
 KINDS = {"path", "param", "envelope", "field"}
-CHILD_PATHS = {"customer_representatives": "/v1/customers/{id}/our-representatives",
-               "property_representatives": "/v1/properties/{id}/representatives"}
 # Contradicted names the twin still serves. Remove an entry when it is fixed.
 STILL_TO_FIX: set[str] = set()
 
@@ -45,7 +43,9 @@ def _fields(node, prefix=""):
 def twin_names() -> dict[str, str]:
     """name -> kind for everything the twin serves (fields from a generated contractor, detail forms)."""
     names = {"/v1/auth/token": "path", "/v1/auth/scope": "path"}
-    routes = list(api.ROUTES.items()) + [(CHILD_PATHS[route.resource], route) for _, route in api.CHILD_ROUTES]
+    routes = list(api.ROUTES.items())
+    routes += [(pattern.pattern.strip("^$").replace("([^/]+)", "{id}"), route) for pattern, route in api.CHILD_ROUTES]
+    names.update({f"{path}/{{id}}": "path" for path in api.DETAIL_ONLY})
     for path, route in routes:
         names[path] = "path"
         names.update({f"{path}?{param}": "param" for param in ("page", *route.size_params, *route.extra)})

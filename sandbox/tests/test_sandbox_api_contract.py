@@ -368,3 +368,23 @@ def test_given_a_job_when_reading_its_detail_then_visits_and_notes_are_embedded_
     assert set(detail["visits"][0]) == {"id", "visitNumber", "scheduledFor", "status"} and "notes" in detail
     listed = api.get("/v1/jobs", params={"page_size": 5}).json()["items"]
     assert all("visits" not in j and "notes" not in j for j in listed)
+
+
+def test_given_a_progress_billed_invoice_when_reading_its_project_then_schedule_of_values_and_retainage(api, dataset):
+    projects = {p["id"]: p for p in _lines(dataset, "projects")}
+    invoice = next(i for i in _lines(dataset, "invoices") if i["projectId"])
+    project = api.get(f"/v1/projects/{invoice['projectId']}").json()
+    assert project == projects[invoice["projectId"]] and invoice["projectName"] == project["name"]
+    sov = sum(round(line["scheduledValue"] * 100) for line in project["scheduleOfValues"])
+    assert sov == round(project["contractAmount"] * 100) and project["retainagePercent"] > 0
+    assert api.get("/v1/projects").status_code == 404  # no list is public: read by id only
+    missing = api.get("/v1/projects/00000000-0000-4000-8000-000000000000")
+    assert missing.status_code == 404 and missing.json()["message"] == "Project not found"
+
+
+def test_given_a_customer_when_reading_representatives_by_either_path_or_by_id_then_the_same_contacts(api, dataset):
+    rep = _lines(dataset, "customer_representatives")[0]
+    ours = api.get(f"/v1/customers/{rep['customerId']}/our-representatives").json()
+    theirs = api.get(f"/v1/customers/{rep['customerId']}/representatives").json()
+    assert ours == theirs and rep["id"] in {r["id"] for r in theirs["items"]}
+    assert api.get(f"/v1/representatives/{rep['id']}").json()["id"] == rep["id"]

@@ -42,7 +42,8 @@ ASSUMPTIONS = (
     ),
     Assumption(
         tuple(f"{stream}.{field}" for stream in ("invoices", "payments", "employees", "departments", "job_types",
-                                                  "quotes") for field in CHANGE_TIME),
+                                                  "quotes", "customer_contacts", "projects")
+              for field in CHANGE_TIME),
         "the change time (cursor) of these streams: on invoices it also picks which details to fetch",
         "invoices_updated_since_param (invoices: the server filters by change, the header audit is then only a "
         "second check)",
@@ -61,6 +62,13 @@ ASSUMPTIONS = (
         "stream_paths, page_size",
         "a payment without id is skipped with a warning; invoice_payments (from the invoice detail, confirmed) "
         "carries cash applied either way",
+    ),
+    Assumption(
+        ("/v1/customers/{id}/representatives?page", "/v1/customers/{id}/representatives?page_size",
+         "/v1/customers/{id}/representatives {items,totalCount}"),
+        "customer_contacts: the path is seen live (customer contacts), its paging and envelope are not",
+        "stream_paths, page_size",
+        "read like our-representatives (page from 0, {items, totalCount}); deselect the stream if it differs",
     ),
     Assumption(
         ("customer_representatives.customerId",),

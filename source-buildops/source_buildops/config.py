@@ -18,6 +18,7 @@ DOCUMENTATION_URL = "https://github.com/tieout/tieout/tree/main/source-buildops"
 DEFAULT_PATHS = {
     "customers": "/v1/customers",
     "customer_representatives": "/v1/customers/{customerId}/our-representatives",
+    "customer_contacts": "/v1/customers/{customerId}/representatives",
     "properties": "/v1/properties",
     "property_representatives": "/v1/properties/{propertyId}/representatives",
     "jobs": "/v1/jobs",
@@ -34,6 +35,7 @@ DEFAULT_PATHS = {
     "purchase_orders": "/v1/purchase-orders",
     "timesheets": "/v1/timesheets",
     "service_agreements": "/v1/service-agreements",
+    "projects": "/v1/projects/{id}",
 }
 
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")

@@ -28,7 +28,7 @@ MONEY_FIELDS = frozenset(
         "contractValue", "costAmount", "creditLimit", "discount", "freight", "paymentAmount",
         "subtotal", "tax", "taxAmount", "taxableSubtotal", "totalAmount", "totalAmountQuoted",
         "totalCost", "unitCost", "unitPrice", "retainageAmount", "totalRetainageAmount",
-        "amountPaid", "balanceDue",
+        "amountPaid", "balanceDue", "contractAmount", "scheduledValue", "retainageHeld",
     }
 )
 QUANTITY_FIELDS = frozenset(

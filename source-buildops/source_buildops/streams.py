@@ -182,7 +182,12 @@ PROPERTY_REPRESENTATIVES = ChildList(
     "propertyId",
     description="Property (site) contacts (representatives of each property), with propertyId",
 )
-CHILD_LISTS = (CUSTOMER_REPRESENTATIVES, PROPERTY_REPRESENTATIVES)
+CUSTOMER_CONTACTS = ChildList(
+    "customer_contacts", CUSTOMERS, "{customerId}", "customerId",
+    description="Customer contacts by the path a live client reads them from (/v1/customers/{id}/representatives; "
+    "which of the two lists holds contacts and which internal staff is unresolved, so both are read)",
+)
+CHILD_LISTS = (CUSTOMER_REPRESENTATIVES, CUSTOMER_CONTACTS, PROPERTY_REPRESENTATIVES)
 
 
 def child_list_reader(child: ChildList, config: BuildOpsConfig, client: BuildOpsClient):
@@ -285,6 +290,37 @@ def invoice_reader(stream: str, config: BuildOpsConfig, details: InvoiceDetails,
     return read
 
 
+def projects_reader(config: BuildOpsConfig, client: BuildOpsClient):
+    """Projects (progress billing: schedule of values, retainage) are read by id, as no list is public. The ids
+    are the `projectId` of invoice headers changed since this stream's cursor (the server-side invoice filter),
+    so a project is read again whenever one of its pay applications changes; a change to a project alone waits
+    for a full refresh."""
+
+    def fetch(tenant: str, project_id: str) -> dict[str, Any]:
+        raw = client.get(config.path("projects").replace("{id}", project_id), tenant)
+        return {**raw, "id": raw.get("id") or project_id}
+
+    def read(state: Mapping[str, Any]) -> Iterator[Any]:
+        cursors = TenantCursors(state, config, "projects")
+        for tenant in config.tenant_ids:
+            cursor = cursors.cursor(tenant)
+            params = {}
+            if config.invoices_updated_since_param:
+                params = {"dateFilterType": config.invoices_date_filter_type,
+                          config.invoices_updated_since_param: to_iso(cursor.lower_bound)}
+            ids: dict[str, None] = {}  # distinct, in the order the list gives them
+            for page in client.pages(config.path("invoices"), tenant, params=params):
+                ids.update((h["projectId"], None) for h in page.items if isinstance(h, dict) and h.get("projectId"))
+            for raw in ordered_map(lambda pid, t=tenant: fetch(t, pid), list(ids), config.max_concurrency):
+                changed = change_time(raw, cursor)
+                if cursor.is_new(raw["id"], changed):
+                    cursor.observe(raw["id"], changed)
+                    yield emit(raw, tenant)
+            yield cursors.checkpoint(tenant, cursor.complete())
+
+    return read
+
+
 def build_streams(config: BuildOpsConfig, client: BuildOpsClient | None = None) -> list[StreamDeclaration]:
     client = client or BuildOpsClient(config)
 
@@ -338,15 +374,17 @@ def build_streams(config: BuildOpsConfig, client: BuildOpsClient | None = None) 
             parent="invoices",
             description="Payments applied to each invoice, with invoiceId",
         ),
+        declare("projects", projects_reader(config, client),
+                description="Projects (progress billing: schedule of values, retainage), by the projectId of invoices"),
     ]
     return streams
 
 
 STREAM_NAMES = tuple(
-    [e.stream for e in LIST_ENDPOINTS[:1]]
-    + ["customer_representatives"]
-    + [e.stream for e in LIST_ENDPOINTS[1:2]]
-    + ["property_representatives"]
-    + [e.stream for e in LIST_ENDPOINTS[2:]]
-    + ["invoices", "invoice_items", "invoice_payments"]
+    [
+        name
+        for endpoint in LIST_ENDPOINTS
+        for name in (endpoint.stream, *(c.stream for c in CHILD_LISTS if c.parent.stream == endpoint.stream))
+    ]
+    + ["invoices", "invoice_items", "invoice_payments", "projects"]
 )

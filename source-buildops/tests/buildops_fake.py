@@ -81,6 +81,11 @@ def sample_data(n: int = 12) -> dict[str, list[dict]]:
          "audit": audit(T2026 + i)}
         for i in range(7)
     ]
+    # Two projects, billed by pay applications (invoices 0-3 carry their projectId).
+    data["projects"] = [{"id": f"project-{k}", "name": f"Tower {k}", "contractAmount": 100000.0,
+                         "audit": audit(T2026 + k)} for k in range(2)]
+    for i, invoice in enumerate(data["invoices"][:4]):
+        invoice["projectId"] = f"project-{i % 2}"
     data["departments"] = data["departments"][:3]
     data["job_types"] = data["job_types"][:2]
     return data
@@ -101,6 +106,7 @@ class FakeBuildOps:
         server.route_prefix("GET", "/v1/invoices/", self.invoice_detail)
         server.route_prefix("GET", "/v1/customers/", self.representatives)
         server.route_prefix("GET", "/v1/properties/", self.property_representatives)
+        server.route_prefix("GET", "/v1/projects/", self.project)
 
     @property
     def base_url(self) -> str:
@@ -178,6 +184,14 @@ class FakeBuildOps:
         customer_id = request.path.split("/")[3]
         reps = [r for r in self.data["representatives"] if r["customerId"] == customer_id]
         return self._page(request, reps, "page_size")
+
+    def project(self, request: Request) -> Reply:
+        denied = self._guard(request)
+        if denied:
+            return denied
+        project_id = request.path.rsplit("/", 1)[-1]
+        found = [p for p in self.data["projects"] if p["id"] == project_id]
+        return Reply(200, copy.deepcopy(found[0])) if found else Reply(404, {"message": "Project not found"})
 
     def property_representatives(self, request: Request) -> Reply:
         """`/v1/properties/{id}/representatives`; records come back without propertyId (the path names it)."""

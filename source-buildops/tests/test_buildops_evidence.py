@@ -19,7 +19,7 @@ from source_buildops.streams import CHILD_LISTS, LIST_ENDPOINTS
 EVIDENCE = Path(__file__).resolve().parents[2] / "docs" / "evidence" / "buildops.csv"
 DEFAULTS = BuildOpsConfig(client_id="x", client_secret="x", tenant_ids=["7f3c2a9e-5b1d-4c8e-9a42-1d6e0b8f5c31"])
 # Fields the connector reads by name, beyond each stream's id and change time.
-READ_FIELDS = ("invoices.invoiceItems", "invoices.payments", "invoices.payments[].id",
+READ_FIELDS = ("invoices.invoiceItems", "invoices.payments", "invoices.payments[].id", "invoices.projectId",
                "customer_representatives.customerId", "property_representatives.propertyId")
 
 
@@ -52,7 +52,8 @@ def connector_names() -> dict[str, str]:
     for param in ("page", "page_size", DEFAULTS.invoices_updated_since_param, "dateFilterType"):
         names[f"{invoices}?{param}"] = "param"
     names[f"{invoices} {{items,totalCount}}"] = "envelope"
-    streams = [e.stream for e in LIST_ENDPOINTS] + [c.stream for c in CHILD_LISTS] + ["invoices"]
+    names[_template(DEFAULT_PATHS["projects"])] = "path"
+    streams = [e.stream for e in LIST_ENDPOINTS] + [c.stream for c in CHILD_LISTS] + ["invoices", "projects"]
     for stream in streams:
         names.update({f"{stream}.{field}": "field" for field in ("id", *CHANGE_TIME)})
     names.update({field: "field" for field in READ_FIELDS})

@@ -42,6 +42,7 @@ def test_given_every_stream_when_reading_in_full_then_counts_match_the_api(fake_
         "payments": 12, "quotes": 12, "employees": 12, "departments": 3, "job_types": 2,
         "pricebook_items": 12, "vendors": 12, "purchase_orders": 12, "timesheets": 12,
         "service_agreements": 12, "invoices": 12, "invoice_items": 24, "invoice_payments": 12,
+        "customer_contacts": 5, "projects": 2,
     }
 
 
@@ -303,3 +304,30 @@ def test_given_records_without_an_audit_block_when_syncing_twice_then_they_are_e
         "departments", first.state_messages[-1].state.stream.stream_state.__dict__
     ).build()
     assert len(run(config, ["departments"], state=state).records) == 3  # no change time: read again
+
+
+def test_given_pay_applications_when_reading_projects_then_projects_of_changed_invoices_are_read(
+    fake_buildops,
+):
+    config = make_config(fake_buildops.base_url)
+    first = run(config, ["projects"])
+    assert sorted(m.record.data["id"] for m in first.records) == ["project-0", "project-1"]
+    assert len([r for r in fake_buildops.server.requests if r.path.startswith("/v1/projects/")]) == 2
+    state = StateBuilder().with_stream_state(
+        "projects", first.state_messages[-1].state.stream.stream_state.__dict__
+    ).build()
+    later = T2026 + 3_600_000 * 24
+    fake_buildops.data["invoices"][1]["audit"] = audit(later)  # a pay application of project-1 changed
+    fake_buildops.data["projects"][1]["audit"] = audit(later)
+    second = run(config, ["projects"], state=state)
+    assert [m.record.data["id"] for m in second.records] == ["project-1"]  # project-0 did not change
+    listed = fake_buildops.server.calls("GET", "/v1/invoices")[-1]
+    assert listed.query["dateFilterType"] == "lastUpdatedDateTime" and listed.query["start"].startswith("2026-06-01")
+
+
+def test_given_customer_contacts_when_reading_then_the_representatives_path_of_each_customer_is_read(fake_buildops):
+    output = run(make_config(fake_buildops.base_url), ["customer_contacts"])
+    rows = [m.record.data for m in output.records]
+    assert sorted(r["id"] for r in rows) == [f"rep-{i:03d}" for i in range(5)]
+    paths = {r.path for r in fake_buildops.server.requests if r.path.endswith("/representatives")}
+    assert paths and all(p.startswith("/v1/customers/") and "/our-" not in p for p in paths)

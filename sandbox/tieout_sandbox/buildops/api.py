@@ -54,7 +54,16 @@ CHILD_ROUTES = (
      Route("customer_representatives", "Representative", parent=("customers", "Customer"))),
     (re.compile(r"^/v1/properties/([^/]+)/representatives$"),
      Route("property_representatives", "Representative", parent=("properties", "Property"))),
+    # A live client reads customer contacts here and calls our-representatives "internal staff": which is
+    # which is unresolved, so the twin serves the same contacts at both.
+    (re.compile(r"^/v1/customers/([^/]+)/representatives$"),
+     Route("customer_representatives", "Representative", parent=("customers", "Customer"))),
 )
+# Read by id only (no list seen): a project (progress billing), a contact.
+DETAIL_ONLY = {
+    "/v1/projects": Route("projects", "Project"),
+    "/v1/representatives": Route("customer_representatives", "Representative"),
+}
 # `/v1/invoices` filters as a live client sends them: `status` (lower case), `start`/`end` (ISO 8601) on the
 # date `dateFilterType` names (the client's default: lastUpdatedDateTime), `invoice_number`.
 INVOICE_STATUSES = ("draft", "exported", "void", "closed", "posted", "deleted", "bypassed")
@@ -255,6 +264,8 @@ class BuildOpsApp:
         match = DETAIL_PATH.match(path)
         if match and match.group(1) in ROUTES and ROUTES[match.group(1)].envelope == "items":
             return ROUTES[match.group(1)], match.group(2), None
+        if match and match.group(1) in DETAIL_ONLY:
+            return DETAIL_ONLY[match.group(1)], match.group(2), None
         raise HttpError(404, f"Cannot GET {path}")
 
     def detail(self, tenant, route, item_id, params):

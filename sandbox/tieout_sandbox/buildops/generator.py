@@ -13,14 +13,14 @@ from pathlib import Path
 import orjson
 
 from ..credentials import MAIN_TENANT_ID, MAIN_TENANT_NAME
-from . import billing, parties, purchasing, work
+from . import billing, parties, projects, purchasing, work
 from .common import Ctx
 
 # File names = stream names of source-buildops (docs/ARCHITECTURE.md).
 RESOURCES = (
     "customers", "properties", "customer_representatives", "property_representatives", "jobs", "visits",
     "invoices", "payments", "quotes", "employees", "departments", "job_types", "pricebook_items", "vendors",
-    "purchase_orders", "timesheets", "service_agreements",
+    "purchase_orders", "timesheets", "service_agreements", "projects",
 )
 
 
@@ -62,13 +62,14 @@ def _generate(ctx: Ctx) -> dict[str, list[dict]]:
     pos = purchasing.purchase_orders(ctx, job_list, vends, products, emps)
     invoices, payments = billing.invoices_and_payments(ctx, job_list, custs, props, products, agreements,
                                                        tenant_name)
+    project_list = projects.projects(ctx, job_list, invoices, props)
     _cost_jobs(job_list, products)
     data = {
         "customers": custs, "properties": props, "customer_representatives": reps,
         "property_representatives": site_reps, "jobs": job_list,
         "visits": visits, "invoices": invoices, "payments": payments, "quotes": quotes, "employees": emps,
         "departments": depts, "job_types": types, "pricebook_items": products, "vendors": vends,
-        "purchase_orders": pos, "timesheets": sheets, "service_agreements": agreements,
+        "purchase_orders": pos, "timesheets": sheets, "service_agreements": agreements, "projects": project_list,
     }
     for records in data.values():
         for record in records:
@@ -110,4 +111,5 @@ def counts_by_resource(data: dict[str, list[dict]]) -> dict[str, int]:
     counts = {name: len(data[name]) for name in RESOURCES}
     counts["invoice_items"] = sum(len(inv["invoiceItems"]) for inv in data["invoices"])
     counts["invoice_payments"] = sum(len(inv["payments"]) for inv in data["invoices"])
+    counts["customer_contacts"] = counts["customer_representatives"]  # the same contacts, by the other path
     return counts
