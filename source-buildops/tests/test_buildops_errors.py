@@ -118,10 +118,10 @@ def test_given_an_unreachable_host_when_reading_then_a_transient_error_trace(tmp
         ({"base_url": "http://buildops.example.com"}, "Invalid config: base_url must use https:// (plain http is "
          "only accepted for localhost/127.0.0.1, or with allow_insecure_http: true)"),
         ({"stream_paths": {"visit": "/v1/visits"}}, "Invalid config: stream_paths: unknown stream(s) visit; valid "
-         "keys: customers, customer_representatives, properties, property_representatives, jobs, visits, "
-         "invoices, invoice_detail, "
+         "keys: customers, customer_representatives, customer_contacts, properties, property_representatives, "
+         "jobs, visits, invoices, invoice_detail, "
          "payments, quotes, employees, departments, job_types, pricebook_items, vendors, purchase_orders, "
-         "timesheets, service_agreements"),
+         "timesheets, service_agreements, projects"),
         ({"start_date": "last tuesday"}, "Invalid config: start_date: 'last tuesday' is not an ISO 8601 "
                                          "timestamp; use e.g. 2024-01-01T00:00:00Z"),
         ({"customers_page_base": 2}, "Invalid config: customers_page_base: Input should be 0 or 1"),
