@@ -331,3 +331,14 @@ def test_given_customer_contacts_when_reading_then_the_representatives_path_of_e
     assert sorted(r["id"] for r in rows) == [f"rep-{i:03d}" for i in range(5)]
     paths = {r.path for r in fake_buildops.server.requests if r.path.endswith("/representatives")}
     assert paths and all(p.startswith("/v1/customers/") and "/our-" not in p for p in paths)
+
+
+def test_given_a_server_that_refuses_the_invoice_filter_when_reading_then_the_error_names_the_setting(
+    fake_buildops, monkeypatch
+):
+    import buildops_fake
+
+    monkeypatch.setitem(buildops_fake.ACCEPTED, "invoices", {"page", "page_size"})
+    output = run(make_config(fake_buildops.base_url), ["invoices"])
+    messages = [e.trace.error.message for e in output.errors]
+    assert any("BuildOps refused GET /v1/invoices (HTTP 400)" in m and "invoices_* settings" in m for m in messages)
