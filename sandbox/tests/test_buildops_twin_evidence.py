@@ -1,7 +1,8 @@
 """Every BuildOps path, parameter, envelope and field the twin serves has a verdict in docs/evidence/buildops.csv.
 
 The evidence (name, kind, verdict, public source, note) is derived from
-../shared/reference/buildops-api-evidence.md. Names: `/v1/jobs` (path), `/v1/jobs?page_size` (param),
+../shared/reference/buildops-api-evidence.md by scripts/write_buildops_evidence.py (rerun it when the twin serves
+something new, and review the diff). Names: `/v1/jobs` (path), `/v1/jobs?page_size` (param),
 `/v1/jobs {items,totalCount}` (envelope), `jobs.departments[].id` (field: resource, then the key path, `[]`
 for a list). `unverified` marks a guess, so the list of guesses stays visible and can only be shrunk by evidence;
 a contradicted name the twin still serves must be listed in STILL_TO_FIX (the visible debt).

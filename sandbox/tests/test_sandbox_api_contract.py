@@ -388,3 +388,13 @@ def test_given_a_customer_when_reading_representatives_by_either_path_or_by_id_t
     theirs = api.get(f"/v1/customers/{rep['customerId']}/representatives").json()
     assert ours == theirs and rep["id"] in {r["id"] for r in theirs["items"]}
     assert api.get(f"/v1/representatives/{rep['id']}").json()["id"] == rep["id"]
+
+
+def test_given_a_job_or_quote_number_when_listing_then_only_that_record(api, dataset):
+    job = _lines(dataset, "jobs")[5]
+    body = api.get("/v1/jobs", params={"job_number": job["jobNumber"]}).json()
+    assert [j["id"] for j in body["items"]] == [job["id"]] and body["totalCount"] == 1
+    quote = _lines(dataset, "quotes")[2]
+    assert [q["id"] for q in api.get("/v1/quotes", params={"quote_number": quote["quoteNumber"]}).json()["items"]] \
+        == [quote["id"]]
+    assert api.get("/v1/jobs", params={"job_number": "no-such-job"}).json() == {"items": [], "totalCount": 0}

@@ -33,12 +33,12 @@ class Route:
 ROUTES = {
     "/v1/customers": Route("customers", "Customer", ("limit",), frozenset({"include_inactive"}), first_page=1),
     "/v1/properties": Route("properties", "Property", extra=frozenset({"include_addresses"})),
-    "/v1/jobs": Route("jobs", "Job", ("page_size", "limit"), frozenset({"lastUpdatedDateStart"})),
+    "/v1/jobs": Route("jobs", "Job", ("page_size", "limit"), frozenset({"lastUpdatedDateStart", "job_number"})),
     "/v1/visits": Route("visits", "Visit"),
     "/v1/invoices": Route("invoices", "Invoice", extra=frozenset({"status", "start", "end", "dateFilterType",
                                                                 "invoice_number"})),
     "/v1/payments": Route("payments", "Payment"),
-    "/v1/quotes": Route("quotes", "Quote"),
+    "/v1/quotes": Route("quotes", "Quote", extra=frozenset({"quote_number"})),
     "/v1/employees": Route("employees", "Employee", extra=frozenset({"include_inactive"})),
     "/v1/departments": Route("departments", "Department", envelope="departments"),
     "/v1/job-types": Route("job_types", "Job type"),
@@ -68,6 +68,8 @@ DETAIL_ONLY = {
 # date `dateFilterType` names (the client's default: lastUpdatedDateTime), `invoice_number`.
 INVOICE_STATUSES = ("draft", "exported", "void", "closed", "posted", "deleted", "bypassed")
 DATE_FILTER_TYPES = ("issuedDate", "dueDate", "createdDateTime", "lastUpdatedDateTime")
+# Lookups by human number live clients make: (parameter, field).
+NUMBER_FILTERS = {"jobs": ("job_number", "jobNumber"), "quotes": ("quote_number", "quoteNumber")}
 DETAIL_PATH = re.compile(r"^(/v1/(?:[a-z-]+|pricebook/products))/([^/]+)$")
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 10
@@ -300,6 +302,9 @@ class BuildOpsApp:
             rows = snap.with_addresses
         if route.resource == "invoices":
             rows = _invoice_filter(snap, rows, params)
+        number_param = NUMBER_FILTERS.get(route.resource)
+        if number_param and number_param[0] in params:
+            rows = _number_filter(snap, rows, *number_param, params[number_param[0]][0])
         since = _iso_ms(params, "lastUpdatedDateStart")
         if since is not None:
             rows = snap.filtered.get(since)
@@ -348,6 +353,16 @@ def _invoice_filter(snap, rows, params):
     kept = [line for line, facet in zip(snap.lines, snap.facets, strict=True) if matches(facet)]
     if len(snap.filtered) < 256:
         snap.filtered[key] = kept
+    return kept
+
+
+def _number_filter(snap, rows, param, field, value):
+    key = (param, value)
+    kept = snap.filtered.get(key)
+    if kept is None:  # a rare lookup: a scan of the file's lines, kept for the next page
+        kept = [line for line in rows if str(orjson.loads(line).get(field)) == value]
+        if len(snap.filtered) < 256:
+            snap.filtered[key] = kept
     return kept
 
 
