@@ -240,7 +240,8 @@ def selected(targets: tuple[Target, ...]) -> list[Target]:
     wanted = [name.strip() for name in os.environ.get("MUTATE_TARGETS", "").split(",") if name.strip()]
     if not wanted:
         return list(targets)
-    chosen = [t for t in targets if any(fnmatch.fnmatch(t.name, pattern) for pattern in wanted)]
+    chosen = [t for pattern in wanted for t in targets if fnmatch.fnmatch(t.name, pattern)]  # in the order asked
+    chosen = list(dict.fromkeys(chosen))
     if not chosen:
         raise SystemExit(f"MUTATE_TARGETS={os.environ['MUTATE_TARGETS']} names no target; the targets are: "
                          + ", ".join(t.name for t in targets))

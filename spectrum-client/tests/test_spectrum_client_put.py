@@ -355,3 +355,14 @@ def test_given_a_put_answered_with_several_rows_and_an_error_on_a_later_one_when
     assert result.ok is False
     assert (result.error_code, result.error_description, result.error_column) == (
         "E", "Job J100 is closed", "Job_Number")
+
+
+def test_given_two_unnumbered_items_and_one_anonymous_row_when_posted_over_rest_then_both_are_named_unconfirmed(
+        fake_dx, soap):
+    # One row that names no document cannot be attributed to either of two items: the message counts items from 1.
+    rows = [{"Error_Code": " ", "Error_Description": " ", "Error_Column": " "}]
+    fake_dx.handler = lambda seen: soap.Answer(body=json.dumps({"arInvoices": rows}).encode(),
+                                               content_type="application/json")
+    unnumbered = {"Company_Code": "MEC", "Customer_Code": "ACME", "invoiceDetails": [{"Line_Extension": "1.01"}]}
+    with client(fake_dx) as dx, pytest.raises(PostingUnconfirmed, match=r"no result row for #1, #2"):
+        dx.post_customer_invoices("MEC", [unnumbered, dict(unnumbered)])
