@@ -218,3 +218,26 @@ def test_given_a_query_error_when_read_then_it_is_not_retried():
 
     with pytest.raises(QueryFailed):
         list(resumed(read, KEY, what="x", reconnect=lambda: pytest.fail("reconnected"), sleep=lambda s: None))
+
+
+def test_given_the_default_policy_when_the_link_keeps_dropping_then_three_reconnects_then_a_clear_error():
+    rows = [rec("1"), rec("2")]
+    read = FlakyRead([(rows, 1)])  # every attempt drops after one row
+    with pytest.raises(ConnectionLost, match="3 reconnects did not get the read through") as info:
+        run(read)
+    assert read.reconnects == 3 and read.calls == 4
+    assert "No record was emitted twice or skipped" in str(info.value)
+
+
+def test_given_more_attempts_than_waits_when_the_link_drops_again_then_the_last_wait_is_repeated():
+    rows = [rec("1"), rec("2"), rec("3")]
+    read = FlakyRead([(rows, 0), (rows, 0), (rows, 0), (rows, 0), (rows, None)])
+    out, waits = run(read, attempts=4)
+    assert [r["job_number"] for r in out] == ["1", "2", "3"]
+    assert waits == [1.0, 2.0, 4.0, 4.0]
+
+
+def test_given_no_waits_configured_when_the_link_drops_then_it_reconnects_at_once():
+    read = FlakyRead([([rec("1"), rec("2")], 1), ([rec("2"), rec("1")], None)])
+    out, waits = run(read, waits=())
+    assert [r["job_number"] for r in out] == ["1", "2"] and waits == [0.0]
