@@ -25,11 +25,11 @@ import pytest
 import trustme
 from hostile_http import LOGIN_PAGE, Catcher, HostileFront, Reply
 from tieout_it import (
+    ROOT,
     Sandbox,
     add_fresh_invoices,
     configured_catalog,
     copy_data,
-    discover,
     executable,
     failure_text,
     run_cli,
@@ -38,6 +38,17 @@ from tieout_it import (
 )
 
 POSTING_STREAMS = ("jobs", "invoices", "invoice_items")
+# What `discover` says, committed (drift tests keep them current): read here rather than run discover again.
+DISCOVERED = {
+    "source-buildops": ROOT / "catalog" / "source-buildops" / "discover.json",
+    "source-spectrum.data_exchange": ROOT / "catalog" / "source-spectrum" / "discover_data_exchange.json",
+}
+
+
+def discovered(connector: str) -> dict[str, Any]:
+    return json.loads(DISCOVERED[connector].read_text())
+
+
 FRESH = 40  # the first clones land on progress-billed jobs (held): enough for several that post
 
 
@@ -59,7 +70,7 @@ def source_read(twin, tmp_path_factory) -> tuple[list[dict[str, Any]], dict[str,
     """(RECORD messages of the posting streams, the configured catalog) from `source-buildops read`."""
     folder = tmp_path_factory.mktemp("hostile-read")
     exe = executable("source-buildops")
-    catalog = configured_catalog(discover(exe, twin.config_file("source-buildops")), POSTING_STREAMS, incremental=False)
+    catalog = configured_catalog(discovered("source-buildops"), POSTING_STREAMS, incremental=False)
     run = run_cli(
         [
             exe,
@@ -328,7 +339,7 @@ def test_given_a_buildops_read_redirected_to_another_host_when_read_then_config_
     front.on("GET", "/v1/jobs", Reply(status=302, headers={"Location": f"{catcher.url}/v1/jobs"}))
     try:
         config_file = fronted_config(clean_sandbox, "source-buildops", tmp_path, front)
-        catalog = configured_catalog(discover(exe, config_file), ["jobs"], incremental=False)
+        catalog = configured_catalog(discovered("source-buildops"), ["jobs"], incremental=False)
         run = run_cli(
             [exe, "read", "--config", str(config_file), "--catalog", str(write_json(tmp_path / "c.json", catalog))],
             timeout=300,
@@ -374,8 +385,8 @@ def private_ca(tmp_path_factory) -> tuple[trustme.CA, Path]:
     return ca, pem
 
 
-def read_one_stream(exe: str, config_file: Path, stream: str, folder: Path, discovered: dict):
-    catalog = configured_catalog(discovered, [stream], incremental=False)
+def read_one_stream(exe: str, config_file: Path, stream: str, folder: Path, connector: str):
+    catalog = configured_catalog(discovered(connector), [stream], incremental=False)
     args = [exe, "read", "--config", str(config_file), "--catalog", str(write_json(folder / f"{stream}.json", catalog))]
     return run_cli(args, timeout=300)
 
@@ -394,18 +405,17 @@ def test_given_a_private_ca_certificate_when_read_then_config_error_naming_ca_bu
     exe = executable(connector.split(".")[0])
     config = clean_sandbox.config(connector)
     upstream = config["data_exchange"]["base_url"] if "data_exchange" in config else config["base_url"]
-    discovered = discover(exe, clean_sandbox.config_file(connector))
     front = HostileFront(upstream, tls=ca)
     try:
         untrusted = fronted_config(clean_sandbox, connector, tmp_path / "untrusted", front)
-        refused = read_one_stream(exe, untrusted, stream, tmp_path, discovered)
+        refused = read_one_stream(exe, untrusted, stream, tmp_path, connector)
         trusted_config = json.loads(untrusted.read_text())
         if "data_exchange" in trusted_config:
             trusted_config["data_exchange"]["ca_bundle"] = str(pem)
         else:
             trusted_config["ca_bundle"] = str(pem)
         trusted = read_one_stream(
-            exe, write_json(tmp_path / "trusted.json", trusted_config), stream, tmp_path, discovered
+            exe, write_json(tmp_path / "trusted.json", trusted_config), stream, tmp_path, connector
         )
     finally:
         front.close()
