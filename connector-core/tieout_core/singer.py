@@ -186,6 +186,23 @@ def build_tap_class(connector: ConnectorDefinition) -> type[Tap]:
     return DeclaredTap
 
 
+def singer_streams(tap_class: type[Tap], config: Mapping[str, Any]) -> dict[str, Any]:
+    """What Singer discovery declares per stream (keys, replication method and key): a committed snapshot of it
+    shows a change to incremental behaviour in review, as the Airbyte catalogs do."""
+    catalog = tap_class(config=dict(config), validate_config=False).catalog_dict
+    return {
+        "streams": [
+            {
+                "tap_stream_id": entry["tap_stream_id"],
+                "key_properties": entry.get("key_properties") or [],
+                "replication_method": entry.get("replication_method"),
+                "replication_key": entry.get("replication_key"),
+            }
+            for entry in catalog["streams"]
+        ]
+    }
+
+
 def _summary(distribution: str) -> str | None:
     """The one-line description a distribution's pyproject.toml declares, when it is installed."""
     try:

@@ -1,4 +1,5 @@
-"""Regenerate spec.json, catalog/source-buildops/*.json and the README settings table from the code.
+"""Regenerate spec.json, catalog/source-buildops/*.json (Airbyte catalogs, Singer streams) and the README settings
+table from the code.
 
     .venv/bin/python source-buildops/scripts/write_catalogs.py
 
@@ -13,8 +14,10 @@ from pathlib import Path
 
 from source_buildops.config import DOCUMENTATION_URL, BuildOpsConfig
 from source_buildops.source import CONNECTOR, SPEC_PATH
+from source_buildops.tap import TapBuildOps
 from tieout_core.airbyte import DeclaredSource
 from tieout_core.config import write_spec_file
+from tieout_core.singer import singer_streams
 
 CATALOG_DIR = Path(__file__).resolve().parents[2] / "catalog" / "source-buildops"
 # Discovery needs a parsed config but makes no request.
@@ -99,8 +102,9 @@ def main() -> None:
     CATALOG_DIR.mkdir(parents=True, exist_ok=True)
     (CATALOG_DIR / "discover.json").write_text(render(discovered))
     (CATALOG_DIR / "configured_catalog.json").write_text(render(configured_catalog(discovered)))
+    (CATALOG_DIR / "singer_streams.json").write_text(render(singer_streams(TapBuildOps, OFFLINE_CONFIG)))
     README.write_text(readme_with_table(README.read_text()))
-    print(f"wrote {SPEC_PATH} and {CATALOG_DIR}/{{discover,configured_catalog}}.json")
+    print(f"wrote {SPEC_PATH} and {CATALOG_DIR}/{{discover,configured_catalog,singer_streams}}.json")
 
 
 if __name__ == "__main__":

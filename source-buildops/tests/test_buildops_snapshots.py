@@ -42,6 +42,17 @@ def test_given_the_declarations_when_discovering_then_the_committed_catalogs_are
     assert [s["name"] for s in discovered["streams"]] == list(STREAM_NAMES)
 
 
+def test_given_the_declarations_when_discovered_by_singer_then_the_committed_streams_are_current_and_incremental():
+    from source_buildops.tap import TapBuildOps
+    from tieout_core.singer import singer_streams
+
+    script = load_script()
+    streams = singer_streams(TapBuildOps, script.OFFLINE_CONFIG)
+    assert json.loads((script.CATALOG_DIR / "singer_streams.json").read_text()) == streams
+    assert {s["replication_method"] for s in streams["streams"]} == {"INCREMENTAL"}
+    assert all(s["replication_key"] for s in streams["streams"])
+
+
 def test_given_the_config_model_when_rendering_settings_then_the_readme_table_is_current():
     script = load_script()
     readme = script.README.read_text()

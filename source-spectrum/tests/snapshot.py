@@ -1,4 +1,5 @@
-"""Write (or, with --check, compare) catalog/source-spectrum/*.json from what `discover` says.
+"""Write (or, with --check, compare) catalog/source-spectrum/*.json from what `discover` says (Airbyte catalogs and
+the Singer streams' replication keys).
 
     .venv/bin/python source-spectrum/tests/snapshot.py          # regenerate after a stream change
 Discover connects to nothing, so any well-formed config gives the same catalog.
@@ -13,6 +14,8 @@ from pathlib import Path
 
 from airbyte_cdk.models import AirbyteMessage, AirbyteMessageSerializer, Type
 from source_spectrum.run import source
+from source_spectrum.tap import TapSpectrum
+from tieout_core.singer import singer_streams
 
 CATALOG_DIR = Path(__file__).resolve().parents[2] / "catalog" / "source-spectrum"
 CONFIGS = {
@@ -45,6 +48,7 @@ def configured(catalog: dict) -> dict:
 def render() -> dict[str, str]:
     files = {name: discovered(config) for name, config in CONFIGS.items()}
     files["configured_catalog.json"] = configured(files["discover.json"])
+    files["singer_streams.json"] = singer_streams(TapSpectrum, CONFIGS["discover.json"])
     return {name: json.dumps(body, indent=2, sort_keys=True) + "\n" for name, body in files.items()}
 
 
