@@ -101,7 +101,6 @@ def meltano_yml(dist: Path, config: dict) -> str:
         {"name": key, **({"kind": kinds[type(value)]} if type(value) in kinds else {})} for key, value in config.items()
     ]
     project = {
-        "version": 1,
         "project_id": str(uuid.uuid4()),
         "send_anonymous_usage_stats": False,
         "default_environment": "dev",
@@ -144,8 +143,13 @@ COUNT_ROWS = textwrap.dedent(
 )
 
 
+REWOUND = "2000-01-01T00:00:00.000Z"
+
+
 def run_meltano_project(dist: Path, config_file: Path, folder: Path, env) -> dict:
-    """`meltano install` + `meltano run tap-buildops target-duckdb` in a new project with the virtualenv backend."""
+    """A new project with the virtualenv backend: `meltano install`, then three `meltano run tap-buildops
+    target-duckdb` (the loader appends): a first sync, an incremental one, and one after `meltano state set`
+    moved every stream's `replication_key_value` back. Returns the rows landed after each and the states."""
     meltano = ROOT / ".venv-meltano" / "bin" / "meltano"
     if not meltano.exists():
         check_output([ROOT / "scripts" / "install-meltano.sh"], env={**os.environ, "SKIP_PLUGINS": "1"}, cwd=ROOT)
@@ -158,12 +162,33 @@ def run_meltano_project(dist: Path, config_file: Path, folder: Path, env) -> dic
     for key, value in config.items():
         env[f"TAP_BUILDOPS_{key.upper()}"] = value if isinstance(value, str) else json.dumps(value)
     check_output([meltano, "--log-level=warning", "install"], env=env, cwd=project)
-    check_output([meltano, "--log-level=warning", "run", "tap-buildops", "target-duckdb"], env=env, cwd=project)
     # the loader's own duckdb reads the file (the workspace's may be an older storage version)
     loader_python = project / ".meltano" / "loaders" / "target-duckdb" / "venv" / "bin" / "python"
-    landed = json.loads(check_output([loader_python, "-c", COUNT_ROWS, warehouse, *STREAMS], env=env))
+    state_id = "dev:tap-buildops-to-target-duckdb"
+
+    def run() -> dict[str, int]:
+        check_output([meltano, "--log-level=warning", "run", "tap-buildops", "target-duckdb"], env=env, cwd=project)
+        return json.loads(check_output([loader_python, "-c", COUNT_ROWS, warehouse, *STREAMS], env=env))
+
+    def state() -> dict:
+        out = check_output([meltano, "--log-level=warning", "state", "get", state_id], env=env, cwd=project)
+        return json.loads(out[out.index("{") :])["singer_state"]
+
+    landed = [run(), run()]
+    saved = state()
+    rewound = {**saved, "bookmarks": {**saved["bookmarks"]}}
+    for stream in STREAMS:  # what a user edits in `meltano state get`'s output before `meltano state set`
+        rewound["bookmarks"][stream] = {**saved["bookmarks"][stream], "replication_key_value": REWOUND}
+    rewound_state = json.dumps({"singer_state": rewound})
+    check_output([meltano, "--log-level=warning", "state", "set", "--force", state_id, rewound_state], env=env, cwd=project)
+    landed.append(run())
     extractor_python = project / ".meltano" / "extractors" / "tap-buildops" / "venv" / "bin" / "python"
-    return {"landed": landed, "editable": editable_installs(extractor_python, env)}
+    return {
+        "landed": landed,
+        "state": saved,
+        "after_rewind": state(),
+        "editable": editable_installs(extractor_python, env),
+    }
 
 
 PYAIRBYTE_READ = textwrap.dedent(
@@ -254,7 +279,29 @@ def test_given_a_fresh_meltano_project_with_the_virtualenv_backend_when_it_runs_
 ):
     result = host_installs["meltano"].result()
     assert result["editable"] == []
-    assert result["landed"] == expected_counts
+    first, incremental, _ = result["landed"]
+    assert first == expected_counts
+    assert incremental == expected_counts  # the second run resumed from Meltano's state: nothing again
+
+
+def test_given_meltanos_state_tools_when_reading_and_setting_the_bookmarks_then_they_are_standard_and_honoured(
+    host_installs, expected_counts, buildops_config
+):
+    result = host_installs["meltano"].result()
+    tenants = set(json.loads(buildops_config.read_text())["tenant_ids"])
+    for stream in STREAMS:
+        bookmark = result["state"]["bookmarks"][stream]
+        assert bookmark["replication_key"] == "audit__lastUpdatedDateTime"
+        assert bookmark["replication_key_value"] > REWOUND
+        assert set(bookmark["cursor_state"]["tenants"]) == tenants  # the per-tenant detail, inside the bookmark
+    # `meltano state set` moved every stream back to REWOUND: the third run emitted every record again
+    _, incremental, after_rewind = result["landed"]
+    assert after_rewind == {s: incremental[s] + expected_counts[s] for s in STREAMS}
+    for stream in STREAMS:
+        assert (
+            result["after_rewind"]["bookmarks"][stream]["replication_key_value"]
+            == (result["state"]["bookmarks"][stream]["replication_key_value"])
+        )
 
 
 def test_given_pyairbyte_with_a_pip_url_when_it_reads_source_buildops_then_records_arrive(
