@@ -180,7 +180,8 @@ def run_meltano_project(dist: Path, config_file: Path, folder: Path, env) -> dic
     for stream in STREAMS:  # what a user edits in `meltano state get`'s output before `meltano state set`
         rewound["bookmarks"][stream] = {**saved["bookmarks"][stream], "replication_key_value": REWOUND}
     rewound_state = json.dumps({"singer_state": rewound})
-    check_output([meltano, "--log-level=warning", "state", "set", "--force", state_id, rewound_state], env=env, cwd=project)
+    set_state = [meltano, "--log-level=warning", "state", "set", "--force", state_id, rewound_state]
+    check_output(set_state, env=env, cwd=project)
     landed.append(run())
     extractor_python = project / ".meltano" / "extractors" / "tap-buildops" / "venv" / "bin" / "python"
     return {
