@@ -704,3 +704,62 @@ def test_given_a_full_disk_under_the_ledger_when_written_then_the_real_io_error_
     assert "Free space on that disk (or point ledger_path at another), then sync again" in text, text
     assert not run.states, "a STATE was acknowledged by a write whose ledger could not be written"
     assert tables_and_counts(twin) == before, "an invoice was posted that the ledger could not record"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# 7. Mapping and crosswalk files as Excel saves them
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _resaved(source: Path, target: Path, encoding: str, extra: str = "") -> Path:
+    """The maintained file saved again in another encoding, every line ending in CRLF as Excel writes it."""
+    text = (source.read_text(encoding="utf-8") + extra).replace("\r\n", "\n").replace("\n", "\r\n")
+    target.write_bytes(text.encode(encoding))
+    return target
+
+
+def test_given_mapping_and_crosswalks_saved_as_cp1252_and_utf16_when_written_then_posted_as_with_utf8_and_logged(
+    twin, workload, reference, tmp_path
+):
+    config = twin.config("destination-spectrum")
+    mapping = _resaved(Path(config["mapping_path"]), tmp_path / "cost_code_mapping.csv", "utf-16")
+    # A row with accents (cp1252 bytes that are not UTF-8), for a customer no invoice here has.
+    crosswalk = _resaved(Path(config["customer_crosswalk_path"]), tmp_path / "customer_crosswalk.csv", "cp1252",
+                         "c-josé-peña,MEC,PENA\n")
+    templates = detail_templates(workload, reference)
+    stdin = lines(messages_for(workload, [renumbered(workload, templates[0], "880001")]))
+
+    check = _check(twin, tmp_path, mapping_path=str(mapping), customer_crosswalk_path=str(crosswalk))
+    run = post(twin, tmp_path, workload, stdin, mapping_path=str(mapping), customer_crosswalk_path=str(crosswalk))
+
+    assert check.connection_status is not None and check.connection_status["status"] == "SUCCEEDED", check.output()
+    assert run.returncode == 0, run.output()[-3000:]
+    assert entry_numbers(twin, ["880001"]) == {"880001": 1}
+    logged = "\n".join(m["log"]["message"] for m in run.of_type("LOG"))
+    assert f"{mapping} read as UTF-16" in logged, logged[-3000:]
+    assert f"{crosswalk} read as Windows-1252 (cp1252)" in logged, logged[-3000:]
+
+
+def test_given_a_crosswalk_with_bytes_no_encoding_reads_when_checked_and_written_then_refused_naming_offset_and_fix(
+    twin, workload, reference, tmp_path
+):
+    source = Path(twin.config("destination-spectrum")["customer_crosswalk_path"]).read_bytes()
+    crosswalk = tmp_path / "customer_crosswalk.csv"
+    crosswalk.write_bytes(source + b"c-\x81,MEC,X\n")  # 0x81: neither UTF-8 nor Windows-1252
+    offset = len(source) + 2
+    templates = detail_templates(workload, reference)
+    before = tables_and_counts(twin)
+
+    check = _check(twin, tmp_path, customer_crosswalk_path=str(crosswalk))
+    stdin = lines(messages_for(workload, [renumbered(workload, templates[0], "880002")]))
+    write = post(twin, tmp_path, workload, stdin, customer_crosswalk_path=str(crosswalk))
+
+    assert check.connection_status is not None and check.connection_status["status"] == "FAILED", check.output()
+    assert write.returncode != 0, write.output()[-3000:]
+    for message in (check.connection_status["message"], failure_text(write)):
+        assert f"crosswalk file {crosswalk} cannot be read as text: byte {offset} (0x81)" in message, message
+        assert 'save it from Excel as "CSV UTF-8 (Comma delimited)"' in message, message
+        assert "customer_crosswalk_path" in message, message
+    assert "UnicodeDecodeError" not in write.output()
+    assert tables_and_counts(twin) == before
+

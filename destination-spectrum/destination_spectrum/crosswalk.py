@@ -4,9 +4,12 @@ partial). An invoice whose customer has no row is held, naming the customer, nev
 from __future__ import annotations
 
 import csv
+import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
+
+from destination_spectrum.text_files import TextFileError, read_text
 
 _ID = ("buildops_customer_id", "customer_id", "buildops_id")
 _COMPANY = ("company_code", "spectrum_company_code")
@@ -51,7 +54,11 @@ class CustomerCrosswalk:
         path = Path(path)
         if not path.is_file():
             raise CrosswalkFileError(f"crosswalk file {path} does not exist; set {cls.SETTING}")
-        with path.open(newline="", encoding="utf-8-sig") as handle:
+        try:
+            text, _ = read_text(path)
+        except TextFileError as exc:
+            raise CrosswalkFileError(f"crosswalk file {exc} ({cls.SETTING.split(' ')[0]})") from None
+        with io.StringIO(text, newline="") as handle:
             reader = csv.DictReader(handle)
             names = list(reader.fieldnames or [])
             id_col, company_col, customer_col = (

@@ -10,11 +10,13 @@ and its invoice is held whole.
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from destination_spectrum.records import Line
+from destination_spectrum.text_files import TextFileError, read_text
 
 COLUMNS = ("company_code", "match_type", "match_value", "job_type", "phase_code", "cost_type", "note")
 MATCH_ORDER = ("product_code", "line_item_type", "job_type_default")
@@ -75,7 +77,11 @@ class CostCodeMapping:
             raise MappingFileError(
                 f"mapping file {path} does not exist; set mapping_path to the cost_code_mapping.csv you maintain"
             )
-        with path.open(newline="", encoding="utf-8-sig") as handle:
+        try:
+            text, _ = read_text(path)
+        except TextFileError as exc:
+            raise MappingFileError(f"mapping file {exc} (mapping_path)") from None
+        with io.StringIO(text, newline="") as handle:
             reader = csv.DictReader(handle)
             missing = [c for c in COLUMNS if c != "note" and c not in (reader.fieldnames or [])]
             if missing:
