@@ -24,6 +24,7 @@ import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -763,3 +764,109 @@ def test_given_a_crosswalk_with_bytes_no_encoding_reads_when_checked_and_written
     assert "UnicodeDecodeError" not in write.output()
     assert tables_and_counts(twin) == before
 
+
+# ---------------------------------------------------------------------------------------------------------
+# 8. Invoices edited or voided in BuildOps after they were posted
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _raised(header: dict, items: list[dict], by: float) -> tuple[dict, list[dict]]:
+    """The same invoice (same id and number) after an edit in BuildOps: its first line and its total raised."""
+    header, items = copy.deepcopy(header), copy.deepcopy(items)
+    items[0]["amount"] = round(items[0]["amount"] + by, 2)
+    header["totalAmount"] = round(header["totalAmount"] + by, 2)
+    return header, items
+
+
+def _entry_documents(sandbox: Sandbox, numbers: list[str]) -> dict[str, tuple[str, str]]:
+    """Invoice_Or_Transaction -> (Transaction_Type, the sum of its lines' Line_Extension) in the AR entry batch."""
+    rows = spectrum_rows(
+        sandbox,
+        "SELECT TRIM(h.Invoice_Or_Transaction), h.Transaction_Type, CAST(SUM(d.Line_Extension) AS TEXT)"
+        " FROM CR_INVOICE_ENTRY_HEADER_MC AS h JOIN CR_INVOICE_ENTRY_DETAIL_MC AS d"
+        " ON d.Company_Code = h.Company_Code AND d.Invoice_Or_Transaction = h.Invoice_Or_Transaction"
+        f" WHERE TRIM(h.Invoice_Or_Transaction) IN ({', '.join('?' for _ in numbers)})"
+        " GROUP BY 1, 2",
+        tuple(numbers),
+    )
+    return {number: (kind, total) for number, kind, total in rows}
+
+
+def test_given_a_posted_invoice_edited_in_buildops_when_written_again_then_held_and_corrected_once_when_policy_says(
+    twin, workload, reference, tmp_path
+):
+    templates = detail_templates(workload, reference)
+    header, items = renumbered(workload, templates[0], "890001")
+    voided, voided_items = renumbered(workload, templates[1], "890002")
+    first = post(twin, tmp_path, workload, lines(messages_for(workload, [(header, items), (voided, voided_items)])))
+    assert first.returncode == 0 and "posted 2" in run_summary(first), run_summary(first)
+    posted_total = f"{header['totalAmount']:.2f}"
+    edit = _raised(header, items, 125.0)
+    stdin = lines(messages_for(workload, [edit]))
+    void_stdin = lines(messages_for(workload, [({**voided, "status": "Void"}, voided_items)]))
+
+    held = post(twin, tmp_path, workload, stdin)
+    held_again = post(twin, tmp_path, workload, stdin)
+    held_void = post(twin, tmp_path, workload, void_stdin)
+
+    for run in (held, held_again, held_void):
+        assert run.returncode == 0, run.output()[-3000:]
+        assert "changed_after_posting 1" in run_summary(run) and "documents posted: none" in run_summary(run)
+    void_state, void_reason, _ = verdicts(tmp_path / "ledger.duckdb")[voided["id"]]
+    assert void_state == "changed_after_posting" and "and is now 'Void' in BuildOps" in void_reason, void_reason
+    state, reason, document = verdicts(tmp_path / "ledger.duckdb")[header["id"]]
+    assert (state, document) == ("changed_after_posting", "890001"), reason
+    assert (
+        "BuildOps invoice 890001 was posted to Spectrum as 890001 in" in reason
+        and f"for {posted_total} and now totals {edit[0]['totalAmount']:.2f}" in reason
+    ), reason
+    assert "held for a person" in reason and "changed_after_posting: correct in policy.yml" in reason
+    assert entry_numbers(twin, ["890001"]) == {"890001": 1}
+
+    # The controller lets Tieout post the correction: a credit memo for 890001, the edited invoice renumbered.
+    policy = tmp_path / "policy.yml"
+    policy.write_text(Path(twin.config("destination-spectrum")["policy_path"]).read_text()
+                      + "\nchanged_after_posting: correct\n")
+    corrected = post(twin, tmp_path, workload, stdin, policy_path=str(policy))
+    once_more = post(twin, tmp_path, workload, stdin, policy_path=str(policy))
+
+    assert corrected.returncode == 0, corrected.output()[-3000:]
+    assert "AR credit memo 1" in run_summary(corrected) and "AR detail 1" in run_summary(corrected)
+    assert once_more.returncode == 0 and "documents posted: none" in run_summary(once_more), run_summary(once_more)
+    state, reason, new_number = verdicts(tmp_path / "ledger.duckdb")[header["id"]]
+    credit_number = reason.split("credit memo ", 1)[1].split(" ", 1)[0]
+    assert state == "posted" and new_number.startswith("R") and credit_number.startswith("C"), reason
+    landed = {n: (kind, Decimal(total)) for n, (kind, total) in
+              _entry_documents(twin, ["890001", credit_number, new_number]).items()}
+    # Line_Extension excludes the sales tax (it travels on the first line's Sales_Tax_Amount).
+    tax = Decimal(str(header.get("taxAmount") or 0))
+    extension = Decimal(posted_total) - tax
+    assert landed == {
+        "890001": ("I", extension),
+        credit_number: ("C", -extension),
+        new_number: ("I", extension + Decimal("125")),
+    }, landed
+    assert Counter(n for _, n, _, _ in ar_entry_headers(twin))[credit_number] == 1
+
+
+def test_given_a_header_total_that_differs_from_its_lines_plus_tax_when_written_then_held_naming_both_figures(
+    twin, workload, reference, tmp_path
+):
+    templates = detail_templates(workload, reference)
+    header, items = renumbered(workload, templates[0], "890101")
+    stated = round(header["totalAmount"] + 10, 2)
+    lines_sum = sum(Decimal(str(item["amount"])) for item in items)
+    tax = Decimal(str(header.get("taxAmount") or 0)).quantize(Decimal("0.01"))
+    header["totalAmount"] = stated
+
+    run = post(twin, tmp_path, workload, lines(messages_for(workload, [(header, items)])))
+
+    assert run.returncode == 0, run.output()[-3000:]
+    state, reason, _ = verdicts(tmp_path / "ledger.duckdb")[header["id"]]
+    assert state == "held", reason
+    assert (
+        f"total: invoice 890101 states totalAmount {stated:.2f} but its lines sum to "
+        f"{lines_sum.quantize(Decimal('0.01'))} plus taxAmount {tax} = {(lines_sum + tax).quantize(Decimal('0.01'))}"
+        in reason
+    ), reason
+    assert entry_numbers(twin, ["890101"]) == {}

@@ -83,9 +83,14 @@ def deleted_or_void(raw: Mapping[str, Any]) -> str:
 
 def to_payload(outcomes: list[Outcome], lines: list[PostedLine]) -> dict:
     return {
-        "outcomes": [{**o.__dict__, "amount": None if o.amount is None else str(o.amount)} for o in outcomes],
+        "outcomes": [{**o.__dict__, "amount": _text(o.amount), "posted_amount": _text(o.posted_amount)}
+                     for o in outcomes],
         "lines": [{**x.__dict__, "amount": str(x.amount)} for x in lines],
     }
+
+
+def _text(amount: Decimal | None) -> str | None:
+    return None if amount is None else str(amount)
 
 
 def from_payload(payload: dict, batch_code: str) -> tuple[list[Outcome], list[PostedLine]]:
@@ -93,6 +98,8 @@ def from_payload(payload: dict, batch_code: str) -> tuple[list[Outcome], list[Po
     for o in payload.get("outcomes", []):
         o = dict(o)
         o["amount"] = None if o["amount"] is None else Decimal(o["amount"])
+        # Intents written before content_fingerprint/posted_amount existed lack them: the defaults apply.
+        o["posted_amount"] = None if o.get("posted_amount") is None else Decimal(o["posted_amount"])
         o["spectrum_batch"] = batch_code
         o["reason"] = "; ".join(x for x in (o.get("reason"), "recovered after an interrupted run") if x)
         outcomes.append(Outcome(**o))

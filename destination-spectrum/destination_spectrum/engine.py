@@ -28,6 +28,8 @@ from destination_spectrum.batch import (
     record_key,
     to_payload,
 )
+from destination_spectrum.changes import Change, document_json, fingerprint
+from destination_spectrum.corrections import CorrectionsMixin
 from destination_spectrum.crosswalk import CustomerCrosswalk, SpectrumCustomer, VendorCrosswalk
 from destination_spectrum.documents import ReadyInvoice, detail_document, summary_document
 from destination_spectrum.gateway import (
@@ -37,7 +39,7 @@ from destination_spectrum.gateway import (
     PostResult,
     SpectrumJob,
 )
-from destination_spectrum.ledger import Ledger, Outcome, PendingDocument, PostedLine
+from destination_spectrum.ledger import IN_SPECTRUM, Ledger, Outcome, PendingDocument, PostedLine
 from destination_spectrum.mapping import CostCodeMapping
 from destination_spectrum.money import FieldError
 from destination_spectrum.payables import PayablesMixin
@@ -46,7 +48,7 @@ from destination_spectrum.records import Job, parse_invoice, parse_job, pick
 
 logger = logging.getLogger("destination_spectrum")
 
-class PostingEngine(PayablesMixin):
+class PostingEngine(PayablesMixin, CorrectionsMixin):
     def __init__(
         self,
         *,
@@ -198,15 +200,24 @@ class PostingEngine(PayablesMixin):
         by_stream: dict[str, list[tuple[str, str]]] = defaultdict(list)
         for stream, tenant, key in invoices:
             by_stream[stream].append((tenant, key))
-        known = {stream: self.ledger.states(stream, keys) for stream, keys in by_stream.items()}
+        known = {stream: self.ledger.known(stream, keys) for stream, keys in by_stream.items()}
         ready: list[ReadyInvoice] = []
         for (stream, tenant, key), raw in invoices.items():
-            if known[stream].get((tenant, key), ("", ""))[0] == "posted":
-                report.already_posted += 1
-                continue
+            change: Change | None = None
+            earlier = known[stream].get((tenant, key))
+            if earlier is not None and earlier.state in IN_SPECTRUM:
+                change = self._compare(earlier, raw, stream, tenant, key, items.get(key), report)
+                if change is None:
+                    continue  # what Spectrum holds is still what BuildOps says
 
             def settle(state: str, reason: str, company: str = "", amount: Decimal | None = None,
-                       mode: str = "", *, stream=stream, tenant=tenant, key=key) -> None:
+                       mode: str = "", *, stream=stream, tenant=tenant, key=key, change=change) -> None:
+                if change is not None:
+                    # The correction cannot post: the record stays changed_after_posting, its document named.
+                    number = change.invoice.invoice_number if change.invoice else key
+                    reason = change.held_reason(number, f"the correction cannot post: {reason}")
+                    self._settle(outcomes, report, change.verdict(stream, tenant, key, reason))
+                    return
                 self._settle(outcomes, report, Outcome(stream, key, tenant, state, reason, company,
                                                        posting_mode=mode, amount=amount))
 
@@ -219,8 +230,15 @@ class PostingEngine(PayablesMixin):
                 settle("rejected", f"malformed record: {exc}")
                 continue
             void = deleted_or_void(raw)
+            if change is not None and void:
+                self._queue_correction(change, None, stream, tenant, key, report)
+                continue
             if void:
                 settle("held", f"not posted: invoice {invoice.invoice_number} is {void}", amount=invoice.total)
+                continue
+            total_problem = invoice.total_problem()
+            if total_problem:
+                settle("held", total_problem, amount=invoice.total)
                 continue
             job = self._job(invoice.tenant_id, invoice.job_id)
             job_number = invoice.job_number or (job.job_number if job else "")
@@ -255,8 +273,11 @@ class PostingEngine(PayablesMixin):
             if reasons or customer is None:
                 settle("held", " | ".join(reasons), company, invoice.total, mode)
                 continue
-            ready.append(ReadyInvoice(invoice, company, customer.customer_code, job_number, job_type, mode,
-                                      tuple(mapped)))
+            item = ReadyInvoice(invoice, company, customer.customer_code, job_number, job_type, mode, tuple(mapped))
+            if change is not None:
+                self._queue_correction(change, item, stream, tenant, key, report)
+                continue
+            ready.append(item)
         return ready
 
     def _post_invoices(self, ready: list[ReadyInvoice], outcomes: list[Outcome], report: BatchReport) -> None:
@@ -354,10 +375,14 @@ class PostingEngine(PayablesMixin):
     def _ar_outcomes(self, document: ARDocument, members: list[ReadyInvoice], state: str, reason: str,
                      batch: str) -> tuple[list[Outcome], list[PostedLine]]:
         summary = len(members) > 1 or members[0].mode == "daily_summary"
+        posted = state == "posted"
         outcomes = [
             Outcome(m.invoice.source_stream, m.invoice.source_key, m.invoice.tenant_id, state, reason,
-                    document.company_code, batch, document.number if state == "posted" else "",
-                    m.mode, m.summary_key if summary else "", m.invoice.total)
+                    document.company_code, batch, document.number if posted else "",
+                    m.mode, m.summary_key if summary else "", m.invoice.total,
+                    content_fingerprint=fingerprint(m.invoice) if posted else "",
+                    posted_amount=m.invoice.total if posted else None,
+                    posted_document=document_json(document) if posted and not summary else "")
             for m in members
         ]
         lines = [

@@ -47,6 +47,9 @@ class ARDocument:
     lines: tuple[ARLine, ...]
     customer_po: str = ""
     remarks: str = ""
+    # I: invoice; C: credit memo, whose lines carry negative amounts (the twin's rule: a negative Line_Extension
+    # only on a C; the real sign convention of AddARInvoice credit memos is unverified).
+    transaction_type: str = "I"
 
     @property
     def amount(self) -> Decimal:

@@ -2,7 +2,9 @@
 
 One row per input record, keyed by (source_stream, tenant_id, source_key), in exactly one state:
 posted (with Spectrum batch and document), held (reason) or rejected (Spectrum's Error_Description or the
-parse error). `posted` is final; a held or rejected record is evaluated again when it arrives again.
+parse error), or changed_after_posting (posted, then edited or voided in BuildOps: the row keeps the document
+Spectrum holds, `posted_amount` is its total and `amount` the new BuildOps total). A held or rejected record is
+evaluated again when it arrives again; a posted one is compared with `content_fingerprint` (what was posted).
 
 Beside it (additions, read by nobody but this package and the subledger drill-down):
 - tieout_ledger.posting_lines: every line of every posted document (daily summary drill-down: ticket line ->
@@ -30,7 +32,9 @@ import duckdb
 from tieout_core import ConfigError, ConnectorError
 
 SCHEMA = "tieout_ledger"
-STATES = ("posted", "held", "rejected")
+STATES = ("posted", "held", "rejected", "changed_after_posting")
+# Verdicts whose row names a document Spectrum holds.
+IN_SPECTRUM = ("posted", "changed_after_posting")
 
 _DDL = f"""
 CREATE SCHEMA IF NOT EXISTS {SCHEMA};
@@ -39,7 +43,7 @@ CREATE TABLE IF NOT EXISTS {SCHEMA}.postings (
     source_key VARCHAR NOT NULL,
     tenant_id VARCHAR NOT NULL,
     company_code VARCHAR,
-    state VARCHAR NOT NULL CHECK (state IN ('posted', 'held', 'rejected')),
+    state VARCHAR NOT NULL CHECK (state IN ('posted', 'held', 'rejected', 'changed_after_posting')),
     reason VARCHAR,
     spectrum_batch VARCHAR,
     spectrum_document VARCHAR,
@@ -48,6 +52,9 @@ CREATE TABLE IF NOT EXISTS {SCHEMA}.postings (
     amount DECIMAL(18, 2),
     attempted_at TIMESTAMP NOT NULL,
     run_id VARCHAR NOT NULL,
+    content_fingerprint VARCHAR,
+    posted_amount DECIMAL(18, 2),
+    posted_document VARCHAR,
     PRIMARY KEY (source_stream, tenant_id, source_key)
 );
 CREATE TABLE IF NOT EXISTS {SCHEMA}.posting_lines (
@@ -87,6 +94,13 @@ CREATE TABLE IF NOT EXISTS {SCHEMA}.jobs (
 """
 
 
+POSTINGS_COLUMNS = (
+    "source_stream", "source_key", "tenant_id", "company_code", "state", "reason", "spectrum_batch",
+    "spectrum_document", "posting_mode", "summary_key", "amount", "attempted_at", "run_id", "content_fingerprint",
+    "posted_amount", "posted_document",
+)
+
+
 @dataclass(frozen=True)
 class Outcome:
     """The final state of one input record."""
@@ -102,6 +116,26 @@ class Outcome:
     posting_mode: str = ""
     summary_key: str = ""
     amount: Decimal | None = None
+    content_fingerprint: str = ""  # of what Spectrum holds for this record (posted and changed_after_posting)
+    posted_amount: Decimal | None = None  # the total Spectrum holds (posted and changed_after_posting)
+    posted_document: str = ""  # the detail document as posted (JSON), so a correction reverses exactly it
+
+
+@dataclass(frozen=True)
+class Known:
+    """What the ledger holds for one record."""
+
+    state: str
+    spectrum_document: str = ""
+    company_code: str = ""
+    spectrum_batch: str = ""
+    posting_mode: str = ""
+    summary_key: str = ""
+    amount: Decimal | None = None
+    content_fingerprint: str = ""
+    posted_amount: Decimal | None = None
+    posted_document: str = ""
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -181,6 +215,7 @@ class Ledger:
         self._lock = threading.Lock()
         with self._transaction():
             self._con.execute(_DDL)
+            _migrate(self._con)
 
     def close(self) -> None:
         if self._con is not None:
@@ -238,14 +273,35 @@ class Ledger:
                 ).fetchall()
         return {(t, k): (s, d) for t, k, s, d in rows if (t, k) in wanted}
 
+    def known(self, source_stream: str, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Known]:
+        """(tenant_id, source_key) -> the ledger row, for the keys already in the ledger."""
+        wanted = set(keys)
+        if not wanted:
+            return {}
+        keys = sorted({k for _, k in wanted})
+        rows: list[tuple] = []
+        with self._lock:
+            for start in range(0, len(keys), 500):
+                chunk = keys[start : start + 500]
+                rows += self._con.execute(
+                    f"""SELECT tenant_id, source_key, state, coalesce(spectrum_document, ''),
+                               coalesce(company_code, ''), coalesce(spectrum_batch, ''), coalesce(posting_mode, ''),
+                               coalesce(summary_key, ''), amount, coalesce(content_fingerprint, ''), posted_amount,
+                               coalesce(posted_document, ''), coalesce(reason, '')
+                        FROM {SCHEMA}.postings
+                        WHERE source_stream = ? AND source_key IN ({", ".join("?" for _ in chunk)})""",
+                    [source_stream, *chunk],
+                ).fetchall()
+        return {(t, k): Known(*rest) for t, k, *rest in rows if (t, k) in wanted}
+
     def document_owner(self, company_code: str, document: str) -> set[str]:
         """Which identities (source keys or summary keys) a posted AR document belongs to."""
         with self._lock:
             rows = self._con.execute(
                 f"""SELECT DISTINCT CASE WHEN posting_mode = 'daily_summary' THEN summary_key ELSE source_key END
                     FROM {SCHEMA}.postings
-                    WHERE company_code = ? AND spectrum_document = ? AND state = 'posted'
-                      AND source_stream <> 'sub_bills'""",
+                    WHERE company_code = ? AND spectrum_document = ?
+                      AND state IN ('posted', 'changed_after_posting') AND source_stream <> 'sub_bills'""",
                 [company_code, document],
             ).fetchall()
         return {r[0] for r in rows}
@@ -255,7 +311,7 @@ class Ledger:
         with self._lock:
             row = self._con.execute(
                 f"""SELECT count(DISTINCT spectrum_document) FROM {SCHEMA}.postings
-                    WHERE summary_key = ? AND state = 'posted'""",
+                    WHERE summary_key = ? AND state IN ('posted', 'changed_after_posting')""",
                 [summary_key],
             ).fetchone()
         return int(row[0]) if row else 0
@@ -310,11 +366,12 @@ class Ledger:
         now = _now()
         with self._lock, self._transaction():
             _insert_many(
-                self._con, f"INSERT OR REPLACE INTO {SCHEMA}.postings",
+                self._con, f"INSERT OR REPLACE INTO {SCHEMA}.postings ({', '.join(POSTINGS_COLUMNS)})",
                 [
                     [o.source_stream, o.source_key, o.tenant_id, o.company_code or None, o.state,
                      o.reason or None, o.spectrum_batch or None, o.spectrum_document or None,
-                     o.posting_mode or None, o.summary_key or None, o.amount, now, self.run_id]
+                     o.posting_mode or None, o.summary_key or None, o.amount, now, self.run_id,
+                     o.content_fingerprint or None, o.posted_amount, o.posted_document or None]
                     for o in outcomes
                 ],
             )
@@ -344,6 +401,28 @@ class Ledger:
                     WHERE kind = ? AND company_code = ? AND vendor_code = ? AND spectrum_document = ?""",
                 [document.kind, document.company_code, document.vendor_code, document.spectrum_document],
             )
+
+
+def _migrate(con: duckdb.DuckDBPyConnection) -> None:
+    """Bring a ledger written by an earlier version up to this one, keeping every row (inside the caller's
+    transaction: a failure leaves the file as it was). DuckDB cannot alter a CHECK constraint, so a postings
+    table whose state check predates `changed_after_posting` is rebuilt; its rows are copied by name, and the
+    new columns start empty (a posted row without a fingerprint is compared by total the first time it returns,
+    then given one)."""
+    checks = con.execute(
+        """SELECT expression FROM duckdb_constraints()
+           WHERE database_name = current_database() AND schema_name = ? AND table_name = 'postings'
+             AND constraint_type = 'CHECK'""",
+        [SCHEMA],
+    ).fetchall()
+    if any("changed_after_posting" in (expression or "") for (expression,) in checks):
+        return
+    ddl = _DDL[_DDL.index(f"CREATE TABLE IF NOT EXISTS {SCHEMA}.postings") :]
+    ddl = ddl[: ddl.index(";") + 1].replace(f"IF NOT EXISTS {SCHEMA}.postings", f"{SCHEMA}.postings_migrated")
+    con.execute(ddl)
+    con.execute(f"INSERT INTO {SCHEMA}.postings_migrated BY NAME SELECT * FROM {SCHEMA}.postings")
+    con.execute(f"DROP TABLE {SCHEMA}.postings")
+    con.execute(f"ALTER TABLE {SCHEMA}.postings_migrated RENAME TO postings")
 
 
 def _insert_many(con: duckdb.DuckDBPyConnection, insert: str, rows: Sequence[Sequence[object]]) -> None:

@@ -13,6 +13,12 @@
     posting:
       default_mode: detail                        # detail | daily_summary
       modes: {Service: daily_summary}             # per job type
+    changed_after_posting: hold                   # hold | correct (see below)
+
+An invoice edited or voided in BuildOps after it was posted is held for a person by default (its ledger verdict
+is changed_after_posting, with the old and the new totals). `correct` posts the correction instead: a credit
+memo (Transaction_Type C) reversing the document Spectrum holds, then the edited invoice under a new number
+(nothing more for a void). Daily summary tickets are always held: their document carries other tickets too.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ import yaml
 
 MODES = ("detail", "daily_summary")
 ROUTES = ("hold", "post")
+ON_CHANGE = ("hold", "correct")
 
 
 class PolicyFileError(ValueError):
@@ -80,6 +87,7 @@ class Policy:
     modes: Mapping[str, str] = field(default_factory=dict)
     # companies.<code>.cost_types.<category>: which Spectrum cost type is labor, material, sub, ...
     cost_types: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    changed_after_posting: str = "hold"
 
     @classmethod
     def load(cls, path: str | Path) -> Policy:
@@ -122,7 +130,14 @@ class Policy:
             grace = int(grace or 0)
         except (TypeError, ValueError):
             raise PolicyFileError(f"{where}: compliance.coi_grace_days is '{grace}'; use a whole number") from None
+        on_change = str(document.get("changed_after_posting") or "hold").strip().lower()
+        if on_change not in ON_CHANGE:
+            raise PolicyFileError(
+                f"{where}: changed_after_posting is '{document.get('changed_after_posting')}'; use hold (a person "
+                f"decides) or correct (post a credit memo and the new invoice)"
+            )
         return cls(
+            changed_after_posting=on_change,
             progress_billed_job_types=frozenset(
                 str(t).strip().casefold() for t in routing.get("progress_billed_job_types") or []
             ),

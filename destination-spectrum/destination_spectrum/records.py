@@ -93,6 +93,20 @@ class Invoice:
     lines: tuple[Line, ...]
     department: str = ""
     customer_name: str = ""
+    stated_total: Decimal | None = None  # the header's totalAmount, when it has one
+    discount: Decimal = Decimal("0.00")  # the header's discount, when it has one
+
+    def total_problem(self) -> str:
+        """Why the header total cannot be trusted (it differs from its lines plus tax), or ''."""
+        lines = sum((line.amount for line in self.lines), Decimal("0.00"))
+        expected = lines + self.tax_amount
+        if self.stated_total is None or self.stated_total in (expected, expected - abs(self.discount)):
+            return ""
+        return (
+            f"total: invoice {self.invoice_number} states totalAmount {self.stated_total} but its lines sum to "
+            f"{lines} plus taxAmount {self.tax_amount} = {expected}; correct the invoice in BuildOps (a line edited "
+            f"without the total, or the other way round), then sync again"
+        )
 
 
 @dataclass(frozen=True)
@@ -169,7 +183,7 @@ def parse_invoice(raw: Mapping[str, Any], stream: str, items: list[Mapping[str, 
     lines = tuple(parse_line(item, i, "invoiceItems") for i, item in enumerate(raw_items))
     if not lines:
         raise FieldError("invoiceItems", "is empty; an invoice needs at least one line to post")
-    total = to_money(pick(raw, "totalAmount", "total"), "totalAmount", required=False)
+    stated_total = total = to_money(pick(raw, "totalAmount", "total"), "totalAmount", required=False)
     if total is None:
         total = in_range(sum((line.amount for line in lines), Decimal("0.00")), "invoiceItems (sum of amounts)")
     tax = to_money(pick(raw, "taxAmount", "salesTaxAmount"), "taxAmount", required=False) or Decimal("0.00")
@@ -203,6 +217,8 @@ def parse_invoice(raw: Mapping[str, Any], stream: str, items: list[Mapping[str, 
         lines=lines,
         department=_text(pick(raw, "departmentName", "department.name", "departmentId", default="")),
         customer_name=_text(pick(raw, "billingCustomerName", "customerName", default="")),
+        stated_total=stated_total,
+        discount=to_money(pick(raw, "discount", "discountAmount"), "discount", required=False) or Decimal("0.00"),
     )
 
 

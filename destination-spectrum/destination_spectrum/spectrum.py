@@ -249,7 +249,8 @@ class SpectrumGateway:
         header = {
             "Company_Code": document.company_code, "GL_Date": document.invoice_date,
             "Batch_Code": self.config.batch_code, "Customer_Code": document.customer_code,
-            "Job_Number": document.job_number, "Invoice_Or_Transaction": document.number, "Transaction_Type": "I",
+            "Job_Number": document.job_number, "Invoice_Or_Transaction": document.number,
+            "Transaction_Type": document.transaction_type,
             "Invoice_Date": document.invoice_date, "Retention_Percent": document.retention_percent,
             "Customer_PO": document.customer_po or None, "Remarks": document.remarks[:65],
         }

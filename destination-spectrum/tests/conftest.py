@@ -126,7 +126,7 @@ def invoice(inv_id="inv-1", number="1001", job_id="job-1", job_number="J100", cu
         {"description": "Part", "lineItemType": "Material", "product": {"code": "PART-1"}, "amount": 200.0},
     ]
     total = sum(Decimal(str(i.get("amount", 0))) for i in items
-                if isinstance(i, dict) and str(i.get("amount", 0)).replace(".", "").isdigit())
+                if isinstance(i, dict) and str(i.get("amount", 0)).lstrip("-").replace(".", "").isdigit())
     return {"id": inv_id, "invoiceNumber": number, "jobId": job_id, "jobNumber": job_number, "customerId": customer,
             "issuedDate": f"{day}T15:00:00Z", "totalAmount": float(total), "tenantId": TENANT,
             "invoiceItems": items, **extra}

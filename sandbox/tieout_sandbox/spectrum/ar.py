@@ -8,6 +8,8 @@ Rules (documented in SPECTRUM.md):
   Later ones are not posted yet (destination-spectrum's job).
 - Project jobs are billed in Spectrum only: one draw (application) per month, retention held per contract.
 - Cash applied in Spectrum mirrors the BuildOps payments, except where payment_status_drift is injected.
+- A few unpaid posted invoices were edited in BuildOps after posting (changed_after_posting): Spectrum holds the
+  total as posted, BuildOps the edited one, raised by the anomaly's amount.
 """
 
 from __future__ import annotations
@@ -87,10 +89,42 @@ class Receivables:
             candidates.append((invoice, company, job, issued, number))
         drift = self._pick_drift(candidates)
         doubles = set(self.rng.sample(range(len(candidates)), min(len(candidates) // 150 + 2, len(candidates))))
+        edits = self._pick_edits(candidates, drift, doubles)
         for i, (invoice, company, job, issued, number) in enumerate(candidates):
-            self._post_one(invoice, company, job, issued, number, drift.get(invoice.get("id")))
+            edit = edits.get(invoice.get("id"), ZERO)
+            self._post_one(invoice, company, job, issued, number, drift.get(invoice.get("id")), edit)
             if i in doubles:
                 self._double_bill(invoice, company, job, issued, number)
+            if edit:
+                self.run.anomaly(
+                    "changed_after_posting",
+                    {
+                        "company_code": company,
+                        "customer_code": register_customer(
+                            self.run, company, bo.pick(invoice, "billingCustomerId", "customerId")
+                        ),
+                        "invoice_or_transaction": number,
+                        "buildops_invoice_id": invoice["id"],
+                        "buildops_invoice_number": str(bo.pick(invoice, "invoiceNumber", default="")),
+                    },
+                    edit,
+                )
+
+    def _pick_edits(self, candidates: list, drift: dict, doubles: set[int]) -> dict[str, Decimal]:
+        """Unpaid invoices raised in BuildOps after posting: id -> how much (Spectrum holds the total less it).
+        Own random stream, so adding this rule moved no other anomaly."""
+        rng = self.run.rng("ar_changed_after_posting")
+        pool = sorted(
+            invoice["id"]
+            for i, (invoice, *_) in enumerate(candidates)
+            if i not in doubles
+            and invoice["id"] not in drift
+            and bo.money(invoice.get("totalAmount")) >= Decimal("100.00")
+            and not any(bo.money(p.get("appliedAmount", p.get("paymentAmount"))) for p in invoice.get("payments") or [])
+        )
+        totals = {invoice["id"]: bo.money(invoice.get("totalAmount")) for invoice, *_ in candidates}
+        picked = rng.sample(pool, min(max(2, len(candidates) // 300), len(pool)))
+        return {i: (totals[i] * Decimal(rng.randint(10, 30)) / 100).quantize(bo.CENT) for i in picked}
 
     def _pick_drift(self, candidates: list) -> dict[str, str]:
         paid, unpaid = [], []
@@ -109,13 +143,21 @@ class Receivables:
         return out
 
     def _post_one(
-        self, invoice: dict, company: str, job: Job | None, issued: dt.date, number: str, drift: str | None
+        self,
+        invoice: dict,
+        company: str,
+        job: Job | None,
+        issued: dt.date,
+        number: str,
+        drift: str | None,
+        edited_by: Decimal = ZERO,
     ) -> None:
         run = self.run
         customer_id = bo.pick(invoice, "billingCustomerId", "customerId")
         customer = register_customer(run, company, customer_id)
         job_number = job.number if job else ""
-        total = bo.money(invoice.get("totalAmount"))
+        # Posted before BuildOps raised it by `edited_by`: the difference shows as an adjustment line below.
+        total = bo.money(invoice.get("totalAmount")) - edited_by
         tax = bo.money(invoice.get("taxAmount"))
         extension = total - tax
         due = bo.to_date(bo.pick(invoice, "dueDate")) or issued + dt.timedelta(days=30)

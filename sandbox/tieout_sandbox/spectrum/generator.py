@@ -28,6 +28,7 @@ ANOMALY_TYPES = (
     "compliance_lapsed_assignment",
     "payroll_timing_gap",
     "customer_unmatched",
+    "changed_after_posting",
 )
 
 

@@ -31,6 +31,26 @@ payment_status_drift as (
       and spectrum_status <> 'not_posted'
       -- Spectrum never applies more cash than the invoice total, so compare with BuildOps' cash capped the same way.
       and greatest(buildops_balance, 0) <> balance
+      -- Totals that differ are changed_after_posting (below): the balances differ by the edit, not by cash.
+      and not coalesce(buildops_total <> spectrum_total, false)
+),
+
+-- A BuildOps invoice edited after it was posted: BuildOps' total differs from what Spectrum holds for the same
+-- canonical invoice (destination-spectrum holds such an invoice as changed_after_posting, or corrects it).
+changed_after_posting as (
+    select
+        {{ exception_select('changed_after_posting', 'high', 'abs(buildops_total - spectrum_total)',
+            "'BuildOps invoice ' || buildops_invoice_number || ' totals ' || " ~ text('buildops_total')
+              ~ " || ' but Spectrum holds ' || canonical_invoice_number || ' for ' || " ~ text('spectrum_total')
+              ~ " || ': it changed after posting; credit the posted invoice and post the corrected one (or undo the edit in BuildOps).'",
+            {'company_code': 'company_code', 'customer_code': 'spectrum_customer_code',
+             'invoice_or_transaction': 'canonical_invoice_number', 'buildops_invoice_id': 'buildops_invoice_id',
+             'buildops_invoice_number': 'buildops_invoice_number'},
+            occurred_on='invoice_date') }}
+    from invoices
+    where buildops_invoice_id is not null
+      and spectrum_status <> 'not_posted'
+      and buildops_total <> spectrum_total
 ),
 
 -- A Spectrum invoice keyed by hand for a ticket BuildOps already posted: same customer, job and total,
@@ -301,6 +321,7 @@ customer_unmatched as (
 
 all_exceptions as (
     select * from payment_status_drift
+    union all select * from changed_after_posting
     union all select * from double_billed
     union all select * from retainage_mismatch
     union all select * from routing_ambiguous
@@ -324,6 +345,7 @@ final as (
         case exception_type
             when 'payment_status_drift' then 'ar_reconciliation'
             when 'double_billed' then 'ar_reconciliation'
+            when 'changed_after_posting' then 'ar_reconciliation'
             when 'customer_unmatched' then 'ar_reconciliation'
             when 'unmapped_pricebook_item' then 'mapping_drift_review'
             when 'mapping_to_missing_phase' then 'mapping_drift_review'
