@@ -108,8 +108,9 @@ def start(data_dir: Path, *, port: int = 0, spectrum_port: int = 0, latency_ms: 
         raise SandboxError(str(exc)) from None
     try:
         spectrum_info = spectrum.prepare(data_dir, postgres_dsn=postgres_dsn) or {}
+        companies = spectrum.dataset_companies(data_dir)
         spectrum_app = spectrum.make_app(data_dir, latency_ms=latency_ms, faults=faults, postgres_dsn=postgres_dsn)
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, spectrum.NoCompaniesError) as exc:
         raise SandboxError(str(exc)) from None
     except ValueError as exc:  # the Spectrum twin's part of --faults
         raise SandboxError(f"--faults: {exc}") from None
@@ -120,6 +121,7 @@ def start(data_dir: Path, *, port: int = 0, spectrum_port: int = 0, latency_ms: 
     except SandboxError:
         bo_server.server_close()
         raise
+    spectrum_info = {**spectrum_info, "companies": list(companies)}  # sandbox.json and every config name them
     running = RunningSandbox(data_dir, bo_server, sp_server, app, {})
     for server in (bo_server, sp_server):
         # A short poll interval only matters to stop(): tests start and stop many twins.

@@ -1,13 +1,17 @@
 """The Spectrum side of the sandbox: generator, SQL loader and Data Exchange emulator.
 
 Public interface used by the `tieout-sandbox` CLI:
-generate(), prepare(), make_app(), connector_configs().
+generate(), dataset_companies(), prepare(), make_app(), connector_configs().
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+
+from .companies import NoCompaniesError, dataset_companies
+
+__all__ = ["NoCompaniesError", "connector_configs", "dataset_companies", "generate", "make_app", "prepare"]
 
 
 def generate(out_dir: Path, buildops: dict[str, list[dict]], seed: int, scale: float) -> dict:

@@ -1,7 +1,8 @@
 """Ready-to-use connector configs pointing at a running twin (written by `tieout-sandbox serve`).
 
-Field names follow the brief shared with spectrum-client / source-spectrum: transport, companies,
-odbc.connection_string, data_exchange.base_url + authorization_id (or oauth client_id / client_secret).
+Every config names the companies DIR/spectrum holds. Field names follow the brief shared with spectrum-client /
+source-spectrum: transport, companies, odbc.connection_string, data_exchange.base_url + authorization_id (or
+oauth client_id / client_secret).
 """
 
 from __future__ import annotations
@@ -9,13 +10,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import credentials as cred
-from .catalog import COMPANIES
+from .companies import dataset_companies
 
 
 def connector_configs(data_dir: Path, info: dict, spectrum_port: int) -> dict[str, dict]:
     data_dir = Path(data_dir).resolve()
     base_url = f"http://127.0.0.1:{spectrum_port}"
-    companies = list(COMPANIES)
+    # The companies the dataset holds (start() puts them in info), never a fixed list: see companies.py.
+    companies = list(info.get("companies") or dataset_companies(data_dir))
     data_exchange = {"base_url": base_url, "authorization_id": cred.AUTHORIZATION_ID}
     oauth = {**data_exchange, "client_id": cred.OAUTH_CLIENT_ID, "client_secret": cred.OAUTH_CLIENT_SECRET}
     sqlite_odbc = (

@@ -33,6 +33,15 @@ AUTHORIZATIONS = {
     },
 }
 
+
+def authorizations_for(companies: tuple[str, ...]) -> dict[str, dict]:
+    """AUTHORIZATIONS with the dataset's companies: the full ID covers them all, the limited one the first."""
+    return {
+        AUTHORIZATION_ID: {**AUTHORIZATIONS[AUTHORIZATION_ID], "companies": tuple(companies)},
+        LIMITED_AUTHORIZATION_ID: {**AUTHORIZATIONS[LIMITED_AUTHORIZATION_ID], "companies": tuple(companies[:1])},
+    }
+
+
 # "Enhanced Authentication" (OAuth2 client credentials) is bound to the full Authorization ID.
 OAUTH_CLIENT_ID = "tieout-spectrum-client"
 OAUTH_CLIENT_SECRET = "spectrum-sandbox-secret-not-for-production"  # noqa: S105 - public sandbox secret

@@ -21,6 +21,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from .. import credentials as cred
+from ..companies import dataset_companies
 from . import soap
 from .gets import GET_SERVICES
 from .puts import SOAP_PUTS, customer_invoices, update_hold_flags, vendor_invoices
@@ -181,6 +182,8 @@ class DataExchange:
         postgres_dsn: str | None = None,
     ):
         self.store = Store(data_dir, postgres_dsn)
+        # The dataset's own companies, not the generator's two: a renamed or hand-written dataset must be readable.
+        self.authorizations = cred.authorizations_for(dataset_companies(data_dir))
         self.latency = latency_ms / 1000.0
         self.faults = Faults(faults)
         self.row_cap = row_cap
@@ -239,7 +242,7 @@ class DataExchange:
             return _xml(
                 soap.render_fault("Bearer token is invalid or expired; request a new one at /connect/token"), 401
             )
-        auth = cred.AUTHORIZATIONS.get(fields.get("Authorization_ID", ""))
+        auth = self.authorizations.get(fields.get("Authorization_ID", ""))
         known = service in GET_SERVICES or service in SOAP_PUTS
         if not known or method != service or (auth and service not in auth["services"]):
             return _xml(soap.not_found_fault(service), 500)
@@ -309,7 +312,7 @@ class DataExchange:
         entry = self.tokens.get(token)
         if not entry or entry[1] < time.time():
             return None
-        return cred.AUTHORIZATIONS[entry[0]]
+        return self.authorizations[entry[0]]
 
     def _rest_auth(self, request: Request, company: str | None) -> tuple[dict | None, Response | None]:
         bearer = _bearer(request)
@@ -336,7 +339,7 @@ class DataExchange:
                 {"WWW-Authenticate": 'Basic realm="Spectrum"'},
             )
         user, password = basic
-        auth = cred.AUTHORIZATIONS.get(password)
+        auth = self.authorizations.get(password)
         if auth is None or user.upper() not in auth["companies"]:
             return None, _json(
                 {
