@@ -144,12 +144,14 @@ def source_line(module: Path, row: int) -> str:
     return module.read_text().splitlines()[row - 1].strip()
 
 
-def is_equivalent(target: Target, spec, equivalents: list[dict]) -> str:
+def is_equivalent(spec, diff: str, equivalents: list[dict]) -> str:
     module = spec.module_path.relative_to(TREE).as_posix()
     line = source_line(spec.module_path, spec.start_pos[0])
+    mutated = "\n".join(x for x in diff.splitlines() if x.startswith("+") and not x.startswith("+++"))
     for entry in equivalents:
         if (entry["module"] == module and entry["operator"] == spec.operator_name and entry["line"] == line
-                and entry.get("occurrence", spec.occurrence) == spec.occurrence):
+                and entry.get("occurrence", spec.occurrence) == spec.occurrence
+                and entry.get("keeps", "") in mutated):
             return entry["reason"]
     return ""
 
@@ -218,7 +220,7 @@ def report(target: Target, session: Path, equivalents: list[dict], started: floa
             if result.test_outcome == "killed":
                 killed += 1
                 continue
-            reason = is_equivalent(target, spec, equivalents)
+            reason = is_equivalent(spec, result.diff or "", equivalents)
             where = (f"{spec.module_path.relative_to(TREE)}:{spec.start_pos[0]} {spec.operator_name} "
                      f"#{spec.occurrence} in {spec.definition_name}")
             (equivalent if reason else survived).append((where, reason, result.diff or ""))

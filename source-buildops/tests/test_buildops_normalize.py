@@ -75,3 +75,8 @@ def test_given_digit_counts_when_reading_epochs_then_seconds_and_millis_are_told
     assert epoch_millis(1780318478000) == 1780318478000
     assert epoch_millis("12ab") is None and epoch_millis(True) is None
     assert iso_from_epoch(0) == "1970-01-01T00:00:00.000Z"
+
+
+def test_given_epoch_seconds_or_milliseconds_when_formatted_then_both_name_the_same_instant():
+    assert iso_from_epoch(1780318478) == "2026-06-01T12:54:38.000Z"  # seconds, as business dates come
+    assert iso_from_epoch(1780318478123) == "2026-06-01T12:54:38.123Z"  # milliseconds, as audit stamps come
