@@ -7,6 +7,7 @@ sandbox contractor -> `tieout-sandbox serve` -> PyAirbyte syncs both sources int
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import sys
 import time
@@ -38,6 +39,13 @@ def _count_table(title: str, result: SyncResult, expected: dict[str, int]) -> tu
     return "\n".join(lines), all_equal
 
 
+def _iso_date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, e.g. 2026-11-13; got {text!r}") from None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="tieout-demo", description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, help="use an already generated sandbox directory")
@@ -46,6 +54,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--out", type=Path, default=Path("demo-output"))
+    parser.add_argument(
+        "--as-of",
+        type=_iso_date,
+        help="close the books as of this day (YYYY-MM-DD; default: the generated truth.json's, else today)",
+    )
     args = parser.parse_args(argv)
 
     out = args.out.resolve()
@@ -59,7 +72,10 @@ def main(argv: list[str] | None = None) -> int:
     else:
         progress.step(f"Generating the sandbox contractor (seed {args.seed}, scale {args.scale}) into {data_dir}")
         sandbox_process.generate(data_dir, seed=args.seed, scale=args.scale)
-    truth = json.loads((data_dir / "truth.json").read_text())
+    # A hand-written dataset has no truth.json: nothing to compare counts with, and the as-of day is --as-of.
+    truth_file = data_dir / "truth.json"
+    truth = json.loads(truth_file.read_text()) if truth_file.exists() else {}
+    as_of, as_of_source = dbt_runner.as_of_date(data_dir, args.as_of)
     for stale in (warehouse, warehouse.with_suffix(".duckdb.wal")):
         stale.unlink(missing_ok=True)  # every run lands a fresh, full picture
 
@@ -78,8 +94,8 @@ def main(argv: list[str] | None = None) -> int:
         print(_count_table("Spectrum streams", spectrum, {})[0], flush=True)
         del info
 
-    progress.step("Building the unified layer (dbt build on DuckDB)")
-    dbt_runner.dbt_build(warehouse, data_dir, log_file=out / "dbt.log")
+    progress.step(f"Building the unified layer (dbt build on DuckDB), as of {as_of} from {as_of_source}")
+    dbt_runner.dbt_build(warehouse, data_dir, log_file=out / "dbt.log", as_of=as_of)
 
     progress.step("Rendering the close report")
     from tieout_demo.report import render_report
