@@ -19,7 +19,7 @@ bench: install
 dist: install
 	@scripts/dist.sh
 
-# Mutation testing of the money, ledger, state and exception code (not part of `make test`; ~20 min).
+# Mutation testing of the money, ledger, state and exception code (not part of `make test`; long: pick with MUTATE_TARGETS).
 mutate: install
 	@scripts/mutate.sh
 

@@ -13,7 +13,7 @@ The tool is cosmic-ray (8.x), not mutmut 3. Both install here with Python 3.11; 
 cosmic-ray writes each mutant into the file it mutates, so the run works on a copy of the checkout
 (.run/mutation/tree; PYTHONPATH puts its packages ahead of the editable installs): an interrupted run never
 leaves a mutant in your sources. Each target's own tests are its kill set (the slow twin/live tests are left
-out), which keeps a full run at about 20 minutes on one core.
+out); a mutant costs one pytest start plus that kill set, so pick targets with MUTATE_TARGETS on a busy machine.
 
     make mutate                                   # all targets, then the dbt phase (scripts/mutate_dbt.py)
     MUTATE_TARGETS=core-retry,dest-money make mutate
