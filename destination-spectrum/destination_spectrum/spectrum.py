@@ -197,8 +197,10 @@ class SpectrumGateway:
         found: dict[str, ExistingDocument] = {}
         for table in self.ap_tables:
             columns = {c.lower() for c in self._columns(table)}
-            # Earlier integrations key the vendor's own invoice number and keep the PO/subcontract beside it.
-            keys = [c for c in ("Invoice_Number", "Subcontract_Number", "PO_Number") if c.lower() in columns]
+            # Earlier integrations key the vendor's own invoice number and keep the PO/subcontract beside it
+            # (the AP header's subcontract column is Contract_Number).
+            keys = [c for c in ("Invoice_Number", "Contract_Number", "Subcontract_Number", "PO_Number")
+                    if c.lower() in columns]
             for key in keys:
                 for chunk in _chunks(sorted(set(numbers))):
                     marks = ", ".join("?" for _ in chunk)

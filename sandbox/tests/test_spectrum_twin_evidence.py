@@ -17,10 +17,6 @@ EVIDENCE = Path(__file__).resolve().parents[2] / "docs" / "evidence" / "spectrum
 
 # Contradicted names the twin still defines ("*" = the table name itself). Remove an entry when it is fixed.
 STILL_TO_FIX: dict[str, str] = {
-    "GL_DETAIL_MC": "Sequence",
-    "JC_PHASE_MASTER_MC": "Cost_Center Current_Est_Cost Current_Est_Hours Current_Est_Quantity JTD_Actual_Dollars"
-    " JTD_Hours JTD_Quantity Projected_Cost Projected_Hours Projected_Quantity",
-    "VN_GL_DISTRIBUTION_HEADER_MC": "Due_Date GL_Date Invoice_Date Sales_Tax_Amount Subcontract_Number",
 }
 
 

@@ -61,13 +61,17 @@ _JOBS = (
     " Est_Start_Date:date Est_Complete_Date:date Projected_Complete_Date:date Create_Date:date Start_Date:date"
     " Complete_Date:date WO_Site Latitude:dec6 Longitude:dec6 Comment"
 )
-_PHASES = (
+_PHASE = (
     "Company_Code:key Job_Number:key Phase_Code:key Cost_Type:key Description Status_Code:key Unit_of_Measure"
     " Price_Method_Code:key Major_Group_Code:key Minor_Group_Code:key Original_Est_Cost:dec2"
-    " Original_Est_Hours:dec4 Original_Est_Quantity:dec4 Current_Est_Cost:dec2 Current_Est_Hours:dec4"
-    " Current_Est_Quantity:dec4 Projected_Cost:dec2 Projected_Hours:dec4 Projected_Quantity:dec4"
-    " JTD_Actual_Dollars:dec2 JTD_Hours:dec4 JTD_Quantity:dec4 Start_Date:date End_Date:date Complete_Date:date"
-    " Cost_Center:key Comment"
+    " Original_Est_Hours:dec4 Original_Est_Quantity:dec4 Start_Date:date End_Date:date Complete_Date:date Comment"
+)
+# JC_PHASE_MASTER_MC holds original estimates only (projections: phase_projections; job-to-date: sum
+# job_cost_transactions). GetPhase(Enhanced) computes its figures and names them its own way.
+_PHASES_SQL = _PHASE + " Phase_Cost_Center:key"
+_PHASES_DX = (
+    _PHASE + " JTD_Quantity:dec4 JTD_Hours:dec4 JTD_Actual_Dollars:dec2 Projected_Quantity:dec4 Projected_Hours:dec4"
+    " Projected_Dollars:dec2 Estimated_Quantity:dec4 Estimated_Hours:dec4 Current_Estimate_Dollars:dec2 Cost_Center:key"
 )
 _CUSTOMERS = (
     "Company_Code:key Customer_Code:key Name Address_1 Address_2 City State Zip_Code Phone Customer_Email"
@@ -97,8 +101,18 @@ _EQUIPMENT = (
 
 SQL_STREAMS: tuple[StreamSpec, ...] = (
     StreamSpec("jobs", "Jobs (JC_JOB_MASTER_MC)", _JOBS, ("company_code", "job_number"), table="JC_JOB_MASTER_MC"),
-    StreamSpec("phases", "Job x phase x cost type budget grid (JC_PHASE_MASTER_MC)", _PHASES,
+    StreamSpec("phases", "Job x phase x cost type grid with original estimates (JC_PHASE_MASTER_MC)", _PHASES_SQL,
                ("company_code", "job_number", "phase_code", "cost_type"), table="JC_PHASE_MASTER_MC"),
+    StreamSpec("phase_projections", "Cost projections per phase and cost type; the latest is current"
+               " (JC_PROJ_COST_HISTORY_MC)",
+               "Company_Code:key Job:key Phase:key Cost_Type:key Type:key System_Key:key Transaction_Date:date"
+               " Operator:key Amount:dec2 Variance:dec2 Projected_Quantity:dec4 Projected_Hours:dec4 Note",
+               ("company_code", "job", "phase", "cost_type", "system_key"), table="JC_PROJ_COST_HISTORY_MC"),
+    StreamSpec("job_progress", "Revised contract, cost to date, estimated and projected cost per job"
+               " (JC_JOB_PROGRESS_MC)",
+               "Company_Code:key Job_Number:key Revised_Contract:dec2 Cost_To_Date:dec2 Estimated_Cost:dec2"
+               " Projected_Cost:dec2",
+               ("company_code", "job_number"), table="JC_JOB_PROGRESS_MC"),
     StreamSpec("cost_types", "User-defined cost types per company (JC_COST_TYPE_MASTER_MC)",
                "Company_Code:key Cost_Type:key Description Cost_Category:key Post_Detail_Flag GL_Account:key"
                " Burden_Flag Status_Code:key",
@@ -169,11 +183,12 @@ SQL_STREAMS: tuple[StreamSpec, ...] = (
                " Original_Amount:dec2 Total_Billed:dec2 Retention_Percent:dec2 Retention_Balance:dec2"
                " Insurance_Cert_Flag Pay_When_Paid",
                ("company_code", "vendor_code", "subcontract_number"), table="VN_SUBCONTRACT_MC"),
-    StreamSpec("ap_invoices", "AP invoice headers incl. paid ones (VN_GL_DISTRIBUTION_HEADER_MC)",
+    StreamSpec("ap_invoices", "AP invoice headers incl. paid ones, dates as Date_List1..5"
+               " (VN_GL_DISTRIBUTION_HEADER_MC)",
                "Company_Code:key Vendor_Code:key Vendor_Name Invoice_Number:key Invoice_Type_Code:key"
-               " Invoice_Date:date GL_Date:date Due_Date:date Invoice_Amount:dec2 Retention_Amount:dec2"
-               " Sales_Tax_Amount:dec2 Subcontract_Number:key PO_Number:key Remarks Status:key Check_Number:key"
-               " Check_Date:date Batch_Code:key",
+               " Date_List1:date Date_List3:date Date_List4:date Invoice_Amount:dec2 Retention_Amount:dec2"
+               " Contract_Number:key PO_Number:key Remarks Status:key Check_Number:key Check_Date:date"
+               " Batch_Code:key Date_Stamp:date",
                ("company_code", "vendor_code", "invoice_number"), table="VN_GL_DISTRIBUTION_HEADER_MC"),
     StreamSpec("ap_invoice_lines", "AP invoice distributions with job/phase/cost type (VN_GL_DISTRIBUTION_DETAIL_MC)",
                "Company_Code:key Vendor_Code:key Invoice_Number:key Sequence:int GL_Distribution_Account:key"
@@ -198,11 +213,13 @@ SQL_STREAMS: tuple[StreamSpec, ...] = (
                " Equipment_Code:key Cost_Center:key",
                ("row_key",), table="PR_TIME_CARD_HISTORY_MC", cursor="Check_Date", synthetic_key=True),
     StreamSpec("gl_detail", "General ledger detail (GL_DETAIL_MC)",
-               "Company_Code:key Year:key Gl_Period:key GL_Account:key Tran_Date:date Sequence:int Amount:dec2"
+               "Company_Code:key Year:key Gl_Period:key GL_Account:key Tran_Date:date Tran_Number:key Amount:dec2"
                " Job_Number:key Phase_Code:key Cost_Type:key Vendor_Code:key Vendor_Invoice_Number:key"
                " Customer_Code:key Customer_Invoice_Number:key Source_Transaction_Type:key Journal_Remarks"
                " Cost_Center:key",
-               ("company_code", "year", "gl_period", "gl_account", "sequence"),
+               # The real table has no Sequence: Tran_Number identifies the line (inferred: the evidence names
+               # Tran_Number, Tran_Ref_Days, Reference_1..4 and Transaction_ID as the identity candidates).
+               ("company_code", "year", "gl_period", "gl_account", "tran_number"),
                table="GL_DETAIL_MC", cursor="Tran_Date"),
     StreamSpec("employees", "Employees with hourly rate and burden percent (PR_EMPLOYEE_MASTER_1_MC)",
                _EMPLOYEES_SQL, ("company_code", "employee_code"), table="PR_EMPLOYEE_MASTER_1_MC"),
@@ -239,8 +256,7 @@ DX_STREAMS: tuple[StreamSpec, ...] = (
                service="GetJobMain", partitions=("pStatus_Code", "pDivision", "pCost_Center")),
     StreamSpec("job_dates", "Job dates (GetJobDates)", _JOB_DATES, ("company_code", "job_number"),
                service="GetJobDates", partitions=("pStatus_Code", "pDivision", "pCost_Center")),
-    StreamSpec("phases", "Job x phase x cost type (GetPhaseEnhanced)", _PHASES
-               + " Projected_Dollars:dec2 Estimated_Quantity:dec4 Estimated_Hours:dec4 Current_Estimate_Dollars:dec2",
+    StreamSpec("phases", "Job x phase x cost type (GetPhaseEnhanced)", _PHASES_DX,
                ("company_code", "job_number", "phase_code", "cost_type"),
                service="GetPhaseEnhanced", partitions=("pStatus_Code", "pJob_Number")),
     StreamSpec("customers", "AR customers (GetCustomers)", _CUSTOMERS + " First_Name Last_Name Price_Level_Material",

@@ -49,8 +49,12 @@ def test_given_more_phases_than_the_cap_when_read_then_split_by_status_and_job_a
     assert len(records) == len(rows)
     assert {(r["job_number"], r["phase_code"], r["cost_type"]) for r in records} == {
         (r["Job_Number"].strip(), r["Phase_Code"], r["Cost_Type"]) for r in rows}
+    # GetPhase's job-to-date dollars are the phase's job cost history summed (the table keeps none).
+    grid = {(r["Job_Number"], r["Phase_Code"], r["Cost_Type"]) for r in rows}
+    history = [h for h in live.csv_rows("JC_TRANSACTION_HISTORY_MC") if h["Company_Code"] == "MEC"
+               and (h["Job_Number"], h["Phase_Code"], h["Cost_Type"]) in grid]
     assert sum(Decimal(repr(r["jtd_actual_dollars"] or 0)) for r in records) == sum(
-        Decimal(r["JTD_Actual_Dollars"] or 0) for r in rows)
+        Decimal(h["Tran_Amount"]) for h in history)
     assert transport.client.calls > 3  # status split, then job split of the capped part
 
 

@@ -23,10 +23,6 @@ EVIDENCE = Path(__file__).resolve().parents[2] / "docs" / "evidence" / "spectrum
 
 # Contradicted names a stream still selects ("*" = the table). Remove an entry when the stream is fixed.
 STILL_TO_FIX: dict[str, str] = {
-    "GL_DETAIL_MC": "Sequence",
-    "JC_PHASE_MASTER_MC": "Cost_Center Current_Est_Cost Current_Est_Hours Current_Est_Quantity JTD_Actual_Dollars"
-    " JTD_Hours JTD_Quantity Projected_Cost Projected_Hours Projected_Quantity",
-    "VN_GL_DISTRIBUTION_HEADER_MC": "Due_Date GL_Date Invoice_Date Sales_Tax_Amount Subcontract_Number",
 }
 SQL = {"transport": "sql", "companies": ["MEC"], "odbc": {"driver": "SQLite3", "database": "x"}}
 

@@ -45,6 +45,7 @@ SPECTRUM_SCHEMAS = REPO / "source-spectrum" / "source_spectrum" / "schemas"
 # source-spectrum's stream for each Spectrum table (source-spectrum/README.md, "Streams").
 SPECTRUM_STREAMS = {
     "JC_JOB_MASTER_MC": "jobs", "JC_PHASE_MASTER_MC": "phases", "JC_COST_TYPE_MASTER_MC": "cost_types",
+    "JC_PROJ_COST_HISTORY_MC": "phase_projections", "JC_JOB_PROGRESS_MC": "job_progress",
     "JC_TRANSACTION_HISTORY_MC": "job_cost_transactions", "CR_CUSTOMER_MASTER_MC": "customers",
     "CR_CONTRACT_MASTER_MC": "ar_contracts", "CR_INVOICE_HEADER_MC": "ar_invoices",
     "CR_INVOICE_DETAIL_MC": "ar_invoice_lines", "CR_OPEN_ITEM_MC": "ar_open_items",

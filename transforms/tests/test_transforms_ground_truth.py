@@ -114,8 +114,8 @@ def _python_cash_conversion_cycle(data_dir: Path, as_of: dt.date) -> dict[dt.dat
                   - sum((_money(r["Payment_Amount"]) + _money(r["Discount_Amount"]) - _money(r["Retention_Paid"])
                          for r in cash if _date(r["Transaction_Date"]) <= end), Decimal(0)))
         vendor_invoices = sum((_money(r["Invoice_Amount"]) for r in bills
-                               if start <= _date(r["Invoice_Date"]) <= end), Decimal(0))
-        ap_open = (sum((_money(r["Invoice_Amount"]) for r in bills if _date(r["Invoice_Date"]) <= end), Decimal(0))
+                               if start <= _date(r["Date_List1"]) <= end), Decimal(0))
+        ap_open = (sum((_money(r["Invoice_Amount"]) for r in bills if _date(r["Date_List1"]) <= end), Decimal(0))
                    - sum((_money(r["Payment_Amount"]) + _money(r["Discount_Taken"]) for r in checks
                           if _date(r["Check_Date"]) <= end), Decimal(0)))
         dso = (ar_net / billings * days).quantize(CENT, ROUND_HALF_UP) if billings else None

@@ -62,6 +62,7 @@ class Run:
     customer_codes: dict[tuple[str, str], str] = field(default_factory=dict)  # (company, bo id) -> code
     customer_names: dict[tuple[str, str], str] = field(default_factory=dict)  # (company, code) -> name
     jobs: dict[str, Job] = field(default_factory=dict)  # BuildOps job id -> Job
+    revised_contracts: dict[tuple[str, str], Decimal] = field(default_factory=dict)  # (company, job) -> $
     jobs_by_key: dict[tuple[str, str], Job] = field(default_factory=dict)  # (company, padded) -> Job
     vendors: dict[tuple[str, str], Vendor] = field(default_factory=dict)  # (company, bo id) -> Vendor
     employees: dict[str, Employee] = field(default_factory=dict)  # BuildOps employee id -> Employee
@@ -107,7 +108,7 @@ class Run:
                 "Gl_Period": f"{date.month:02d}",
                 "GL_Account": account,
                 "Tran_Date": date,
-                "Sequence": self.gl_sequence,
+                "Tran_Number": f"{self.gl_sequence:010d}",
                 "Amount": amount,
                 "Source_Transaction_Type": source,
                 "Journal_Remarks": remarks[:30],

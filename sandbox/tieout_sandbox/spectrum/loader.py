@@ -22,6 +22,7 @@ INDEXES = {
     "JC_JOB_MASTER_MC": ("Company_Code", "Job_Number"),
     "JC_PHASE_MASTER_MC": ("Company_Code", "Job_Number", "Phase_Code", "Cost_Type"),
     "JC_TRANSACTION_HISTORY_MC": ("Company_Code", "Tran_Date_Text"),
+    "JC_PROJ_COST_HISTORY_MC": ("Company_Code", "Job", "Phase", "Cost_Type"),
     "CR_CUSTOMER_MASTER_MC": ("Company_Code", "Customer_Code"),
     "CR_INVOICE_HEADER_MC": ("Company_Code", "Invoice_Or_Transaction"),
     "CR_INVOICE_DETAIL_MC": ("Company_Code", "Invoice_Or_Transaction"),
@@ -33,6 +34,11 @@ INDEXES = {
     "CR_INVOICE_ENTRY_HEADER_MC": ("Company_Code", "Invoice_Or_Transaction"),
     "VN_INVOICE_ENTRY_HEADER_MC": ("Company_Code", "Vendor_Code", "Invoice_Number"),
 }
+# The Data Exchange twin's GetPhase sums job cost history per phase (dex/gets.py): SQLite only.
+PHASE_HISTORY_INDEX = (
+    "CREATE INDEX IX_JC_TRANSACTION_HISTORY_MC_PHASE"
+    " ON JC_TRANSACTION_HISTORY_MC (Company_Code, Job_Number, Phase_Code, Cost_Type)"
+)
 BATCH = 5000
 
 
@@ -91,6 +97,7 @@ def load_sqlite(folder: Path) -> Path:
                 con.executemany(insert, batch)
     for table, cols in INDEXES.items():
         con.execute(f"CREATE INDEX IX_{table} ON {table} ({', '.join(cols)})")
+    con.execute(PHASE_HISTORY_INDEX)
     con.execute("CREATE TABLE TIEOUT_TWIN_LOAD (fingerprint VARCHAR(64), loaded_at VARCHAR(26))")
     con.execute("INSERT INTO TIEOUT_TWIN_LOAD VALUES (?, ?)", (fingerprint, time.strftime("%Y-%m-%dT%H:%M:%S")))
     con.commit()

@@ -238,8 +238,10 @@ def write_jobs(run: Run) -> None:
 
 
 def write_phases(run: Run) -> None:
+    """The phase grid (original estimates), one projection per phase with cost or budget, job progress."""
     zero = Decimal("0.00")
     for job in run.jobs.values():
+        estimated = projected = cost = zero
         weights = {phase: w for phase, _, _, w in PROJECT_GRIDS[job.company]} if job.kind == "project" else {}
         per_phase_types: dict[str, int] = {}
         for phase, _ in job.grid:
@@ -251,6 +253,8 @@ def write_phases(run: Run) -> None:
                     job.contract * Decimal("0.82") * Decimal(str(weights[phase])) / per_phase_types[phase]
                 ).quantize(bo.CENT)
             dollars, hours = run.jtd.get((job.company, job.number, phase, cost_type), (zero, zero))
+            projection = max(budget, dollars.quantize(bo.CENT))
+            estimated, projected, cost = estimated + budget, projected + projection, cost + dollars.quantize(bo.CENT)
             run.tables["JC_PHASE_MASTER_MC"].write(
                 {
                     "Company_Code": job.company,
@@ -266,22 +270,41 @@ def write_phases(run: Run) -> None:
                     "Original_Est_Cost": budget,
                     "Original_Est_Hours": Decimal("0.0000"),
                     "Original_Est_Quantity": Decimal("0.0000"),
-                    "Current_Est_Cost": budget,
-                    "Current_Est_Hours": Decimal("0.0000"),
-                    "Current_Est_Quantity": Decimal("0.0000"),
-                    "Projected_Cost": max(budget, dollars.quantize(bo.CENT)),
-                    "Projected_Hours": hours.quantize(Decimal("0.0001")),
-                    "Projected_Quantity": Decimal("0.0000"),
-                    "JTD_Actual_Dollars": dollars.quantize(bo.CENT),
-                    "JTD_Hours": hours.quantize(Decimal("0.0001")),
-                    "JTD_Quantity": Decimal("0.0000"),
                     "Start_Date": job.start,
                     "End_Date": job.end,
                     "Complete_Date": job.end if job.status == "C" else None,
-                    "Cost_Center": "",
+                    "Phase_Cost_Center": "",
                     "Comment": "",
                 }
             )
+            if projection or hours:
+                run.tables["JC_PROJ_COST_HISTORY_MC"].write(
+                    {
+                        "Company_Code": job.company,
+                        "Job": job.number,
+                        "Phase": phase,
+                        "Cost_Type": cost_type,
+                        "Type": "",
+                        "System_Key": f"{job.company}{job.number.strip()}{phase}{cost_type}"[:24],
+                        "Transaction_Date": run.as_of,
+                        "Operator": "PM",
+                        "Amount": projection,
+                        "Variance": projection - budget,
+                        "Projected_Quantity": Decimal("0.0000"),
+                        "Projected_Hours": hours.quantize(Decimal("0.0001")),
+                        "Note": "",
+                    }
+                )
+        run.tables["JC_JOB_PROGRESS_MC"].write(
+            {
+                "Company_Code": job.company,
+                "Job_Number": job.number,
+                "Revised_Contract": run.revised_contracts.get((job.company, job.number), job.contract),
+                "Cost_To_Date": cost,
+                "Estimated_Cost": estimated,
+                "Projected_Cost": projected,
+            }
+        )
 
 
 # ---- vendors, employees, equipment, processing dates ------------------------------------------------

@@ -131,6 +131,7 @@ def _applications(ar: Receivables, job: Job, apps: list, mismatch_first: bool, c
                 invoice_retention=format(invoice_retention, "f"),
             )
         previous = to_date
+    run.revised_contracts[(job.company, job.number)] = contract
     run.tables["CR_CONTRACT_MASTER_MC"].write(
         {
             "Company_Code": job.company,

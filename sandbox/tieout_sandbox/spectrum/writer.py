@@ -13,7 +13,9 @@ from .schema import TABLES
 # Columns whose totals go to truth.json (per table, overall and per company).
 SUMMED = {
     "JC_TRANSACTION_HISTORY_MC": ("Tran_Amount", "Total_Hours"),
-    "JC_PHASE_MASTER_MC": ("Original_Est_Cost", "Current_Est_Cost", "JTD_Actual_Dollars"),
+    "JC_PHASE_MASTER_MC": ("Original_Est_Cost",),
+    "JC_PROJ_COST_HISTORY_MC": ("Amount",),
+    "JC_JOB_PROGRESS_MC": ("Revised_Contract", "Cost_To_Date", "Estimated_Cost", "Projected_Cost"),
     "CR_INVOICE_HEADER_MC": ("Invoice_Extension", "Sales_Tax_Amount", "Retention_Amount"),
     "CR_INVOICE_DETAIL_MC": ("Line_Extension",),
     "CR_OPEN_ITEM_MC": ("Invoice_Amount", "Amount_Paid", "Invoice_Balance", "Retention_Balance"),

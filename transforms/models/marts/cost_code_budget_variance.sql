@@ -1,8 +1,23 @@
 -- CFO: which cost codes (phase x cost type) are over budget on active projects, and by how much will
 -- they finish over? Budget is Spectrum's current estimate; actual is job cost to var('as_of_date');
--- projected is Spectrum's projected cost where the PM set it, else actual when already past budget.
+-- projected is Spectrum's projected cost where the PM set it (the latest JC_PROJ_COST_HISTORY_MC entry),
+-- else actual when already past budget.
 with phases as (
     select * from {{ ref('stg_spectrum__job_phases') }}
+),
+
+projections as (
+    select company_code, job_number, phase_code, cost_type, projected_cost
+    from (
+        select
+            *,
+            row_number() over (
+                partition by company_code, job_number, phase_code, cost_type
+                order by transaction_date desc, system_key desc
+            ) as recency
+        from {{ ref('stg_spectrum__phase_projections') }}
+    ) as ranked
+    where recency = 1
 ),
 
 jobs as (
@@ -27,9 +42,9 @@ final as (
         p.phase_description,
         p.current_est_cost as budget,
         coalesce(a.actual_cost, 0) as actual_cost,
-        greatest(coalesce(p.projected_cost, 0), coalesce(a.actual_cost, 0)) as projected_cost,
+        greatest(coalesce(pr.projected_cost, 0), coalesce(a.actual_cost, 0)) as projected_cost,
         coalesce(a.actual_cost, 0) - p.current_est_cost as variance_to_date,
-        greatest(greatest(coalesce(p.projected_cost, 0), coalesce(a.actual_cost, 0)) - p.current_est_cost, 0)
+        greatest(greatest(coalesce(pr.projected_cost, 0), coalesce(a.actual_cost, 0)) - p.current_est_cost, 0)
             as projected_overrun,
         coalesce(a.actual_cost, 0) > p.current_est_cost as is_over_budget
     from phases as p
@@ -37,6 +52,9 @@ final as (
     left join actuals as a
         on a.company_code = p.company_code and a.job_number = p.job_number
         and a.phase_code = p.phase_code and a.cost_type = p.cost_type
+    left join projections as pr
+        on pr.company_code = p.company_code and pr.job_number = p.job_number
+        and pr.phase_code = p.phase_code and pr.cost_type = p.cost_type
 )
 
 select * from final

@@ -10,16 +10,9 @@ profit as (
     select * from {{ ref('fct_job_profitability') }}
 ),
 
-contracts as (
-    select company_code, job_number, sum(revised_contract) as revised_contract
-    from {{ ref('stg_spectrum__ar_contracts') }}
-    group by company_code, job_number
-),
-
-estimates as (
-    select company_code, job_number, sum(current_est_cost) as estimated_total_cost
-    from {{ ref('stg_spectrum__job_phases') }}
-    group by company_code, job_number
+-- Revised contract and estimated cost as Spectrum keeps them per job (JC_JOB_PROGRESS_MC).
+progress as (
+    select * from {{ ref('stg_spectrum__job_progress') }}
 ),
 
 unposted as (
@@ -36,8 +29,8 @@ combined as (
         p.customer_key,
         p.job_type,
         p.billing_route,
-        coalesce(ct.revised_contract, j.original_contract, 0) as contract_amount,
-        coalesce(e.estimated_total_cost, 0) as estimated_total_cost,
+        coalesce(jp.revised_contract, j.original_contract, 0) as contract_amount,
+        coalesce(jp.estimated_cost, 0) as estimated_total_cost,
         coalesce(p.direct_cost, 0) as posted_cost_to_date,
         coalesce(u.unposted_hours, 0) as unposted_labor_hours,
         coalesce(u.unposted_labor_estimate, 0) as unposted_labor_estimate,
@@ -45,8 +38,7 @@ combined as (
         coalesce(p.revenue, 0) as billed_to_date
     from jobs as j
     left join profit as p on p.company_code = j.company_code and p.job_number = j.job_number
-    left join contracts as ct on ct.company_code = j.company_code and ct.job_number = j.job_number
-    left join estimates as e on e.company_code = j.company_code and e.job_number = j.job_number
+    left join progress as jp on jp.company_code = j.company_code and jp.job_number = j.job_number
     left join unposted as u on u.company_code = j.company_code and u.job_number = j.job_number
 ),
 

@@ -181,7 +181,7 @@ def _phases(store, company, p):
     filters = {
         "Job_Number": p.get("pJob_Number", ""),
         "Cost_Type": p.get("pCost_Type", ""),
-        "Cost_Center": p.get("pCost_Center", ""),
+        "Phase_Cost_Center": p.get("pCost_Center", ""),
     }
     filters.update(status_filter("Status_Code", p.get("pStatus_Code", "")))
     where, params = conditions(filters)
@@ -190,9 +190,44 @@ def _phases(store, company, p):
         if p.get("pSort_By", "").strip().upper() == "C"
         else "Job_Number, Phase_Code, Cost_Type"
     )
+    # The service's job-to-date and projected figures are sums over history and the latest projection:
+    # the phase table holds original estimates only.
     return _select(
-        store, p, f"SELECT * FROM JC_PHASE_MASTER_MC WHERE Company_Code = ?{where} ORDER BY {order}", [company, *params]
+        store,
+        p,
+        f"SELECT p.*, {PHASE_FIGURES} FROM JC_PHASE_MASTER_MC AS p WHERE p.Company_Code = ?{where} ORDER BY {order}",
+        [company, *params],
     )
+
+
+_SAME_PHASE = (
+    "h.Company_Code = p.Company_Code AND h.Job_Number = p.Job_Number AND h.Phase_Code = p.Phase_Code"
+    " AND h.Cost_Type = p.Cost_Type"
+)
+_SAME_PROJECTION = (
+    "j.Company_Code = p.Company_Code AND j.Job = p.Job_Number AND j.Phase = p.Phase_Code AND j.Cost_Type = p.Cost_Type"
+)
+PHASE_FIGURES = ", ".join(
+    [
+        *(
+            f"(SELECT COALESCE(SUM(h.{col}), 0) FROM JC_TRANSACTION_HISTORY_MC AS h WHERE {_SAME_PHASE}) AS {alias}"
+            for col, alias in (
+                ("Tran_Amount", "JTD_Actual_Dollars"),
+                ("Total_Hours", "JTD_Hours"),
+                ("Quantity", "JTD_Quantity"),
+            )
+        ),
+        *(
+            f"(SELECT j.{col} FROM JC_PROJ_COST_HISTORY_MC AS j WHERE {_SAME_PROJECTION}"
+            f" ORDER BY j.Transaction_Date DESC LIMIT 1) AS {alias}"
+            for col, alias in (
+                ("Amount", "Projected_Cost"),
+                ("Projected_Hours", "Projected_Hours"),
+                ("Projected_Quantity", "Projected_Quantity"),
+            )
+        ),
+    ]
+)
 
 
 def _phase_row(r, estimate_field: str) -> dict[str, str]:
@@ -210,10 +245,11 @@ def _phase_row(r, estimate_field: str) -> dict[str, str]:
         "Projected_Quantity": number(r["Projected_Quantity"]),
         "Projected_Hours": number(r["Projected_Hours"]),
         "Projected_Dollars": number(r["Projected_Cost"]),
-        "Estimated_Quantity": number(r["Current_Est_Quantity"]),
-        "Estimated_Hours": number(r["Current_Est_Hours"]),
-        estimate_field: number(r["Current_Est_Cost"]),
-        "Cost_Center": r["Cost_Center"],
+        # The twin keeps no estimate changes or change requests: the current estimate is the original.
+        "Estimated_Quantity": number(r["Original_Est_Quantity"]),
+        "Estimated_Hours": number(r["Original_Est_Hours"]),
+        estimate_field: number(r["Original_Est_Cost"]),
+        "Cost_Center": r["Phase_Cost_Center"],
     }
 
 

@@ -11,11 +11,11 @@ renamed as (
         {{ trimmed('description') }} as phase_description,
         {{ trimmed('status_code') }} as status_code,
         {{ money('original_est_cost') }} as original_est_cost,
-        {{ money('current_est_cost') }} as current_est_cost,
-        {{ money('projected_cost') }} as projected_cost,
-        {{ money('jtd_actual_dollars') }} as jtd_actual_cost,
-        {{ rate('current_est_hours') }} as current_est_hours,
-        {{ rate('jtd_hours') }} as jtd_hours
+        -- JC_PHASE_MASTER_MC keeps original estimates only. The current estimate adds JC_PHASE_ESTIMATES_MC
+        -- and approved change requests, which the connector does not read yet: it is the original here.
+        {{ money('original_est_cost') }} as current_est_cost,
+        {{ rate('original_est_hours') }} as current_est_hours,
+        {{ trimmed('phase_cost_center') }} as cost_center
     from source
 )
 
