@@ -16,18 +16,14 @@ create table close_checklist as select * from (values
   t(close_period, period_end_date, step_order, close_step, step_name, step_goal, open_exception_count,
     high_severity_count, amount_at_stake, later_exception_count, later_amount_at_stake, status);
 create table fct_ar_aging as select * from (values
-  ('MEC-1', date '2026-11-13', 1000.00::decimal(18,2), 100.00::decimal(18,2), 900.00::decimal(18,2),
-   1000.00::decimal(18,2), 900.00::decimal(18,2), 0.00::decimal(18,2), 0.00::decimal(18,2),
-   0.00::decimal(18,2), 0.00::decimal(18,2), 0.00::decimal(18,2), 0.00::decimal(18,2),
-   0.00::decimal(18,2), 0.00::decimal(18,2)),
-  ('MEC-2', date '2026-11-13', 500.00::decimal(18,2), 0.00::decimal(18,2), 500.00::decimal(18,2),
-   0.00::decimal(18,2), 0.00::decimal(18,2), 0.00::decimal(18,2), 0.00::decimal(18,2),
-   0.00::decimal(18,2), 0.00::decimal(18,2), 0.00::decimal(18,2), 0.00::decimal(18,2),
-   500.00::decimal(18,2), 500.00::decimal(18,2)))
-  t(canonical_invoice_number, as_of_date, gross_balance, retainage_held, net_balance, gross_current, net_current,
-    gross_1_30, net_1_30, gross_31_60, net_31_60, gross_61_90, net_61_90, gross_over_90, net_over_90);
-create table fct_ar_aging_customers as select 'Acme <Hospital>' as customer_name, 2 as open_invoice_count,
-  1500.00::decimal(18,2) as gross_balance, 100.00::decimal(18,2) as retainage_held,
+  ('2026-10', 'MEC-1', date '2026-10-31', 1000.00::decimal(18,2), 100.00::decimal(18,2), 900.00::decimal(18,2),
+   900.00::decimal(18,2), 0.00::decimal(18,2), 0.00::decimal(18,2), 0.00::decimal(18,2), 0.00::decimal(18,2)),
+  ('2026-10', 'MEC-2', date '2026-10-31', 500.00::decimal(18,2), 0.00::decimal(18,2), 500.00::decimal(18,2),
+   0.00::decimal(18,2), 0.00::decimal(18,2), 0.00::decimal(18,2), 0.00::decimal(18,2), 500.00::decimal(18,2)))
+  t(close_period, canonical_invoice_number, as_of_date, gross_balance, retainage_held, net_balance, net_current,
+    net_1_30, net_31_60, net_61_90, net_over_90);
+create table fct_ar_aging_customers as select 'FPR' as company_code, 'Acme <Hospital>' as customer_name,
+  2 as open_invoice_count, 1500.00::decimal(18,2) as gross_balance, 100.00::decimal(18,2) as retainage_held,
   1400.00::decimal(18,2) as net_balance, 500.00::decimal(18,2) as net_over_90;
 create table exceptions as select * from (values
   ('double_billed', 'high', 'MEC', '  40001', 'ACME', '40001-1', 100.00::decimal(18,2), 'Billed twice: void one.'),
@@ -78,6 +74,7 @@ def test_given_marts_when_rendered_then_kpis_come_from_the_aging_mart(warehouse,
     render_report(warehouse, tmp_path / "r.html")
     html = (tmp_path / "r.html").read_text()
     assert "$1,500" in html and "$1,400" in html  # AR gross and net of retainage
+    assert "AR at 2026-10-31 (Spectrum)" in html  # stated at the close period's end, and from which system
     assert "45.50 d" in html  # the latest month's DSO net of retainage
     assert "40.0%" in html  # percent complete shown as a percent, not as money
 
@@ -107,3 +104,12 @@ def test_given_exceptions_dated_after_the_period_when_rendered_then_the_report_s
     assert "<h2>Close checklist: 2026-10</h2>" in html
     assert "dated on or before 2026-10-31" in html
     assert "<th>dated after 2026-10</th>" in html
+
+
+def test_given_the_aging_mart_when_rendered_then_retainage_is_apart_and_customers_show_their_company(
+        warehouse, tmp_path):
+    render_report(warehouse, tmp_path / "r.html")
+    html = (tmp_path / "r.html").read_text()
+    assert "<h2>AR aging as of 2026-10-31 (Spectrum)</h2>" in html
+    assert "Retainage receivable ($100) is due under the contract" in html
+    assert "<th>company</th>" in html and "<td>FPR</td>" in html

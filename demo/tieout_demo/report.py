@@ -84,8 +84,9 @@ def _render(con: duckdb.DuckDBPyConnection) -> tuple[str, str]:
     # dated after it are open too but belong to a later close (.get: warehouses built before issue 4).
     period_end = checklist[0].get("period_end_date") if checklist else None
     later = sum(s.get("later_exception_count") or 0 for s in checklist)
+    # fct_ar_aging is stated at the close period's last day: trade AR aged, retainage apart and unaged.
     aging_totals = _rows(con, "select max(as_of_date) as as_of_date, " + ", ".join(
-        f"coalesce(sum(gross_{b}), 0) as gross_{b}, coalesce(sum(net_{b}), 0) as net_{b}" for b, _ in BUCKETS)
+        f"coalesce(sum(net_{b}), 0) as net_{b}" for b, _ in BUCKETS)
         + ", coalesce(sum(gross_balance), 0) as gross, coalesce(sum(retainage_held), 0) as retainage,"
         " coalesce(sum(net_balance), 0) as net from fct_ar_aging")[0]
     as_of = aging_totals["as_of_date"]
@@ -98,16 +99,16 @@ def _render(con: duckdb.DuckDBPyConnection) -> tuple[str, str]:
 
     parts = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Close report {escape(period)}"
              f"</title><style>{CSS}</style></head><body>",
-             f"<header><h1>Month-end close: {escape(period)}</h1><p>Books as of {escape(str(as_of))}. "
+             f"<header><h1>Month-end close: {escape(period)}</h1><p>Balances as of {escape(str(as_of))}. "
              "BuildOps owns operations, Spectrum owns the ledger: each figure below says which system it comes "
              "from.</p></header><main>"]
 
     at_stake = sum((e["amount_at_stake"] or Decimal(0)) for e in exceptions)
     latest = next((m for m in reversed(ccc) if m["dso_net_of_retainage"] is not None), None)
     parts.append('<div class="kpis">' + "".join([
-        _kpi(money(aging_totals["gross"]), "AR gross (Spectrum)"),
-        _kpi(money(aging_totals["retainage"]), "retainage held"),
-        _kpi(money(aging_totals["net"]), "AR net of retainage"),
+        _kpi(money(aging_totals["gross"]), f"AR at {as_of} (Spectrum)"),
+        _kpi(money(aging_totals["retainage"]), "retainage receivable, not aged (Spectrum)"),
+        _kpi(money(aging_totals["net"]), "trade AR net of retainage (Spectrum)"),
         _kpi(f"{len(exceptions):,}", f"open exceptions, {money(at_stake)} at stake"),
         _kpi(f"{ready} / {len(checklist)}", f"close steps ready for {period}"),
         _kpi("-" if latest is None else f"{latest['dso_net_of_retainage']} d",
@@ -128,13 +129,16 @@ def _render(con: duckdb.DuckDBPyConnection) -> tuple[str, str]:
 
     labels = [label for _, label in BUCKETS]
     aging_chart = stacked_bar_chart(labels, {
-        "net of retainage": [aging_totals[f"net_{b}"] for b, _ in BUCKETS],
-        "retainage held": [aging_totals[f"gross_{b}"] - aging_totals[f"net_{b}"] for b, _ in BUCKETS],
-    }, title=f"AR aging as of {as_of}, net of retainage")
+        "trade AR, net of retainage": [aging_totals[f"net_{b}"] for b, _ in BUCKETS],
+    }, title=f"Trade AR aged by days past due at {as_of} (Spectrum)")
     top_customers = _rows(con, "select * from fct_ar_aging_customers order by net_balance desc limit 12")
-    parts.append("<section><h2>AR aging net of retainage</h2><div class='grid2'><div>" + aging_chart
+    parts.append(f"<section><h2>AR aging as of {escape(str(as_of))} (Spectrum)</h2><p class='note'>Rebuilt from "
+                 "Spectrum's invoice and cash history to the period end: later invoices and later cash are not in "
+                 f"it. Retainage receivable ({escape(money(aging_totals['retainage']))}) is due under the contract,"
+                 " not the invoice's terms, and is not aged.</p><div class='grid2'><div>" + aging_chart
                  + "</div><div>" + _table(top_customers, [
-                     ("customer_name", "customer"), ("open_invoice_count", "open"), ("gross_balance", "gross"),
+                     ("company_code", "company"), ("customer_name", "customer"), ("open_invoice_count", "open"),
+                     ("gross_balance", "gross"),
                      ("retainage_held", "retainage"), ("net_balance", "net"), ("net_over_90", "net 90+")])
                  + "</div></div></section>")
 

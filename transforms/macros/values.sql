@@ -68,3 +68,8 @@
   {%- endif -%}
   cast('{{ period }}-01' as date)
 {%- endmacro %}
+
+{#- The last day of var('close_period') as a DATE: every as-of-the-close figure is stated at this date. -#}
+{% macro close_period_end() -%}
+  cast({{ dbt.dateadd('day', -1, dbt.dateadd('month', 1, close_period_start())) }} as date)
+{%- endmacro %}

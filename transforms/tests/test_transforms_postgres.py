@@ -20,7 +20,8 @@ def test_given_postgres_when_dbt_builds_then_exceptions_equal_truth_anomalies_ex
 
 def test_given_both_warehouses_when_reading_the_money_marts_then_they_agree_to_the_cent(postgres_build, duckdb_build):
     queries = {
-        "aging": "select customer_key, net_balance, gross_balance, net_over_90 from {s}.fct_ar_aging_customers",
+        "aging": "select company_code, customer_key, net_balance, retainage_held, net_over_90 "
+                 "from {s}.fct_ar_aging_customers",
         "ccc": "select month_start, ar_net_of_retainage, ap_open, billings from {s}.cash_conversion_cycle",
         "invoices": "select count(*) as n, sum(balance) as b, sum(retainage_held) as r from {s}.fct_invoices",
         "wip": "select job_number, cost_to_date, earned_revenue from {s}.fct_wip",

@@ -68,6 +68,10 @@ class Receivables:
         self.numbers: set[tuple[str, str]] = set()
         self.invoiced_jobs: set[tuple[str, str]] = set()
         self.rng = run.rng("ar")
+        # The AR events as they happen (closing.py states the receivable at any period end from them):
+        # (company, customer, number) -> invoice facts, and the cash applied to each, dated.
+        self.invoices: dict[tuple[str, str, str], dict] = {}
+        self.cash: list[tuple[tuple[str, str, str], dt.date, Decimal, Decimal]] = []
 
     # ---- service invoices from BuildOps ----------------------------------------------------------------
     def post_buildops_invoices(self) -> None:
@@ -374,6 +378,14 @@ class Receivables:
         run = self.run
         total = extension + tax
         self.invoiced_jobs.add((company, job_number))
+        if tran_type == "I":
+            self.invoices[(company, customer, number)] = {
+                "job": job_number.strip(),
+                "date": date,
+                "due": due,
+                "total": total,
+                "retention": retention,
+            }
         run.tables["CR_INVOICE_HEADER_MC"].write(
             {
                 "Company_Code": company,
@@ -443,6 +455,9 @@ class Receivables:
             if amount <= 0:
                 continue
             paid += amount
+            self.cash.append(
+                ((company, customer, number), when, amount, ZERO if retention == 0 else min(retention, amount))
+            )
             run.tables["CR_PAY_ADJUST_HISTORY_MC"].write(
                 {
                     "Company_Code": company,

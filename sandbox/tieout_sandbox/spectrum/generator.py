@@ -12,7 +12,7 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
-from . import ap, bo, jobcost, mapping, masters, payroll, progress
+from . import ap, bo, closing, jobcost, mapping, masters, payroll, progress
 from .ar import POSTING_LAG_DAYS, Receivables, in_scope
 from .context import Job, Run
 from .writer import Tables
@@ -114,6 +114,7 @@ def _generate(out_dir: Path, buildops: dict[str, list[dict]], seed: int, scale: 
             "generation_seconds": round(time.perf_counter() - started, 2),
         },
         "anomalies": run.anomalies,
+        "period_end": closing.truth(ar, run.as_of),
     }
 
 
