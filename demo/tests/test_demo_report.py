@@ -33,10 +33,13 @@ create table exceptions as select * from (values
     description);
 create table cash_conversion_cycle as select * from (values
   (date '2026-09-01', 1000.00::decimal(18,2), 800.00::decimal(18,2), 300.00::decimal(18,2),
-   40.00::decimal(9,2), 30.00::decimal(9,2), 10.00::decimal(9,2)),
+   40.00::decimal(9,2), 30.00::decimal(9,2), 10.00::decimal(9,2), null::decimal(9,2)),
   (date '2026-10-01', 1200.00::decimal(18,2), 900.00::decimal(18,2), 350.00::decimal(18,2),
-   45.50::decimal(9,2), 31.00::decimal(9,2), 14.50::decimal(9,2)))
-  t(month_start, billings, ar_net_of_retainage, ap_open, dso_net_of_retainage, dpo, cash_conversion_cycle);
+   45.50::decimal(9,2), 31.00::decimal(9,2), 14.50::decimal(9,2), 12.25::decimal(9,2)),
+  (date '2026-11-01', 100.00::decimal(18,2), 900.00::decimal(18,2), 350.00::decimal(18,2),
+   187.00::decimal(9,2), 31.00::decimal(9,2), 156.00::decimal(9,2), 90.00::decimal(9,2)))
+  t(month_start, billings_net_of_retainage, ar_net_of_retainage, ap_net_of_retainage, dso_net_of_retainage, dpo,
+    cash_conversion_cycle, cash_conversion_cycle_trailing_3m);
 create table fct_wip as select 'MEC' as company_code, '40001' as job_number, 100000.00::decimal(18,2)
   as contract_amount, 40000.00::decimal(18,2) as cost_to_date, 0.4000::decimal(9,4) as percent_complete,
   40000.00::decimal(18,2) as earned_revenue, 50000.00::decimal(18,2) as billed_to_date,
@@ -75,7 +78,9 @@ def test_given_marts_when_rendered_then_kpis_come_from_the_aging_mart(warehouse,
     html = (tmp_path / "r.html").read_text()
     assert "$1,500" in html and "$1,400" in html  # AR gross and net of retainage
     assert "AR at 2026-10-31 (Spectrum)" in html  # stated at the close period's end, and from which system
-    assert "45.50 d" in html  # the latest month's DSO net of retainage
+    # The close period's (2026-10) DSO and CCC, not a later month's (the 187 d of a month still running).
+    assert "45.50 d" in html and "14.50 d" in html and "187.00 d" not in html
+    assert "DSO net of retainage, 2026-10 (Spectrum)" in html
     assert "40.0%" in html  # percent complete shown as a percent, not as money
 
 

@@ -104,15 +104,21 @@ def _render(con: duckdb.DuckDBPyConnection) -> tuple[str, str]:
              "from.</p></header><main>"]
 
     at_stake = sum((e["amount_at_stake"] or Decimal(0)) for e in exceptions)
-    latest = next((m for m in reversed(ccc) if m["dso_net_of_retainage"] is not None), None)
+    # The headline is the close period's own month (cash_conversion_cycle holds closed months only), never
+    # whichever month is latest.
+    closed = next((m for m in ccc if str(m["month_start"])[:7] == period), None)
     parts.append('<div class="kpis">' + "".join([
         _kpi(money(aging_totals["gross"]), f"AR at {as_of} (Spectrum)"),
         _kpi(money(aging_totals["retainage"]), "retainage receivable, not aged (Spectrum)"),
         _kpi(money(aging_totals["net"]), "trade AR net of retainage (Spectrum)"),
         _kpi(f"{len(exceptions):,}", f"open exceptions, {money(at_stake)} at stake"),
         _kpi(f"{ready} / {len(checklist)}", f"close steps ready for {period}"),
-        _kpi("-" if latest is None else f"{latest['dso_net_of_retainage']} d",
-             "DSO net of retainage, latest month"),
+        _kpi("-" if closed is None or closed["dso_net_of_retainage"] is None
+             else f"{closed['dso_net_of_retainage']} d",
+             f"DSO net of retainage, {period} (Spectrum)"),
+        _kpi("-" if closed is None or closed["cash_conversion_cycle"] is None
+             else f"{closed['cash_conversion_cycle']} d",
+             f"cash conversion cycle, {period} (Spectrum)"),
     ]) + "</div>")
 
     scope = (f"<p class='note'>A step is blocked by the open exceptions dated on or before {escape(str(period_end))}"
@@ -145,14 +151,16 @@ def _render(con: duckdb.DuckDBPyConnection) -> tuple[str, str]:
     months = [str(m["month_start"])[:7] for m in ccc]
     cash_chart = line_chart(months, {
         "AR net of retainage": [m["ar_net_of_retainage"] for m in ccc],
-        "AP open": [m["ap_open"] for m in ccc],
-        "billed in month": [m["billings"] for m in ccc],
-    }, title="Cash position: what customers owe us vs what we owe vendors, month end")
+        "AP net of retainage": [m["ap_net_of_retainage"] for m in ccc],
+        "billed in month, net of retainage": [m["billings_net_of_retainage"] for m in ccc],
+    }, title="Cash position at each closed month end (Spectrum): customers owe us vs we owe vendors")
     days_chart = line_chart(months, {
         "DSO net of retainage": [m["dso_net_of_retainage"] for m in ccc],
         "DPO": [m["dpo"] for m in ccc],
         "cash conversion cycle": [m["cash_conversion_cycle"] for m in ccc],
-    }, title="Days: DSO net of retainage, DPO, cash conversion cycle", fmt=lambda v: f"{float(v):.0f} d")
+        "CCC, trailing 3 months": [m.get("cash_conversion_cycle_trailing_3m") for m in ccc],
+    }, title="Days, closed months (Spectrum): DSO and DPO net of retainage, cash conversion cycle",
+        fmt=lambda v: f"{float(v):.0f} d")
     parts.append(f"<section><h2>Cash position</h2><div class='grid2'><div>{cash_chart}</div><div>{days_chart}"
                  "</div></div></section>")
 

@@ -14,7 +14,7 @@ BUCKETS = ("current", "1_30", "31_60", "61_90", "over_90")
 AGING_SQL = f"""
     select company_code, spectrum_customer_code, count(*) as invoices, sum(net_balance) as trade,
            sum(retainage_held) as retainage, max(invoice_date) as latest_invoice, max(as_of_date) as as_of_date,
-           {', '.join(f'sum(net_{b}) as "{b}"' for b in BUCKETS)}
+           {", ".join(f'sum(net_{b}) as "{b}"' for b in BUCKETS)}
     from main.fct_ar_aging group by 1, 2"""
 
 
@@ -82,3 +82,35 @@ def test_given_the_month_before_as_close_period_when_rebuilding_the_aging_then_l
     assert by_customer == (sum(r["trade"] for r in rows), sum(r["retainage"] for r in rows))
     # The later close holds invoices this one must not: the two truths differ.
     assert _expected(duckdb_build.truth, period) != _expected(duckdb_build.truth, as_of.strftime("%Y-%m"))
+
+
+CCC_SQL = """
+    select month_start, ar_net_of_retainage, ap_net_of_retainage, dso_net_of_retainage as dso, dpo,
+           cash_conversion_cycle as ccc, dso_trailing_3m as dso_3m, dpo_trailing_3m as dpo_3m,
+           cash_conversion_cycle_trailing_3m as ccc_3m
+    from main.cash_conversion_cycle"""
+
+
+def _ccc_actual(rows: list[dict]) -> dict[str, dict]:
+    out = {}
+    for r in rows:
+        figures = {k: None if v is None else format(Decimal(v), "f") for k, v in r.items() if k != "month_start"}
+        if r["dso_3m"] is None and r["dpo_3m"] is None:  # the first two months have no trailing window
+            figures = {k: v for k, v in figures.items() if not k.endswith("_3m")}
+        out[r["month_start"].isoformat()] = figures
+    return out
+
+
+def test_given_the_close_period_when_measuring_the_cash_cycle_then_closed_months_equal_the_generators_truth(
+    duckdb_build,
+):
+    period = duckdb_build.truth["spectrum"]["as_of"][:7]
+    expected = duckdb_build.truth["period_end"][period]["cash_conversion_cycle"]
+
+    actual = _ccc_actual(duckdb_build.query(CCC_SQL))
+
+    assert actual == expected
+    # The session closes the as-of month, which is still running: its last closed month is the one before.
+    as_of = dt.date.fromisoformat(duckdb_build.truth["spectrum"]["as_of"])
+    assert max(actual) == (as_of.replace(day=1) - dt.timedelta(days=1)).replace(day=1).isoformat()
+    assert any(m.get("ccc_3m") for m in actual.values())

@@ -22,7 +22,8 @@ def test_given_both_warehouses_when_reading_the_money_marts_then_they_agree_to_t
     queries = {
         "aging": "select company_code, customer_key, net_balance, retainage_held, net_over_90 "
                  "from {s}.fct_ar_aging_customers",
-        "ccc": "select month_start, ar_net_of_retainage, ap_open, billings from {s}.cash_conversion_cycle",
+        "ccc": "select month_start, ar_net_of_retainage, ap_net_of_retainage, billings_net_of_retainage, "
+               "dso_trailing_3m, cash_conversion_cycle from {s}.cash_conversion_cycle",
         "invoices": "select count(*) as n, sum(balance) as b, sum(retainage_held) as r from {s}.fct_invoices",
         "wip": "select job_number, cost_to_date, earned_revenue from {s}.fct_wip",
         "dated": "select exception_type, occurred_on, count(*) as n from {s}.exceptions group by 1, 2",

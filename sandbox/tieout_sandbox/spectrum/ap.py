@@ -312,6 +312,7 @@ def _invoice(run: Run, rng, po: dict, company: str, balances) -> None:
             Vendor_Invoice_Number=number,
         )
     paid_amount = amount - retention if paid else ZERO
+    run.payables.append((invoice_date, amount, retention, [(check_date, paid_amount)] if paid else []))
     if paid:
         run.tables["VN_PAYMENT_HISTORY_MC"].write(
             {

@@ -3,7 +3,8 @@ AR events as they were generated (Receivables.invoices and .cash), never from th
 
 AR at a period end: invoices dated on or before it, less the cash dated on or before it. Retainage (held on the
 invoice, less retention collected) is kept apart and not aged; trade AR (the rest) is aged by days past due
-at the period end: current (0 or fewer), 1-30, 31-60, 61-90, over 90 (91 or more).
+at the period end: current (0 or fewer), 1-30, 31-60, 61-90, over 90 (91 or more). DSO, DPO and CCC per
+closed month, net of retainage in numerator and denominator alike (transforms' cash_conversion_cycle.yml).
 """
 
 from __future__ import annotations
@@ -11,12 +12,13 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from collections import defaultdict
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from .ar import Receivables
 
 BUCKETS = (("current", None, 0), ("1_30", 1, 30), ("31_60", 31, 60), ("61_90", 61, 90), ("over_90", 91, None))
 ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
 
 
 def close_periods(as_of: dt.date) -> list[str]:
@@ -68,9 +70,64 @@ def ar_aging(ar: Receivables, end: dt.date) -> dict[str, dict[str, str]]:
     }
 
 
-def truth(ar: Receivables, as_of: dt.date) -> dict[str, dict]:
+def _days(numerator: Decimal, days: int, denominator: Decimal) -> Decimal | None:
+    return (numerator * days / denominator).quantize(CENT, ROUND_HALF_UP) if denominator else None
+
+
+def _text(value: Decimal | None) -> str | None:
+    return None if value is None else format(value, "f")
+
+
+def cash_conversion_cycle(ar: Receivables, payables: list[tuple], end: dt.date, as_of: dt.date) -> dict[str, dict]:
+    """Per closed month (ended by `end` and by `as_of`): DSO, DPO and CCC net of retainage, numerator and
+    denominator alike, for the month and the trailing three months."""
+    ar_billed, ar_collected, ap_billed, ap_paid = (defaultdict(Decimal) for _ in range(4))
+    for invoice in ar.invoices.values():
+        ar_billed[invoice["date"].replace(day=1)] += invoice["total"] - invoice["retention"]
+    for _, when, amount, retention in ar.cash:
+        ar_collected[when.replace(day=1)] += amount - retention
+    for date, amount, retention, checks in payables:
+        ap_billed[date.replace(day=1)] += amount - retention
+        for when, paid in checks:
+            ap_paid[when.replace(day=1)] += paid
+    months = sorted(set(ar_billed) | set(ar_collected) | set(ap_billed) | set(ap_paid))
+    out, ar_net, ap_net = {}, ZERO, ZERO
+    for i, month in enumerate(months):
+        ar_net += ar_billed[month] - ar_collected[month]
+        ap_net += ap_billed[month] - ap_paid[month]
+        month_end = period_end(f"{month:%Y-%m}")
+        if month_end > end or month_end > as_of:
+            continue
+        days = month_end.day
+        dso, dpo = _days(ar_net, days, ar_billed[month]), _days(ap_net, days, ap_billed[month])
+        row = {
+            "ar_net_of_retainage": _text(ar_net),
+            "ap_net_of_retainage": _text(ap_net),
+            "dso": _text(dso),
+            "dpo": _text(dpo),
+            "ccc": _text(dso - dpo if dso is not None and dpo is not None else None),
+        }
+        if i >= 2:
+            window = months[i - 2 : i + 1]
+            days_3m = sum(period_end(f"{m:%Y-%m}").day for m in window)
+            dso3 = _days(ar_net, days_3m, sum((ar_billed[m] for m in window), ZERO))
+            dpo3 = _days(ap_net, days_3m, sum((ap_billed[m] for m in window), ZERO))
+            row.update(
+                dso_3m=_text(dso3),
+                dpo_3m=_text(dpo3),
+                ccc_3m=_text(dso3 - dpo3 if dso3 is not None and dpo3 is not None else None),
+            )
+        out[month.isoformat()] = row
+    return out
+
+
+def truth(ar: Receivables, payables: list[tuple], as_of: dt.date) -> dict[str, dict]:
     periods = {}
     for period in close_periods(as_of):
         end = period_end(period)
-        periods[period] = {"period_end": end.isoformat(), "ar_aging": ar_aging(ar, end)}
+        periods[period] = {
+            "period_end": end.isoformat(),
+            "ar_aging": ar_aging(ar, end),
+            "cash_conversion_cycle": cash_conversion_cycle(ar, payables, end, as_of),
+        }
     return periods

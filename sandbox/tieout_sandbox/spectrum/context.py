@@ -73,6 +73,8 @@ class Run:
     policy: dict = field(default_factory=dict)
     mapping_rows: list[dict] = field(default_factory=list)
     posted_invoices: dict[str, dict] = field(default_factory=dict)  # BuildOps invoice id -> posting facts
+    # AP events as they happen (closing.py): (invoice date, amount, retention, [(check date, amount paid)]).
+    payables: list[tuple] = field(default_factory=list)
     gl_sequence: int = 0
 
     def rng(self, part: str) -> random.Random:

@@ -114,7 +114,7 @@ def _generate(out_dir: Path, buildops: dict[str, list[dict]], seed: int, scale: 
             "generation_seconds": round(time.perf_counter() - started, 2),
         },
         "anomalies": run.anomalies,
-        "period_end": closing.truth(ar, run.as_of),
+        "period_end": closing.truth(ar, run.payables, run.as_of),
     }
 
 
