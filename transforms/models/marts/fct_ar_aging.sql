@@ -84,16 +84,16 @@ final as (
         b.invoice_date,
         b.due_date,
         b.days_past_due,
-        b.invoice_total,
-        b.retainage_billed,
-        b.cash_applied,
-        b.retainage_collected,
-        b.gross_balance,
-        b.retainage_held,
-        b.net_balance,
+        cast(b.invoice_total as decimal(18, 2)) as invoice_total,
+        cast(b.retainage_billed as decimal(18, 2)) as retainage_billed,
+        cast(b.cash_applied as decimal(18, 2)) as cash_applied,
+        cast(b.retainage_collected as decimal(18, 2)) as retainage_collected,
+        cast(b.gross_balance as decimal(18, 2)) as gross_balance,
+        cast(b.retainage_held as decimal(18, 2)) as retainage_held,
+        cast(b.net_balance as decimal(18, 2)) as net_balance,
         b.aging_bucket,
         {% for bucket, name in [('current', 'current'), ('1-30', '1_30'), ('31-60', '31_60'), ('61-90', '61_90'), ('90+', 'over_90')] %}
-        case when b.aging_bucket = '{{ bucket }}' then b.net_balance else 0 end as net_{{ name }}{% if not loop.last %},{% endif %}
+        cast(case when b.aging_bucket = '{{ bucket }}' then b.net_balance else 0 end as decimal(18, 2)) as net_{{ name }}{% if not loop.last %},{% endif %}
         {% endfor %}
     from bucketed as b
     left join customers as cu
