@@ -257,21 +257,7 @@ class Ledger:
     # -- reads -------------------------------------------------------------------------------------
     def states(self, source_stream: str, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], tuple[str, str]]:
         """(tenant_id, source_key) -> (state, spectrum_document) for the keys already in the ledger."""
-        wanted = set(keys)
-        if not wanted:
-            return {}
-        keys = sorted({k for _, k in wanted})
-        rows: list[tuple] = []
-        with self._lock:
-            for start in range(0, len(keys), 500):
-                chunk = keys[start : start + 500]
-                rows += self._con.execute(
-                    f"""SELECT tenant_id, source_key, state, coalesce(spectrum_document, '')
-                        FROM {SCHEMA}.postings
-                        WHERE source_stream = ? AND source_key IN ({", ".join("?" for _ in chunk)})""",
-                    [source_stream, *chunk],
-                ).fetchall()
-        return {(t, k): (s, d) for t, k, s, d in rows if (t, k) in wanted}
+        return {key: (row.state, row.spectrum_document) for key, row in self.known(source_stream, keys).items()}
 
     def known(self, source_stream: str, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Known]:
         """(tenant_id, source_key) -> the ledger row, for the keys already in the ledger."""
