@@ -175,6 +175,11 @@ def test_given_the_cli_when_generating_then_files_and_truth_counts_match(tmp_pat
     assert second.read_bytes().count(b"\n") == truth["buildops"]["tenants"][SECOND_TENANT_ID]["counts"]["customers"]
     assert truth["buildops"]["tenants"][MAIN_TENANT_ID]["counts"] == truth["buildops"]["counts"]
     assert "buildops/invoices" in capsys.readouterr().out
+    # A full sync reaches a project only through an invoice that names it: api_counts says how many that is.
+    invoices = [orjson.loads(line) for line in (tmp_path / "buildops" / "invoices.jsonl").read_bytes().splitlines()]
+    named = {i["projectId"] for i in invoices if i.get("projectId")}
+    assert truth["buildops"]["api_counts"] == {**truth["buildops"]["counts"], "projects": len(named)}
+    assert len(named) <= truth["buildops"]["counts"]["projects"]
 
 
 def test_given_a_zero_scale_when_generating_then_the_error_names_the_option(capsys):

@@ -94,7 +94,8 @@ def _bump_truth(data_dir: Path, new_jobs: int) -> None:
         return
     truth = orjson.loads(path.read_bytes())
     buildops = truth.get("buildops", {})
-    for counts in (buildops.get("counts"), buildops.get("tenants", {}).get(MAIN_TENANT_ID, {}).get("counts")):
+    main_tenant = buildops.get("tenants", {}).get(MAIN_TENANT_ID, {})
+    for counts in (buildops.get("counts"), buildops.get("api_counts"), main_tenant.get("counts")):
         if counts is not None:
             counts["jobs"] = counts.get("jobs", 0) + new_jobs
     path.write_bytes(orjson.dumps(truth, option=orjson.OPT_INDENT_2))

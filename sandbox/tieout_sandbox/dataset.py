@@ -46,6 +46,10 @@ def _generate_dataset(out_dir: Path, seed: int, scale: float) -> dict:
         "generator": {"seed": seed, "scale": scale, "as_of": AS_OF},
         "buildops": {
             "counts": counts_by_resource(data),
+            # What a full sync through the API can find: projects are read by id from the invoices that name them
+            # (no list endpoint is known), so a project with no pay application yet is out of any client's reach.
+            "api_counts": {**counts_by_resource(data),
+                           "projects": len({i["projectId"] for i in data["invoices"] if i.get("projectId")})},
             "tenants": {
                 MAIN_TENANT_ID: {"name": MAIN_TENANT_NAME, "counts": counts_by_resource(data)},
                 SECOND_TENANT_ID: {"name": SECOND_TENANT_NAME, "counts": counts_by_resource(second)},
