@@ -5,14 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from destination_spectrum.gateway import ARDocument, ARLine
 from destination_spectrum.mapping import Distribution
+from destination_spectrum.money import CENTS, ZERO, spread
 from destination_spectrum.records import Invoice, Line
-
-ZERO = Decimal("0.00")
-CENTS = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -31,18 +29,6 @@ class ReadyInvoice:
     def summary_key(self) -> str:
         """company x customer x job x day: the daily summary grain."""
         return "|".join((self.company_code, self.customer_code, self.job_number, self.invoice.invoice_date.isoformat()))
-
-
-def spread(total: Decimal, weights: Sequence[Decimal]) -> list[Decimal]:
-    """Split `total` across lines in proportion to `weights`, in cents, summing exactly to `total`."""
-    if not weights:
-        return []
-    base = sum(weights, ZERO)
-    if total == 0 or base == 0:
-        return [ZERO] * len(weights)
-    shares = [(total * w / base).quantize(CENTS, rounding=ROUND_HALF_UP) for w in weights]
-    shares[-1] += total - sum(shares, ZERO)
-    return shares
 
 
 def positive_lines(mapped: Sequence[tuple[Line, Distribution]]) -> list[tuple[Line, Distribution]]:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 CENTS = Decimal("0.01")
+ZERO = Decimal("0.00")
 # The ledger keeps amounts as DECIMAL(18,2) (and transforms read them so): anything this large is a typo or a
 # unit slip, and it must be one record's field error, not a DuckDB ConversionException that stops every rerun.
 # Spectrum's own column precision is unverified (its schema dumps carry no precision), so this bound is ours.
@@ -84,3 +86,15 @@ def to_date(value: object, field: str) -> dt.date:
         except ValueError:
             pass
     raise FieldError(field, f"is {value!r}; expected an ISO 8601 date such as 2026-11-25")
+
+
+def spread(total: Decimal, weights: Sequence[Decimal]) -> list[Decimal]:
+    """Split `total` across lines in proportion to `weights`, in cents, summing exactly to `total`."""
+    if not weights:
+        return []
+    base = sum(weights, ZERO)
+    if total == 0 or base == 0:
+        return [ZERO] * len(weights)
+    shares = [(total * w / base).quantize(CENTS, rounding=ROUND_HALF_UP) for w in weights]
+    shares[-1] += total - sum(shares, ZERO)
+    return shares

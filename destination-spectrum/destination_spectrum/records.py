@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from destination_spectrum.money import FieldError, in_range, to_date, to_money
+from destination_spectrum.money import FieldError, in_range, spread, to_date, to_money
 
 _MISSING = object()
 
@@ -248,8 +248,6 @@ def parse_sub_bill(raw: Mapping[str, Any], stream: str) -> SubBill:
     freight = to_money(pick(raw, "freight"), "freight", required=False)
     if freight:
         # Freight is capitalised into the lines it came with (pro rata), so it follows their distribution.
-        from destination_spectrum.documents import spread
-
         amount = in_range(amount + freight, "freight (with the bill's amount)")
         shares = spread(freight, [line.amount for line in lines]) if lines else []
         lines = tuple(replace(line, amount=line.amount + share) for line, share in zip(lines, shares, strict=True))

@@ -7,9 +7,9 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from destination_spectrum.documents import positive_lines, spread
+from destination_spectrum.documents import positive_lines
 from destination_spectrum.mapping import Distribution
-from destination_spectrum.money import MAX_AMOUNT, FieldError, to_date, to_money
+from destination_spectrum.money import MAX_AMOUNT, FieldError, spread, to_date, to_money
 from destination_spectrum.records import Line
 
 
