@@ -126,8 +126,14 @@ def test_given_a_catalog_naming_an_unknown_stream_when_read_then_the_error_names
     ghost["stream"]["name"] = "no_such_stream"
     catalog["streams"].append(ghost)
     run = run_cli(
-        [executable(connector), "read", "--config", str(config_file), "--catalog",
-         str(write_json(tmp_path / "catalog.json", catalog))],
+        [
+            executable(connector),
+            "read",
+            "--config",
+            str(config_file),
+            "--catalog",
+            str(write_json(tmp_path / "catalog.json", catalog)),
+        ],
         timeout=300,
     )
     text = _assert_refused(run, "no_such_stream")
@@ -144,17 +150,23 @@ def test_given_a_corrupted_state_file_when_read_then_a_clear_error_and_no_partia
     state_file = tmp_path / "state.json"
     state_file.write_text(corruption)
     run = run_cli(
-        [executable(connector), "read", "--config", str(config_file), "--catalog",
-         str(write_json(tmp_path / "catalog.json", catalog)), "--state", str(state_file)],
+        [
+            executable(connector),
+            "read",
+            "--config",
+            str(config_file),
+            "--catalog",
+            str(write_json(tmp_path / "catalog.json", catalog)),
+            "--state",
+            str(state_file),
+        ],
         timeout=300,
     )
     _assert_refused(run, "state")
     assert run.records == [], "records were emitted from an unreadable state (the next state would be wrong)"
 
 
-@pytest.mark.parametrize(
-    "evil", ["MEC'; DROP TABLE JC_JOB_MASTER_MC;--", "MEC' OR '1'='1", "<MEC/>", "M&C"]
-)
+@pytest.mark.parametrize("evil", ["MEC'; DROP TABLE JC_JOB_MASTER_MC;--", "MEC' OR '1'='1", "<MEC/>", "M&C"])
 @pytest.mark.parametrize("config_name", ["source-spectrum.sql", "source-spectrum.data_exchange"])
 def test_given_sql_or_xml_injection_in_a_spectrum_company_code_when_checked_then_refused_naming_the_field(
     evil, config_name, clean_sandbox, tmp_path
@@ -180,12 +192,27 @@ def _spectrum_tables(sandbox) -> set[str]:
 # A state file whose outer shape is right (STATE messages for a stream the source has) but whose inside is not
 # what that source writes: a hand edit, a state copied from another connector, a truncated migration.
 INNER_SHAPE_CASES = [
-    pytest.param("source-buildops", "jobs", {"tenants": {"t-1": {"watermark": 42}}},
-                 "tenants['t-1'].watermark is 42, expected an ISO 8601 timestamp", id="buildops-watermark"),
-    pytest.param("source-buildops", "invoices", {"tenants": ["t-1"]},
-                 "tenants is ['t-1'], expected an object", id="buildops-tenants"),
-    pytest.param("source-spectrum", "job_cost_transactions", {"companies": {"MEC": {"cursor": 20261130}}},
-                 "companies['MEC'].cursor is 20261130, expected a date such as 2026-11-30", id="spectrum-cursor"),
+    pytest.param(
+        "source-buildops",
+        "jobs",
+        {"tenants": {"t-1": {"watermark": 42}}},
+        "tenants['t-1'].watermark is 42, expected an ISO 8601 timestamp",
+        id="buildops-watermark",
+    ),
+    pytest.param(
+        "source-buildops",
+        "invoices",
+        {"tenants": ["t-1"]},
+        "tenants is ['t-1'], expected an object",
+        id="buildops-tenants",
+    ),
+    pytest.param(
+        "source-spectrum",
+        "job_cost_transactions",
+        {"companies": {"MEC": {"cursor": 20261130}}},
+        "companies['MEC'].cursor is 20261130, expected a date such as 2026-11-30",
+        id="spectrum-cursor",
+    ),
 ]
 
 
@@ -200,8 +227,16 @@ def test_given_a_state_of_the_wrong_inner_shape_when_read_then_a_config_error_na
         [{"type": "STREAM", "stream": {"stream_descriptor": {"name": stream}, "stream_state": stream_state}}],
     )
     run = run_cli(
-        [executable(connector), "read", "--config", str(config_file), "--catalog",
-         str(write_json(tmp_path / "catalog.json", catalog)), "--state", str(state_file)],
+        [
+            executable(connector),
+            "read",
+            "--config",
+            str(config_file),
+            "--catalog",
+            str(write_json(tmp_path / "catalog.json", catalog)),
+            "--state",
+            str(state_file),
+        ],
         timeout=300,
     )
     _assert_refused(run)
@@ -219,8 +254,13 @@ def test_given_a_singer_state_of_the_wrong_inner_shape_when_the_tap_runs_then_on
 ):
     state_file = write_json(tmp_path / "state.json", {"bookmarks": {"jobs": {"tieout": {"tenants": {"t-1": []}}}}})
     run = run_cli(
-        [executable("tap-buildops"), "--config", str(clean_sandbox.config_file("source-buildops")),
-         "--state", str(state_file)],
+        [
+            executable("tap-buildops"),
+            "--config",
+            str(clean_sandbox.config_file("source-buildops")),
+            "--state",
+            str(state_file),
+        ],
         timeout=300,
     )
     assert run.returncode == 1
@@ -232,12 +272,22 @@ def test_given_a_singer_state_of_the_wrong_inner_shape_when_the_tap_runs_then_on
 
 
 FUTURE_CASES = [
-    pytest.param("source-buildops", "jobs", "tenants", "2099-01-01T00:00:00.000Z",
-                 "Stream jobs, tenant {partition}: the saved cursor 2099-01-01T00:00:00.000Z is later than now",
-                 id="source-buildops"),
-    pytest.param("source-spectrum", "job_cost_transactions", "companies", "2099-01-01",
-                 "Stream job_cost_transactions, company {partition}: the saved cursor 2099-01-01 is after today",
-                 id="source-spectrum"),
+    pytest.param(
+        "source-buildops",
+        "jobs",
+        "tenants",
+        "2099-01-01T00:00:00.000Z",
+        "Stream jobs, tenant {partition}: the saved cursor 2099-01-01T00:00:00.000Z is later than now",
+        id="source-buildops",
+    ),
+    pytest.param(
+        "source-spectrum",
+        "job_cost_transactions",
+        "companies",
+        "2099-01-01",
+        "Stream job_cost_transactions, company {partition}: the saved cursor 2099-01-01 is after today",
+        id="source-spectrum",
+    ),
 ]
 
 
@@ -256,8 +306,16 @@ def test_given_a_saved_cursor_in_the_future_when_read_then_a_warning_names_strea
         [{"type": "STREAM", "stream": {"stream_descriptor": {"name": stream}, "stream_state": stream_state}}],
     )
     run = run_cli(
-        [executable(connector), "read", "--config", str(config_file), "--catalog",
-         str(write_json(tmp_path / "catalog.json", catalog)), "--state", str(state_file)],
+        [
+            executable(connector),
+            "read",
+            "--config",
+            str(config_file),
+            "--catalog",
+            str(write_json(tmp_path / "catalog.json", catalog)),
+            "--state",
+            str(state_file),
+        ],
         timeout=300,
     )
     assert run.returncode == 0, run.output()[-3000:]

@@ -676,9 +676,11 @@ def test_given_a_full_disk_under_the_ledger_when_written_then_the_real_io_error_
     holding a ledger a first write created, then filled to the last byte before the second write."""
     disk = tmp_path / "disk"
     disk.mkdir()
-    if os.geteuid() != 0 or subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(disk)], capture_output=True
-    ).returncode != 0:
+    if (
+        os.geteuid() != 0
+        or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(disk)], capture_output=True).returncode
+        != 0
+    ):
         pytest.skip("mounting a tmpfs needs root")
     try:
         templates = detail_templates(workload, reference)
@@ -692,9 +694,13 @@ def test_given_a_full_disk_under_the_ledger_when_written_then_the_real_io_error_
         with contextlib.suppress(OSError):
             filler.close()
         before = tables_and_counts(twin)
-        run = post(twin, tmp_path, workload,
-                   lines(messages_for(workload, [renumbered(workload, templates[0], "870001")])),
-                   ledger_path=str(ledger))
+        run = post(
+            twin,
+            tmp_path,
+            workload,
+            lines(messages_for(workload, [renumbered(workload, templates[0], "870001")])),
+            ledger_path=str(ledger),
+        )
     finally:
         subprocess.run(["umount", "-l", str(disk)], check=False)
 
@@ -725,8 +731,9 @@ def test_given_mapping_and_crosswalks_saved_as_cp1252_and_utf16_when_written_the
     config = twin.config("destination-spectrum")
     mapping = _resaved(Path(config["mapping_path"]), tmp_path / "cost_code_mapping.csv", "utf-16")
     # A row with accents (cp1252 bytes that are not UTF-8), for a customer no invoice here has.
-    crosswalk = _resaved(Path(config["customer_crosswalk_path"]), tmp_path / "customer_crosswalk.csv", "cp1252",
-                         "c-josé-peña,MEC,PENA\n")
+    crosswalk = _resaved(
+        Path(config["customer_crosswalk_path"]), tmp_path / "customer_crosswalk.csv", "cp1252", "c-josé-peña,MEC,PENA\n"
+    )
     templates = detail_templates(workload, reference)
     stdin = lines(messages_for(workload, [renumbered(workload, templates[0], "880001")]))
 
@@ -825,8 +832,9 @@ def test_given_a_posted_invoice_edited_in_buildops_when_written_again_then_held_
 
     # The controller lets Tieout post the correction: a credit memo for 890001, the edited invoice renumbered.
     policy = tmp_path / "policy.yml"
-    policy.write_text(Path(twin.config("destination-spectrum")["policy_path"]).read_text()
-                      + "\nchanged_after_posting: correct\n")
+    policy.write_text(
+        Path(twin.config("destination-spectrum")["policy_path"]).read_text() + "\nchanged_after_posting: correct\n"
+    )
     corrected = post(twin, tmp_path, workload, stdin, policy_path=str(policy))
     once_more = post(twin, tmp_path, workload, stdin, policy_path=str(policy))
 
@@ -836,8 +844,10 @@ def test_given_a_posted_invoice_edited_in_buildops_when_written_again_then_held_
     state, reason, new_number = verdicts(tmp_path / "ledger.duckdb")[header["id"]]
     credit_number = reason.split("credit memo ", 1)[1].split(" ", 1)[0]
     assert state == "posted" and new_number.startswith("R") and credit_number.startswith("C"), reason
-    landed = {n: (kind, Decimal(total)) for n, (kind, total) in
-              _entry_documents(twin, ["890001", credit_number, new_number]).items()}
+    landed = {
+        n: (kind, Decimal(total))
+        for n, (kind, total) in _entry_documents(twin, ["890001", credit_number, new_number]).items()
+    }
     # Line_Extension excludes the sales tax (it travels on the first line's Sales_Tax_Amount).
     tax = Decimal(str(header.get("taxAmount") or 0))
     extension = Decimal(posted_total) - tax

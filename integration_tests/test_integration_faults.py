@@ -139,8 +139,9 @@ def test_given_a_source_sigkilled_mid_sync_when_restarted_from_its_last_state_th
 
 def _run_until_killed(args, *, min_records: int, min_states: int, timeout_s: float = 300):
     """Runs a connector, reading its stdout, and SIGKILLs it once it has emitted enough records and states."""
-    process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-                               start_new_session=True)
+    process = subprocess.Popen(
+        args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, start_new_session=True
+    )
     lines, states, records = [], [], 0
     deadline = time.monotonic() + timeout_s
     try:

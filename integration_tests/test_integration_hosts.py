@@ -18,24 +18,47 @@ import pytest
 from tieout_it import ROOT, discover, executable, files_text, primary_keys, scan_for_secrets
 
 MELTANO = ROOT / ".venv-meltano" / "bin" / "meltano"
-SOURCES = {"source-buildops": ("tap-buildops", "buildops_raw", "tap_buildops"),
-           "source-spectrum": ("tap-spectrum", "spectrum_raw", "tap_spectrum")}
+SOURCES = {
+    "source-buildops": ("tap-buildops", "buildops_raw", "tap_buildops"),
+    "source-spectrum": ("tap-spectrum", "spectrum_raw", "tap_spectrum"),
+}
 # PyAirbyte reads every record shape each source has ({items}, {departments}, detail fan-out, child streams
 # with composite keys; SQL masters, history tables with incremental cursors, money-heavy lines); Meltano runs
 # the whole job (every stream, then dbt), and the shapes are compared key by key.
 HOST_STREAMS = {
-    "source-buildops": ["customers", "jobs", "invoices", "invoice_items", "invoice_payments", "departments",
-                        "job_types", "timesheets"],
-    "source-spectrum": ["jobs", "phases", "customers", "ar_invoices", "ar_invoice_lines", "ar_payments", "vendors",
-                        "ap_invoices", "gl_detail"],
+    "source-buildops": [
+        "customers",
+        "jobs",
+        "invoices",
+        "invoice_items",
+        "invoice_payments",
+        "departments",
+        "job_types",
+        "timesheets",
+    ],
+    "source-spectrum": [
+        "jobs",
+        "phases",
+        "customers",
+        "ar_invoices",
+        "ar_invoice_lines",
+        "ar_payments",
+        "vendors",
+        "ap_invoices",
+        "gl_detail",
+    ],
 }
 
 
 def meltano_env(sandbox, warehouse) -> dict[str, str]:
     """The sandbox's ready configs as Meltano setting env vars (TAP_BUILDOPS_CLIENT_SECRET=...)."""
-    env = {**os.environ, "TIEOUT_WAREHOUSE": str(warehouse), "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false",
-           "TIEOUT_MAPPING_DIR": str(sandbox.data_dir / "mapping"),
-           "TIEOUT_POLICY_PATH": str(sandbox.data_dir / "policy.yml")}
+    env = {
+        **os.environ,
+        "TIEOUT_WAREHOUSE": str(warehouse),
+        "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "TIEOUT_MAPPING_DIR": str(sandbox.data_dir / "mapping"),
+        "TIEOUT_POLICY_PATH": str(sandbox.data_dir / "policy.yml"),
+    }
     for connector, (tap, _, _) in SOURCES.items():
         env.update(setting_env(tap, sandbox.config(connector)))
     return env
@@ -64,9 +87,24 @@ def meltano_started(clean_sandbox, tmp_path_factory):
     warehouse = folder / "warehouse.duckdb"
     log = open(folder / "meltano.log", "w+")  # noqa: SIM115 - closed by the landing fixture
     process = subprocess.Popen(
-        [str(MELTANO), "--log-level=warning", "run", "--full-refresh", "--state-id-suffix", folder.name,
-         "tap-buildops", "target-duckdb", "tap-spectrum", "target-duckdb", "dbt-duckdb:build"],
-        cwd=ROOT, env=meltano_env(clean_sandbox, warehouse), stdout=log, stderr=subprocess.STDOUT, text=True,
+        [
+            str(MELTANO),
+            "--log-level=warning",
+            "run",
+            "--full-refresh",
+            "--state-id-suffix",
+            folder.name,
+            "tap-buildops",
+            "target-duckdb",
+            "tap-spectrum",
+            "target-duckdb",
+            "dbt-duckdb:build",
+        ],
+        cwd=ROOT,
+        env=meltano_env(clean_sandbox, warehouse),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     yield warehouse, process, log
     if process.poll() is None:
@@ -83,8 +121,12 @@ def pyairbyte_landing(meltano_started, clean_sandbox):
     warehouse = meltano_started[0].parent.parent / "pyairbyte.duckdb"
     caches = {}
     for connector, (_, schema, _) in SOURCES.items():
-        source = ab.get_source(connector, config=clean_sandbox.config(connector),
-                               local_executable=executable(connector), streams=HOST_STREAMS[connector])
+        source = ab.get_source(
+            connector,
+            config=clean_sandbox.config(connector),
+            local_executable=executable(connector),
+            streams=HOST_STREAMS[connector],
+        )
         source.check()
         caches[schema] = DuckDBCache(db_path=warehouse, schema_name=schema)
         source.read(cache=caches[schema], force_full_refresh=True)
@@ -135,9 +177,13 @@ def test_given_the_sandbox_when_meltano_runs_the_job_then_every_stream_lands_in_
     assert streams <= landed, f"missing: {sorted(streams - landed)}"
     with duckdb.connect(str(warehouse), read_only=True) as con:
         for stream in HOST_STREAMS[connector]:
-            columns = {c for (c,) in con.execute(
-                "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ?",
-                [meltano_schema, stream]).fetchall()}
+            columns = {
+                c
+                for (c,) in con.execute(
+                    "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ?",
+                    [meltano_schema, stream],
+                ).fetchall()
+            }
             assert "_sdc_extracted_at" in columns, f"{stream}: transforms need _sdc_extracted_at"
             assert con.execute(f'SELECT COUNT(*) FROM "{meltano_schema}"."{stream}"').fetchone()[0] > 0, stream
 
@@ -163,8 +209,9 @@ def test_given_one_sandbox_when_pyairbyte_and_meltano_land_it_then_every_stream_
     assert not differences, f"streams landing differently (pyairbyte rows, meltano rows): {differences}"
 
 
-EXCEPTION_NOT_KEYS = frozenset({"exception_id", "exception_type", "severity", "close_step", "occurred_on",
-                                "amount_at_stake", "description"})
+EXCEPTION_NOT_KEYS = frozenset(
+    {"exception_id", "exception_type", "severity", "close_step", "occurred_on", "amount_at_stake", "description"}
+)
 
 
 def test_given_meltano_ran_the_job_when_dbt_built_on_its_landing_then_exceptions_equal_the_ground_truth(
@@ -178,15 +225,22 @@ def test_given_meltano_ran_the_job_when_dbt_built_on_its_landing_then_exceptions
         names = [d[0] for d in cursor.description]
         rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
     found = Counter(
-        (row["exception_type"],
-         tuple(sorted((k, str(v)) for k, v in row.items() if k not in EXCEPTION_NOT_KEYS and v is not None)),
-         format(Decimal(row["amount_at_stake"]).quantize(Decimal("0.01")), "f"))
-        for row in rows)
+        (
+            row["exception_type"],
+            tuple(sorted((k, str(v)) for k, v in row.items() if k not in EXCEPTION_NOT_KEYS and v is not None)),
+            format(Decimal(row["amount_at_stake"]).quantize(Decimal("0.01")), "f"),
+        )
+        for row in rows
+    )
     anomalies = json.loads((clean_sandbox.data_dir / "truth.json").read_text())["anomalies"]
     injected = Counter(
-        (a["type"], tuple(sorted((k, str(v)) for k, v in a["keys"].items() if v is not None)),
-         format(Decimal(a["amount"]).quantize(Decimal("0.01")), "f"))
-        for a in anomalies)
+        (
+            a["type"],
+            tuple(sorted((k, str(v)) for k, v in a["keys"].items() if v is not None)),
+            format(Decimal(a["amount"]).quantize(Decimal("0.01")), "f"),
+        )
+        for a in anomalies
+    )
     assert anomalies, "the generator injected no anomaly: nothing to compare"
     assert injected - found == Counter(), f"missed: {sorted(injected - found)[:10]}"
     assert found - injected == Counter(), f"false alarms: {sorted(found - injected)[:10]}"

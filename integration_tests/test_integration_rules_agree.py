@@ -82,25 +82,50 @@ def _destination_dry_run(sandbox, workdir: Path) -> DestinationVerdicts:
     source_catalog = json.loads((ROOT / "catalog/source-buildops/configured_catalog.json").read_text())
     source_catalog["streams"] = [s for s in source_catalog["streams"] if s["stream"]["name"] in DESTINATION_STREAMS]
     (workdir / "source_catalog.json").write_text(json.dumps(source_catalog))
-    read = run_cli([console_script("source-buildops"), "read", "--config", str(sandbox.config_file("source-buildops")),
-                    "--catalog", str(workdir / "source_catalog.json")], timeout=300)
+    read = run_cli(
+        [
+            console_script("source-buildops"),
+            "read",
+            "--config",
+            str(sandbox.config_file("source-buildops")),
+            "--catalog",
+            str(workdir / "source_catalog.json"),
+        ],
+        timeout=300,
+    )
     assert read.returncode == 0, read.output()[-3000:]
     assert {r["stream"] for r in read.records} == set(DESTINATION_STREAMS)
 
-    config = {**sandbox.config("destination-spectrum"), "dry_run": True,
-              "ledger_path": str(workdir / "dry_run_ledger.duckdb")}
+    config = {
+        **sandbox.config("destination-spectrum"),
+        "dry_run": True,
+        "ledger_path": str(workdir / "dry_run_ledger.duckdb"),
+    }
     (workdir / "destination.json").write_text(json.dumps(config))
-    write = run_cli([console_script("destination-spectrum"), "write", "--config", str(workdir / "destination.json"),
-                     "--catalog", str(ROOT / "catalog/destination-spectrum/configured_catalog.json")],
-                    stdin=read.stdout, timeout=300)
+    write = run_cli(
+        [
+            console_script("destination-spectrum"),
+            "write",
+            "--config",
+            str(workdir / "destination.json"),
+            "--catalog",
+            str(ROOT / "catalog/destination-spectrum/configured_catalog.json"),
+        ],
+        stdin=read.stdout,
+        timeout=300,
+    )
     assert write.returncode == 0, write.output()[-3000:]
-    plans = [json.loads(m["log"]["message"].removeprefix("dry_run: ")) for m in write.of_type("LOG")
-             if m["log"]["message"].startswith("dry_run: ")]
+    plans = [
+        json.loads(m["log"]["message"].removeprefix("dry_run: "))
+        for m in write.of_type("LOG")
+        if m["log"]["message"].startswith("dry_run: ")
+    ]
     assert plans, f"dry run reported no verdicts:\n{write.output()[-3000:]}"
     held = {p["source_key"]: p["reason"] for p in plans if p.get("state") == "held"}
     ap = [p for p in plans if p.get("kind") == "AP"]
-    return DestinationVerdicts(held, {p["source_key"]: p["status"] for p in ap},
-                               {p["source_key"]: p.get("reason", "") for p in ap})
+    return DestinationVerdicts(
+        held, {p["source_key"]: p["status"] for p in ap}, {p["source_key"]: p.get("reason", "") for p in ap}
+    )
 
 
 def _land_and_build(sandbox, workdir: Path) -> Path:
@@ -147,33 +172,43 @@ def verdicts(tmp_path_factory) -> Iterator[Verdicts]:
 def test_given_same_data_when_mapping_has_no_rule_then_held_invoices_equal_unmapped_pricebook_item(verdicts):
     on_spectrum_jobs = verdicts.invoices_on_spectrum_jobs()
     held = verdicts.destination.held_for(UNMAPPED) & on_spectrum_jobs
-    reported = verdicts.ids("""
+    reported = (
+        verdicts.ids("""
         select distinct l.invoice_id
         from main.exceptions as e
         inner join main.int_invoice_lines_mapped as l
             on l.company_code = e.company_code and l.product_code is not distinct from e.product_code
         where e.exception_type = 'unmapped_pricebook_item'
           and l.mapping_status = 'unmapped' and l.spectrum_job_number is not null and not l.is_progress_billed_type
-    """) & on_spectrum_jobs
+    """)
+        & on_spectrum_jobs
+    )
     assert held, "the generated data should hold invoices for unmapped pricebook items"
-    assert held == reported, {"held by destination only": sorted(held - reported),
-                              "reported by dbt only": sorted(reported - held)}
+    assert held == reported, {
+        "held by destination only": sorted(held - reported),
+        "reported by dbt only": sorted(reported - held),
+    }
 
 
 def test_given_same_data_when_mapping_points_off_grid_then_held_invoices_equal_mapping_to_missing_phase(verdicts):
     on_spectrum_jobs = verdicts.invoices_on_spectrum_jobs()
     held = verdicts.destination.held_for(MISSING_PHASE) & on_spectrum_jobs
-    reported = verdicts.ids("""
+    reported = (
+        verdicts.ids("""
         select distinct l.invoice_id
         from main.exceptions as e
         inner join main.int_invoice_lines_mapped as l
             on l.company_code = e.company_code and l.spectrum_job_number = e.job_number
             and l.phase_code = e.phase_code and l.cost_type = e.cost_type
         where e.exception_type = 'mapping_to_missing_phase' and l.mapping_status = 'phase_not_on_job'
-    """) & on_spectrum_jobs
+    """)
+        & on_spectrum_jobs
+    )
     assert held, "the generated data should map some lines to phase 250, which no job has"
-    assert held == reported, {"held by destination only": sorted(held - reported),
-                              "reported by dbt only": sorted(reported - held)}
+    assert held == reported, {
+        "held by destination only": sorted(held - reported),
+        "reported by dbt only": sorted(reported - held),
+    }
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -196,8 +231,10 @@ def test_given_same_data_when_service_job_has_aia_draws_then_ambiguous_holds_equ
         where e.exception_type = 'routing_ambiguous' and not coalesce(j.is_progress_billed_type, false)
     """)
     assert held_jobs, "the generated data should have service jobs with hand-made AIA applications"
-    assert held_jobs == reported_jobs, {"held by destination only": sorted(held_jobs - reported_jobs),
-                                        "reported by dbt only": sorted(reported_jobs - held_jobs)}
+    assert held_jobs == reported_jobs, {
+        "held by destination only": sorted(held_jobs - reported_jobs),
+        "reported by dbt only": sorted(reported_jobs - held_jobs),
+    }
 
 
 def test_given_same_data_when_progress_job_was_billed_from_both_sides_then_destination_holds_every_invoice(
@@ -218,8 +255,11 @@ def test_given_same_data_when_progress_job_was_billed_from_both_sides_then_desti
           and job_id in ({", ".join(f"'{job}'" for job in both_sides_jobs) or "''"})
     """)
     assert both_sides_jobs and invoices, "the generated data should post 2 progress invoices from both sides"
-    not_held = {i: verdicts.destination.held_reasons.get(i, "not held") for i in invoices
-                if PROGRESS_BILLED not in verdicts.destination.held_reasons.get(i, "")}
+    not_held = {
+        i: verdicts.destination.held_reasons.get(i, "not held")
+        for i in invoices
+        if PROGRESS_BILLED not in verdicts.destination.held_reasons.get(i, "")
+    }
     assert not not_held
 
 
@@ -234,8 +274,10 @@ def test_given_same_data_when_policy_progress_bills_a_job_type_then_held_jobs_eq
         inner join main.int_jobs as j on j.buildops_job_id = i.job_id
         where j.is_progress_billed_type and not i.is_deleted and not i.is_draft_or_void
     """)
-    assert held_jobs == routed_jobs, {"held by destination only": sorted(held_jobs - routed_jobs),
-                                      "progress billed in dbt only": sorted(routed_jobs - held_jobs)}
+    assert held_jobs == routed_jobs, {
+        "held by destination only": sorted(held_jobs - routed_jobs),
+        "progress billed in dbt only": sorted(routed_jobs - held_jobs),
+    }
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -267,13 +309,18 @@ def test_given_same_data_when_sub_compliance_lapsed_then_status_h_bills_equal_co
         select buildops_purchase_order_id from main.exceptions where exception_type = 'compliance_lapsed_assignment'
     """)
     assert on_hold, "the generated data should have subcontract POs with lapsed compliance"
-    assert on_hold == reported, {"Status H only": sorted(on_hold - reported), "reported by dbt only":
-                                 sorted(reported - on_hold)}
+    assert on_hold == reported, {
+        "Status H only": sorted(on_hold - reported),
+        "reported by dbt only": sorted(reported - on_hold),
+    }
 
 
 def test_given_same_data_when_sub_compliance_lapsed_then_both_name_the_same_lapsed_documents(verdicts):
-    named_by_destination = {po: _lapses(verdicts.destination.ap_reasons[po])
-                            for po, status in verdicts.destination.ap_status.items() if status == "H"}
+    named_by_destination = {
+        po: _lapses(verdicts.destination.ap_reasons[po])
+        for po, status in verdicts.destination.ap_status.items()
+        if status == "H"
+    }
     named_by_dbt = {
         po: frozenset(name for name, lapsed in zip(("coi", "w9", "lien_waiver"), flags, strict=True) if lapsed)
         for po, *flags in verdicts.query("""

@@ -75,9 +75,10 @@ def test_given_the_sandbox_secrets_when_a_source_runs_every_verb_and_error_path_
         run = run_cli(args, env=env, timeout=300)
         texts[f"{name}: stdout"] = run.stdout
         texts[f"{name}: stderr"] = run.stderr
-    assert "FAILED" in texts["check with a wrong secret: stdout"] or "config_error" in texts[
-        "check with a wrong secret: stdout"
-    ], "a wrong secret was not reported"
+    assert (
+        "FAILED" in texts["check with a wrong secret: stdout"]
+        or "config_error" in texts["check with a wrong secret: stdout"]
+    ), "a wrong secret was not reported"
     texts.update(files_text(private_tmp))
     leaks = scan_for_secrets([*secrets, WRONG_SECRET], texts)
     assert leaks == [], f"secrets leaked: {leaks}"

@@ -47,8 +47,16 @@ WORK = ROOT / ".run" / "mutation"
 TREE = WORK / "tree"
 RESULTS = ROOT / "benchmarks" / "results" / "mutation"
 EQUIVALENTS = ROOT / "scripts" / "mutation" / "equivalents.toml"
-MEMBERS = ("connector-core", "spectrum-client", "source-buildops", "source-spectrum", "destination-spectrum",
-           "target-duckdb", "sandbox", "demo")
+MEMBERS = (
+    "connector-core",
+    "spectrum-client",
+    "source-buildops",
+    "source-spectrum",
+    "destination-spectrum",
+    "target-duckdb",
+    "sandbox",
+    "demo",
+)
 
 
 @dataclass(frozen=True)
@@ -74,35 +82,69 @@ TARGETS = (
     Target("dest-gates", (f"{DEST}/policy.py",), dest_tests("policy", "engine", "messages")),
     Target("dest-numbering", (f"{DEST}/numbering.py",), dest_tests("numbering", "engine")),
     Target("dest-ledger", (f"{DEST}/ledger.py", f"{DEST}/batch.py"), dest_tests("ledger", "engine", "protocols")),
-    Target("dest-queue", (f"{DEST}/engine.py",), dest_tests("engine", "protocols", "messages"),
-           definitions=("recover", "_drain", "_existing", "_record_found", "_post_ar", "_post_invoices")),
-    Target("client-put", ("spectrum-client/spectrum_client/put.py",),
-           ("spectrum-client/tests/test_spectrum_client_put.py", "spectrum-client/tests/test_spectrum_client_soap.py")),
-    Target("core-state", ("connector-core/tieout_core/state.py",),
-           ("connector-core/tests/test_core_state.py",)),
-    Target("core-retry", ("connector-core/tieout_core/http.py",), ("connector-core/tests/test_core_http.py",),
-           definitions=("<module>", "RetryPolicy", "default_error", "request_json", "_send", "_send_once")),
-    Target("buildops-normalize", ("source-buildops/source_buildops/normalize.py",),
-           ("source-buildops/tests/test_buildops_normalize.py",)),
-    Target("spectrum-normalise", ("source-spectrum/source_spectrum/normalise.py",),
-           ("source-spectrum/tests/test_source_spectrum_records.py",)),
-    Target("spectrum-resume", ("source-spectrum/source_spectrum/resume.py",),
-           ("source-spectrum/tests/test_source_spectrum_resume.py",)),
-    Target("duckdb-columns", ("target-duckdb/tieout_target_duckdb/columns.py",),
-           ("target-duckdb/tests/test_target_duckdb.py",)),
+    Target(
+        "dest-queue",
+        (f"{DEST}/engine.py",),
+        dest_tests("engine", "protocols", "messages"),
+        definitions=("recover", "_drain", "_existing", "_record_found", "_post_ar", "_post_invoices"),
+    ),
+    Target(
+        "client-put",
+        ("spectrum-client/spectrum_client/put.py",),
+        ("spectrum-client/tests/test_spectrum_client_put.py", "spectrum-client/tests/test_spectrum_client_soap.py"),
+    ),
+    Target("core-state", ("connector-core/tieout_core/state.py",), ("connector-core/tests/test_core_state.py",)),
+    Target(
+        "core-retry",
+        ("connector-core/tieout_core/http.py",),
+        ("connector-core/tests/test_core_http.py",),
+        definitions=("<module>", "RetryPolicy", "default_error", "request_json", "_send", "_send_once"),
+    ),
+    Target(
+        "buildops-normalize",
+        ("source-buildops/source_buildops/normalize.py",),
+        ("source-buildops/tests/test_buildops_normalize.py",),
+    ),
+    Target(
+        "spectrum-normalise",
+        ("source-spectrum/source_spectrum/normalise.py",),
+        ("source-spectrum/tests/test_source_spectrum_records.py",),
+    ),
+    Target(
+        "spectrum-resume",
+        ("source-spectrum/source_spectrum/resume.py",),
+        ("source-spectrum/tests/test_source_spectrum_resume.py",),
+    ),
+    Target(
+        "duckdb-columns",
+        ("target-duckdb/tieout_target_duckdb/columns.py",),
+        ("target-duckdb/tests/test_target_duckdb.py",),
+    ),
 )
 
 # The slips a careful reviewer could miss. cosmic-ray's other operators (bitwise and power swaps, `==` -> `<`,
 # `x is y` for `x == y`, decorator removal) are either caught by any test at import or never written by a person.
-REALISTIC = re.compile("|".join((
-    r"core/NumberReplacer$", r"core/AddNot$", r"core/ReplaceTrueWithFalse$", r"core/ReplaceFalseWithTrue$",
-    r"core/ReplaceAndWithOr$", r"core/ReplaceOrWithAnd$", r"core/ReplaceBreakWithContinue$",
-    r"core/ReplaceContinueWithBreak$", r"core/ZeroIterationForLoop$", r"core/ExceptionReplacer$",
-    r"core/ReplaceUnaryOperator_Delete_Not$", r"core/ReplaceUnaryOperator_USub_UAdd$",
-    r"core/ReplaceBinaryOperator_(Add_Sub|Sub_Add|Mul_Div|Div_Mul|Div_FloorDiv|FloorDiv_Div|Mod_FloorDiv|Pow_Mul)$",
-    r"core/ReplaceComparisonOperator_(Eq_NotEq|NotEq_Eq|Lt_LtE|Lt_GtE|LtE_Lt|LtE_Gt|Gt_GtE|Gt_LtE|GtE_Gt|GtE_Lt"
-    r"|Is_IsNot|IsNot_Is)$",
-)))
+REALISTIC = re.compile(
+    "|".join(
+        (
+            r"core/NumberReplacer$",
+            r"core/AddNot$",
+            r"core/ReplaceTrueWithFalse$",
+            r"core/ReplaceFalseWithTrue$",
+            r"core/ReplaceAndWithOr$",
+            r"core/ReplaceOrWithAnd$",
+            r"core/ReplaceBreakWithContinue$",
+            r"core/ReplaceContinueWithBreak$",
+            r"core/ZeroIterationForLoop$",
+            r"core/ExceptionReplacer$",
+            r"core/ReplaceUnaryOperator_Delete_Not$",
+            r"core/ReplaceUnaryOperator_USub_UAdd$",
+            r"core/ReplaceBinaryOperator_(Add_Sub|Sub_Add|Mul_Div|Div_Mul|Div_FloorDiv|FloorDiv_Div|Mod_FloorDiv|Pow_Mul)$",
+            r"core/ReplaceComparisonOperator_(Eq_NotEq|NotEq_Eq|Lt_LtE|Lt_GtE|LtE_Lt|LtE_Gt|Gt_GtE|Gt_LtE|GtE_Gt|GtE_Lt"
+            r"|Is_IsNot|IsNot_Is)$",
+        )
+    )
+)
 
 
 def python() -> str:
@@ -113,8 +155,13 @@ def copy_tree() -> None:
     """A copy of the checkout as it is now (tracked and new files, not ignored ones) for cosmic-ray to mutate."""
     if TREE.exists():
         shutil.rmtree(TREE)
-    listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT, check=True,
-                            capture_output=True).stdout.decode().split("\0")
+    listed = (
+        subprocess.run(
+            ["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT, check=True, capture_output=True
+        )
+        .stdout.decode()
+        .split("\0")
+    )
     for name in filter(None, listed):
         source = ROOT / name
         if source.is_file():
@@ -149,9 +196,13 @@ def is_equivalent(spec, diff: str, equivalents: list[dict]) -> str:
     line = source_line(spec.module_path, spec.start_pos[0])
     mutated = "\n".join(x for x in diff.splitlines() if x.startswith("+") and not x.startswith("+++"))
     for entry in equivalents:
-        if (entry["module"] == module and entry["operator"] == spec.operator_name and entry["line"] == line
-                and entry.get("occurrence", spec.occurrence) == spec.occurrence
-                and entry.get("keeps", "") in mutated):
+        if (
+            entry["module"] == module
+            and entry["operator"] == spec.operator_name
+            and entry["line"] == line
+            and entry.get("occurrence", spec.occurrence) == spec.occurrence
+            and entry.get("keeps", "") in mutated
+        ):
             return entry["reason"]
     return ""
 
@@ -168,8 +219,9 @@ def run_target(target: Target, env: dict[str, str], equivalents: list[dict]) -> 
     baseline = subprocess.run(test_command.split(), cwd=TREE, env=env, capture_output=True, text=True)
     baseline_s = time.monotonic() - started
     if baseline.returncode != 0:
-        raise SystemExit(f"{target.name}: its kill set fails before any mutation; fix the tests first:\n"
-                         f"{baseline.stdout[-3000:]}")
+        raise SystemExit(
+            f"{target.name}: its kill set fails before any mutation; fix the tests first:\n{baseline.stdout[-3000:]}"
+        )
     config = WORK / f"{target.name}.toml"
     session = WORK / f"{target.name}.sqlite"
     session.unlink(missing_ok=True)
@@ -221,21 +273,33 @@ def report(target: Target, session: Path, equivalents: list[dict], started: floa
                 killed += 1
                 continue
             reason = is_equivalent(spec, result.diff or "", equivalents)
-            where = (f"{spec.module_path.relative_to(TREE)}:{spec.start_pos[0]} {spec.operator_name} "
-                     f"#{spec.occurrence} in {spec.definition_name}")
+            where = (
+                f"{spec.module_path.relative_to(TREE)}:{spec.start_pos[0]} {spec.operator_name} "
+                f"#{spec.occurrence} in {spec.definition_name}"
+            )
             (equivalent if reason else survived).append((where, reason, result.diff or ""))
     counted = killed + len(survived)
     score = 100.0 * killed / counted if counted else 100.0
-    report = [f"# {target.name}: {score:.1f}% killed ({killed}/{counted}; {len(equivalent)} equivalent excluded)",
-              f"# modules: {', '.join(target.modules)}", f"# kill set: {' '.join(target.kill_set)}", ""]
+    report = [
+        f"# {target.name}: {score:.1f}% killed ({killed}/{counted}; {len(equivalent)} equivalent excluded)",
+        f"# modules: {', '.join(target.modules)}",
+        f"# kill set: {' '.join(target.kill_set)}",
+        "",
+    ]
     for where, _, diff in sorted(survived):
         report += [f"SURVIVED {where}", diff.strip(), ""]
     for where, reason, _ in sorted(equivalent):
         report += [f"EQUIVALENT {where}: {reason}"]
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"{target.name}.txt").write_text("\n".join(report) + "\n")
-    return {"name": target.name, "score": score, "killed": killed, "counted": counted,
-            "equivalent": len(equivalent), "seconds": time.monotonic() - started}
+    return {
+        "name": target.name,
+        "score": score,
+        "killed": killed,
+        "counted": counted,
+        "equivalent": len(equivalent),
+        "seconds": time.monotonic() - started,
+    }
 
 
 def selected(targets: tuple[Target, ...]) -> list[Target]:
@@ -245,8 +309,10 @@ def selected(targets: tuple[Target, ...]) -> list[Target]:
     chosen = [t for pattern in wanted for t in targets if fnmatch.fnmatch(t.name, pattern)]  # in the order asked
     chosen = list(dict.fromkeys(chosen))
     if not chosen:
-        raise SystemExit(f"MUTATE_TARGETS={os.environ['MUTATE_TARGETS']} names no target; the targets are: "
-                         + ", ".join(t.name for t in targets))
+        raise SystemExit(
+            f"MUTATE_TARGETS={os.environ['MUTATE_TARGETS']} names no target; the targets are: "
+            + ", ".join(t.name for t in targets)
+        )
     return chosen
 
 
@@ -259,8 +325,11 @@ def main() -> int:
     equivalents = load_equivalents()
     rows = [run_target(target, env, equivalents) for target in targets]
     lines = [f"{'target':<22} {'killed':>7} {'mutants':>8} {'equiv':>6} {'score':>7} {'time':>7}"]
-    lines += [f"{r['name']:<22} {r['killed']:>7} {r['counted']:>8} {r['equivalent']:>6} {r['score']:>6.1f}% "
-              f"{r['seconds']:>6.0f}s" for r in rows]
+    lines += [
+        f"{r['name']:<22} {r['killed']:>7} {r['counted']:>8} {r['equivalent']:>6} {r['score']:>6.1f}% "
+        f"{r['seconds']:>6.0f}s"
+        for r in rows
+    ]
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "summary.txt").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))

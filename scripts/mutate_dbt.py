@@ -73,8 +73,9 @@ def outside_quotes(text: str, start: int) -> bool:
 
 
 def in_jinja_statement(text: str, start: int) -> bool:
-    return text.rfind("{%", 0, start) > text.rfind("%}", 0, start) or \
-        text.rfind("{#", 0, start) > text.rfind("#}", 0, start)
+    return text.rfind("{%", 0, start) > text.rfind("%}", 0, start) or text.rfind("{#", 0, start) > text.rfind(
+        "#}", 0, start
+    )
 
 
 def mutants(source: str) -> list[Mutant]:
@@ -87,17 +88,18 @@ def mutants(source: str) -> list[Mutant]:
             op = match.group(1)
             if in_jinja_statement(code, match.start()) or not outside_quotes(code, match.start()):
                 continue
-            if op == "=" and not (code[match.start() - 1:match.start()] == " " and code[match.end():match.end() + 1]
-                                  == " "):
+            if op == "=" and not (
+                code[match.start() - 1 : match.start()] == " " and code[match.end() : match.end() + 1] == " "
+            ):
                 continue  # keyword arguments of a macro call (occurred_on='x'), not a SQL comparison
-            mutated = code[:match.start()] + FLIPS[op] + code[match.end():]
+            mutated = code[: match.start()] + FLIPS[op] + code[match.end() :]
             found.append(Mutant(line_no, f"{op} -> {FLIPS[op]}", line, mutated + comment))
         for match in DROPPED_TERM.finditer(code):
             if outside_quotes(code, match.start()) and not in_jinja_statement(code, match.start()):
-                mutated = code[:match.start()] + code[match.end():]
+                mutated = code[: match.start()] + code[match.end() :]
                 found.append(Mutant(line_no, f"drop '{match.group(0).strip()}'", line, mutated + comment))
         for match in CAP.finditer(code):
-            mutated = code[:match.start()] + match.group(2) + code[match.end():]
+            mutated = code[: match.start()] + match.group(2) + code[match.end() :]
             found.append(Mutant(line_no, f"drop the cap {match.group(1)}(..., 0)", line, mutated + comment))
         if CONDITION.match(code) and not in_jinja_statement(code, 0):
             found.append(Mutant(line_no, "drop the condition", line, "-- (condition dropped by mutation)"))
@@ -109,8 +111,23 @@ def run(args: list[str], env: dict[str, str], timeout: float = 900) -> subproces
 
 
 def dbt(command: list[str], env: dict[str, str], dbt_vars: str) -> subprocess.CompletedProcess:
-    return run([str(BIN / "dbt"), *command, "--project-dir", str(PROJECT), "--profiles-dir", str(PROJECT),
-                "--target-path", str(WORK / "target"), "--log-path", str(WORK / "logs"), "--vars", dbt_vars], env)
+    return run(
+        [
+            str(BIN / "dbt"),
+            *command,
+            "--project-dir",
+            str(PROJECT),
+            "--profiles-dir",
+            str(PROJECT),
+            "--target-path",
+            str(WORK / "target"),
+            "--log-path",
+            str(WORK / "logs"),
+            "--vars",
+            dbt_vars,
+        ],
+        env,
+    )
 
 
 def prepare() -> tuple[dict[str, str], str]:
@@ -121,8 +138,14 @@ def prepare() -> tuple[dict[str, str], str]:
 
     data = WORK / "data"
     warehouse = WORK / "tieout.duckdb"
-    env = {**os.environ, "DO_NOT_TRACK": "1", "AIRBYTE_OFFLINE_MODE": "1", "TIEOUT_MAPPING_DIR": str(data / "mapping"),
-           "TIEOUT_WAREHOUSE": str(warehouse), "TMPDIR": str(WORK / "tmp")}
+    env = {
+        **os.environ,
+        "DO_NOT_TRACK": "1",
+        "AIRBYTE_OFFLINE_MODE": "1",
+        "TIEOUT_MAPPING_DIR": str(data / "mapping"),
+        "TIEOUT_WAREHOUSE": str(warehouse),
+        "TMPDIR": str(WORK / "tmp"),
+    }
     (WORK / "tmp").mkdir(parents=True, exist_ok=True)
     if data.exists():
         shutil.rmtree(data)  # the generator may have changed since the last run
@@ -132,8 +155,9 @@ def prepare() -> tuple[dict[str, str], str]:
     shutil.copytree(ROOT / "transforms", PROJECT, ignore=shutil.ignore_patterns("target", "logs", "tests", "*.duckdb"))
     truth = json.loads((data / "truth.json").read_text())
     as_of = truth["spectrum"]["as_of"]
-    dbt_vars = json.dumps({"as_of_date": as_of, "close_period": as_of[:7],
-                           "policy": yaml.safe_load((data / "policy.yml").read_text())})
+    dbt_vars = json.dumps(
+        {"as_of_date": as_of, "close_period": as_of[:7], "policy": yaml.safe_load((data / "policy.yml").read_text())}
+    )
     warehouse.unlink(missing_ok=True)
     land_with_hosts(data, warehouse)
     built = dbt(["build"], env, dbt_vars)
@@ -177,8 +201,15 @@ def run_model(model: str, relative: str, env: dict[str, str], dbt_vars: str) -> 
             output = result.stdout
             if result.returncode == 0:
                 changed = rows_of(model, env) != baseline
-                diff = "".join(difflib.unified_diff([mutant.original + "\n"], [mutant.mutated + "\n"],
-                                                    f"a/transforms/{relative}", f"b/transforms/{relative}", n=0))
+                diff = "".join(
+                    difflib.unified_diff(
+                        [mutant.original + "\n"],
+                        [mutant.mutated + "\n"],
+                        f"a/transforms/{relative}",
+                        f"b/transforms/{relative}",
+                        n=0,
+                    )
+                )
                 survived.append((mutant, changed, diff))
             elif re.search(r"(Compilation|Parser|Syntax|Binder|Catalog) Error|Runtime Error in model", output):
                 incompetent += 1
@@ -189,16 +220,28 @@ def run_model(model: str, relative: str, env: dict[str, str], dbt_vars: str) -> 
         dbt(["build", "--select", model], env, dbt_vars)
     counted = killed + len(survived)
     score = 100.0 * killed / counted if counted else 100.0
-    report = [f"# dbt {model}: {score:.1f}% killed ({killed}/{counted}; {incompetent} not valid SQL, not counted)",
-              f"# kill set: dbt build --select {model} (its unit tests and data tests)", ""]
+    report = [
+        f"# dbt {model}: {score:.1f}% killed ({killed}/{counted}; {incompetent} not valid SQL, not counted)",
+        f"# kill set: dbt build --select {model} (its unit tests and data tests)",
+        "",
+    ]
     for mutant, changed, diff in survived:
-        seen = "changes the sandbox rows (the truth comparison would see it)" if changed else \
-            "same rows on the sandbox data"
+        seen = (
+            "changes the sandbox rows (the truth comparison would see it)"
+            if changed
+            else "same rows on the sandbox data"
+        )
         report += [f"SURVIVED line {mutant.line_no} {mutant.kind}: {seen}", diff.strip(), ""]
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"dbt-{model}.txt").write_text("\n".join(report) + "\n")
-    return {"name": f"dbt {model}", "score": score, "killed": killed, "counted": counted, "invalid": incompetent,
-            "seconds": time.monotonic() - started}
+    return {
+        "name": f"dbt {model}",
+        "score": score,
+        "killed": killed,
+        "counted": counted,
+        "invalid": incompetent,
+        "seconds": time.monotonic() - started,
+    }
 
 
 def main() -> int:
@@ -209,8 +252,11 @@ def main() -> int:
     env, dbt_vars = prepare()
     rows = [run_model(model, MODELS[model], env, dbt_vars) for model in wanted]
     lines = [f"{'dbt model':<28} {'killed':>7} {'mutants':>8} {'invalid':>8} {'score':>7} {'time':>7}"]
-    lines += [f"{r['name']:<28} {r['killed']:>7} {r['counted']:>8} {r['invalid']:>8} {r['score']:>6.1f}% "
-              f"{r['seconds']:>6.0f}s" for r in rows]
+    lines += [
+        f"{r['name']:<28} {r['killed']:>7} {r['counted']:>8} {r['invalid']:>8} {r['score']:>6.1f}% "
+        f"{r['seconds']:>6.0f}s"
+        for r in rows
+    ]
     (RESULTS / "summary-dbt.txt").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
     print(f"survivors with their diffs: {RESULTS.relative_to(ROOT)}/dbt-<model>.txt")

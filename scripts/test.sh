@@ -16,7 +16,7 @@ scripts/install-meltano.sh
 
 echo "==> ruff"
 ruff check .
-ruff format --check . >/dev/null 2>&1 || echo "(ruff format: some files would be reformatted; not enforced)"
+ruff format --check .
 
 echo "==> starting a throwaway PostgreSQL"
 eval "$(scripts/pg-throwaway.sh start "$RUN_TMP/pg")"

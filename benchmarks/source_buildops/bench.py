@@ -48,8 +48,12 @@ def catalog(path: Path) -> Path:
 
 
 def singer_catalog(config_path: Path, path: Path) -> Path:
-    done = subprocess.run([str(BIN / "tap-buildops"), "--config", str(config_path), "--discover"],
-                          capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [str(BIN / "tap-buildops"), "--config", str(config_path), "--discover"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     discovered = json.loads(done.stdout)
     for entry in discovered["streams"]:
         selected = entry["tap_stream_id"] in STREAMS
@@ -91,8 +95,11 @@ def ensure_data(seed: int, scale: float) -> Path:
     if not (data / "truth.json").exists():
         shutil.rmtree(data, ignore_errors=True)
         print(f"generating the sandbox contractor (seed {seed}, scale {scale:g}) into {data} ...", flush=True)
-        subprocess.run([str(BIN / "tieout-sandbox"), "generate", "--out", str(data), "--seed", str(seed),
-                        "--scale", str(scale)], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [str(BIN / "tieout-sandbox"), "generate", "--out", str(data), "--seed", str(seed), "--scale", str(scale)],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
     return data
 
 
@@ -100,9 +107,21 @@ def start_sandbox(data: Path, latency_ms: int) -> tuple[subprocess.Popen, dict]:
     for stale in (data / "sandbox.json",):
         stale.unlink(missing_ok=True)
     process = subprocess.Popen(
-        [str(BIN / "tieout-sandbox"), "serve", "--data", str(data), "--port", "0", "--spectrum-port", "0",
-         "--latency-ms", str(latency_ms)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        [
+            str(BIN / "tieout-sandbox"),
+            "serve",
+            "--data",
+            str(data),
+            "--port",
+            "0",
+            "--spectrum-port",
+            "0",
+            "--latency-ms",
+            str(latency_ms),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -143,14 +162,18 @@ def main() -> None:
         runs = {
             "source-buildops": lambda: measure(
                 "source-buildops (airbyte-cdk)",
-                [str(BIN / "source-buildops"), "read", "--config", str(config_path), "--catalog",
-                 str(airbyte_catalog)],
+                [str(BIN / "source-buildops"), "read", "--config", str(config_path), "--catalog", str(airbyte_catalog)],
                 lambda line: line.startswith(b'{"type":"RECORD"'),
             ),
             "tap-buildops": lambda: measure(
                 "tap-buildops (singer-sdk)",
-                [str(BIN / "tap-buildops"), "--config", str(config_path), "--catalog",
-                 str(singer_catalog(config_path, work / "singer-catalog.json"))],
+                [
+                    str(BIN / "tap-buildops"),
+                    "--config",
+                    str(config_path),
+                    "--catalog",
+                    str(singer_catalog(config_path, work / "singer-catalog.json")),
+                ],
                 lambda line: line.startswith(b'{"type":"RECORD"') or line.startswith(b'{"type": "RECORD"'),
             ),
             "floor": lambda: measure(
@@ -160,8 +183,16 @@ def main() -> None:
             ),
             "peer": lambda: measure(
                 "peer (declarative manifest)",
-                [str(BIN / "source-declarative-manifest"), "read", "--config", str(config_path), "--catalog",
-                 str(airbyte_catalog), "--manifest-path", str(HERE / "manifest.yaml")],
+                [
+                    str(BIN / "source-declarative-manifest"),
+                    "read",
+                    "--config",
+                    str(config_path),
+                    "--catalog",
+                    str(airbyte_catalog),
+                    "--manifest-path",
+                    str(HERE / "manifest.yaml"),
+                ],
                 lambda line: line.startswith(b'{"type":"RECORD"'),
             ),
         }
@@ -183,13 +214,17 @@ def report(args, expected: int, results: list[dict]) -> None:
     by = {r["name"].split(" ")[0]: r for r in results}
     ours, floor, peer = by.get("source-buildops"), by.get("floor"), by.get("peer")
     print()
-    print(f"jobs + invoices + invoice_items, scale {args.scale:g}, --latency-ms {args.latency_ms}, "
-          f"concurrency {args.concurrency}; expected records: {expected:,}")
+    print(
+        f"jobs + invoices + invoice_items, scale {args.scale:g}, --latency-ms {args.latency_ms}, "
+        f"concurrency {args.concurrency}; expected records: {expected:,}"
+    )
     print(f"{'run':34} {'records':>9} {'wall s':>8} {'records/s':>10} {'peak RSS MB':>12}")
     for r in results:
         flag = "" if r["records"] == expected else "  (record count differs!)"
-        print(f"{r['name']:34} {r['records']:>9,} {r['wall_s']:>8.1f} {r['records_per_s']:>10,.0f} "
-              f"{r['peak_rss_mb']:>12.1f}{flag}")
+        print(
+            f"{r['name']:34} {r['records']:>9,} {r['wall_s']:>8.1f} {r['records_per_s']:>10,.0f} "
+            f"{r['peak_rss_mb']:>12.1f}{flag}"
+        )
     targets = {}
     if ours and peer:
         targets["records/s vs peer (target >= 2x)"] = round(ours["records_per_s"] / peer["records_per_s"], 2)
@@ -202,8 +237,18 @@ def report(args, expected: int, results: list[dict]) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     out = RESULTS / f"source_buildops-{stamp}.json"
-    out.write_text(json.dumps({"args": vars(args), "expected_records": expected, "results": results,
-                               "ratios": targets, "cpus": os.cpu_count()}, indent=2))
+    out.write_text(
+        json.dumps(
+            {
+                "args": vars(args),
+                "expected_records": expected,
+                "results": results,
+                "ratios": targets,
+                "cpus": os.cpu_count(),
+            },
+            indent=2,
+        )
+    )
     print(f"results: {out}")
 
 

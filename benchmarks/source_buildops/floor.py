@@ -35,8 +35,9 @@ def main() -> None:
         page = 0
         while True:
             body = orjson.loads(
-                session.get(f"{base}{path}", params={"page": page, "page_size": 100}, headers=headers,
-                            timeout=60).content
+                session.get(
+                    f"{base}{path}", params={"page": page, "page_size": 100}, headers=headers, timeout=60
+                ).content
             )
             yield body["items"]
             if len(body["items"]) < 100:

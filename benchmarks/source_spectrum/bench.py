@@ -210,8 +210,14 @@ def breakdown(db: Path, rows: int = 100_000) -> dict[str, float]:
     (db.parent / "breakdown_config.json").write_text(json.dumps(config))
     (db.parent / "breakdown_catalog.json").write_text(json.dumps(catalog))
     argv = sys.argv
-    sys.argv = ["source-spectrum", "read", "--config", str(db.parent / "breakdown_config.json"), "--catalog",
-                str(db.parent / "breakdown_catalog.json")]
+    sys.argv = [
+        "source-spectrum",
+        "read",
+        "--config",
+        str(db.parent / "breakdown_config.json"),
+        "--catalog",
+        str(db.parent / "breakdown_catalog.json"),
+    ]
     # airbyte-cdk writes through its own buffer to file descriptor 1: point the descriptor itself at /dev/null
     sys.stdout.flush()
     saved, devnull = os.dup(1), os.open(os.devnull, os.O_WRONLY)
@@ -301,8 +307,14 @@ def main() -> None:
         sample = work / "sample.jsonl"
         sample.write_text("".join(json.dumps(r) + "\n" for r in first_records(connector, env, 5000)))
         (work / "ceiling.py").write_text(CEILING)
-        ceiling_argv = [PYTHON, str(work / "ceiling.py"), str(sample), str(args.rows), str(work / "config.json"),
-                        str(work / "catalog.json")]
+        ceiling_argv = [
+            PYTHON,
+            str(work / "ceiling.py"),
+            str(sample),
+            str(args.rows),
+            str(work / "config.json"),
+            str(work / "catalog.json"),
+        ]
 
         # The headline pair runs --repeat times, alternating, and each keeps its best run: a run is only ever
         # slowed by other work on the machine, so the best is the closest to what the code itself costs.

@@ -63,8 +63,9 @@ def connector(tmp_path):
 
     def build_streams(config):
         return [
-            StreamDeclaration("numbers", ("n",), numbers_schema, read_numbers(config), ("updated",),
-                              checkpoint_every=2),
+            StreamDeclaration(
+                "numbers", ("n",), numbers_schema, read_numbers(config), ("updated",), checkpoint_every=2
+            ),
             StreamDeclaration("letters", ("letter",), letters_schema, read_letters(config)),
         ]
 
@@ -122,8 +123,9 @@ def test_given_a_config_error_in_check_then_status_failed_with_a_config_error_tr
     source = DeclaredSource(connector)
     from airbyte_cdk.test.entrypoint_wrapper import _run_command, make_file
 
-    config_file = make_file(Path(pytest.importorskip("tempfile").mkdtemp()) / "c.json",
-                            {**CONFIG, "fail_with": "config"})
+    config_file = make_file(
+        Path(pytest.importorskip("tempfile").mkdtemp()) / "c.json", {**CONFIG, "fail_with": "config"}
+    )
     output = _run_command(source, ["check", "--config", str(config_file)])
     status = output.connection_status_messages[-1].connectionStatus
     assert status.status == Status.FAILED
@@ -139,11 +141,14 @@ def test_given_a_transient_error_in_check_then_status_failed_with_the_message(co
 
 
 def test_given_a_transient_error_mid_stream_then_a_transient_trace_and_the_last_checkpoint(connector):
-    output = read(DeclaredSource(connector), {**CONFIG, "fail_with": "transient"}, catalog("numbers"),
-                  expecting_exception=True)
+    output = read(
+        DeclaredSource(connector), {**CONFIG, "fail_with": "transient"}, catalog("numbers"), expecting_exception=True
+    )
     errors = [e.trace.error for e in output.errors]
-    assert any(e.failure_type == FailureType.transient_error
-               and e.message == "upstream went away while reading numbers" for e in errors)
+    assert any(
+        e.failure_type == FailureType.transient_error and e.message == "upstream went away while reading numbers"
+        for e in errors
+    )
     assert output.state_messages[-1].state.stream.stream_state.__dict__ == {"next": 4}
 
 
@@ -208,10 +213,14 @@ def final_bookmark(messages, stream):
 @pytest.fixture
 def tenant_connector(tmp_path):
     """A stream whose cursor is nested (`audit.changed`) and whose state is kept per tenant, as BuildOps'."""
-    schema = schema_file(tmp_path, "tickets", {
-        "id": {"type": "string"},
-        "audit": {"type": "object", "properties": {"changed": {"type": ["string", "null"], "format": "date-time"}}},
-    })
+    schema = schema_file(
+        tmp_path,
+        "tickets",
+        {
+            "id": {"type": "string"},
+            "audit": {"type": "object", "properties": {"changed": {"type": ["string", "null"], "format": "date-time"}}},
+        },
+    )
     changes = {"t1": ["2026-01-01T00:00:00.000Z", "2026-01-03T00:00:00.000Z"], "t2": ["2026-01-02T00:00:00.000Z"]}
 
     def read(state):
@@ -227,7 +236,9 @@ def tenant_connector(tmp_path):
     def build_streams(config):
         return [StreamDeclaration("tickets", ("id",), schema, read, ("audit", "changed"))]
 
-    return ConnectorDefinition("source-toy", "tap-toy", ToyConfig, build_streams, lambda c: None, "https://docs.invalid")
+    return ConnectorDefinition(
+        "source-toy", "tap-toy", ToyConfig, build_streams, lambda c: None, "https://docs.invalid"
+    )
 
 
 def test_given_a_nested_cursor_when_discovered_by_singer_then_the_stream_is_incremental_on_a_top_level_key(
@@ -253,16 +264,30 @@ def test_given_a_sync_by_tenant_when_it_ends_then_the_bookmark_is_standard_and_k
     assert final_bookmark(messages, "tickets") == {
         "replication_key": "audit__changed",
         "replication_key_value": "2026-01-02T00:00:00.000Z",  # the lowest tenant's: t2 has nothing later
-        "cursor_state": {"tenants": {"t1": {"watermark": "2026-01-03T00:00:00.000Z", "recent": {}},
-                                     "t2": {"watermark": "2026-01-02T00:00:00.000Z", "recent": {}}}},
+        "cursor_state": {
+            "tenants": {
+                "t1": {"watermark": "2026-01-03T00:00:00.000Z", "recent": {}},
+                "t2": {"watermark": "2026-01-02T00:00:00.000Z", "recent": {}},
+            }
+        },
     }
 
 
 def test_given_a_bookmark_written_before_0_1_0_when_the_tap_resumes_then_it_continues_and_writes_the_new_layout(
     tenant_connector,
 ):
-    legacy = {"bookmarks": {"tickets": {"tieout": {"tenants": {"t1": {"watermark": "2026-01-01T00:00:00.000Z"},
-                                                               "t2": {"watermark": "2026-01-02T00:00:00.000Z"}}}}}}
+    legacy = {
+        "bookmarks": {
+            "tickets": {
+                "tieout": {
+                    "tenants": {
+                        "t1": {"watermark": "2026-01-01T00:00:00.000Z"},
+                        "t2": {"watermark": "2026-01-02T00:00:00.000Z"},
+                    }
+                }
+            }
+        }
+    }
     messages = run_tap(build_tap_class(tenant_connector), CONFIG, state=legacy)
     assert [r["id"] for r in numbers_of(messages, "tickets")] == ["t1-2026-01-03T00:00:00.000Z"]
     bookmark = final_bookmark(messages, "tickets")
@@ -277,7 +302,8 @@ def test_given_a_replication_key_value_set_by_hand_when_the_tap_resumes_then_eve
     rewound = {**first, "replication_key_value": "2026-01-01T12:00:00.000Z"}  # what `meltano state set` writes
     messages = run_tap(build_tap_class(tenant_connector), CONFIG, state={"bookmarks": {"tickets": rewound}})
     assert [r["id"] for r in numbers_of(messages, "tickets")] == [
-        "t1-2026-01-03T00:00:00.000Z", "t2-2026-01-02T00:00:00.000Z",
+        "t1-2026-01-03T00:00:00.000Z",
+        "t2-2026-01-02T00:00:00.000Z",
     ]
     unchanged = run_tap(build_tap_class(tenant_connector), CONFIG, state={"bookmarks": {"tickets": first}})
     assert numbers_of(unchanged, "tickets") == []

@@ -57,9 +57,11 @@ def test_given_401s_when_calling_then_the_token_is_refreshed_and_the_call_retrie
         server.route(
             "GET",
             "/v1/things",
-            lambda r: Reply(200, {"ok": True})
-            if r.headers["Authorization"] == accepted
-            else Reply(401, {"message": "token expired"}),
+            lambda r: (
+                Reply(200, {"ok": True})
+                if r.headers["Authorization"] == accepted
+                else Reply(401, {"message": "token expired"})
+            ),
         )
         client = HttpClient(server.base_url, auth=BearerTokenAuth(fetch), retry=FAST)
         assert client.get_json("/v1/things") == {"ok": True}
@@ -113,8 +115,6 @@ def test_given_tokens_replaced_by_other_threads_while_in_flight_when_refused_the
     assert len(issued) == 7
 
 
-
-
 def test_given_tokens_that_keep_being_replaced_elsewhere_when_calling_then_it_gives_up_after_a_bounded_number():
     _, fetch = token_counter()
     auth = BearerTokenAuth(fetch)
@@ -146,9 +146,11 @@ def test_given_a_429_with_retry_after_when_calling_then_the_client_waits_and_suc
 def test_given_a_429_without_retry_after_when_calling_then_it_is_retried_with_backoff_until_success():
     # urllib3 honours a Retry-After on any 429 by itself; only RETRY_STATUSES retries a bare 429.
     with scripted_server() as server:
-        server.route("GET", "/v1/things",
-                     sequence(Reply(429, {"message": "slow down"}), Reply(429, {"message": "slow down"}),
-                              Reply(200, {"n": 3})))
+        server.route(
+            "GET",
+            "/v1/things",
+            sequence(Reply(429, {"message": "slow down"}), Reply(429, {"message": "slow down"}), Reply(200, {"n": 3})),
+        )
         client = HttpClient(server.base_url, retry=FAST)
         assert client.get_json("/v1/things") == {"n": 3}
     assert len(server.requests) == 3
@@ -156,9 +158,7 @@ def test_given_a_429_without_retry_after_when_calling_then_it_is_retried_with_ba
 
 def test_given_a_burst_of_5xx_when_calling_then_it_is_retried_until_success():
     with scripted_server() as server:
-        server.route(
-            "GET", "/v1/things", sequence(Reply(503), Reply(500), Reply(502), Reply(200, {"n": 2}))
-        )
+        server.route("GET", "/v1/things", sequence(Reply(503), Reply(500), Reply(502), Reply(200, {"n": 2})))
         client = HttpClient(server.base_url, retry=FAST)
         assert client.get_json("/v1/things") == {"n": 2}
     assert len(server.requests) == 4
@@ -190,8 +190,7 @@ def test_given_nothing_listening_when_calling_then_a_transient_error_names_the_h
     with pytest.raises(TransientError) as caught:
         client.get_json("/v1/things")
     assert caught.value.message == (
-        f"Could not connect to 127.0.0.1:{port} (GET /v1/things): check the base URL and that the host "
-        "is reachable"
+        f"Could not connect to 127.0.0.1:{port} (GET /v1/things): check the base URL and that the host is reachable"
     )
 
 

@@ -101,7 +101,8 @@ def test_given_marts_when_rendered_then_the_page_needs_no_network_and_escapes_na
 
 
 def test_given_exceptions_dated_after_the_period_when_rendered_then_the_report_says_they_do_not_block_it(
-        warehouse, tmp_path):
+    warehouse, tmp_path
+):
     summary = render_report(warehouse, tmp_path / "r.html")
     html = (tmp_path / "r.html").read_text()
     assert "Close period 2026-10: 1/2 steps ready" in summary
@@ -112,7 +113,8 @@ def test_given_exceptions_dated_after_the_period_when_rendered_then_the_report_s
 
 
 def test_given_the_aging_mart_when_rendered_then_retainage_is_apart_and_customers_show_their_company(
-        warehouse, tmp_path):
+    warehouse, tmp_path
+):
     render_report(warehouse, tmp_path / "r.html")
     html = (tmp_path / "r.html").read_text()
     assert "<h2>AR aging as of 2026-10-31 (Spectrum)</h2>" in html

@@ -53,8 +53,7 @@ def dbt_build(
         "TIEOUT_MAPPING_DIR": str(data_dir / "mapping"),
         "DO_NOT_TRACK": "1",
     }
-    cmd = [dbt, "build", "--project-dir", str(TRANSFORMS), "--profiles-dir", str(TRANSFORMS),
-           "--target", "duckdb"]
+    cmd = [dbt, "build", "--project-dir", str(TRANSFORMS), "--profiles-dir", str(TRANSFORMS), "--target", "duckdb"]
     cmd += ["--vars", json.dumps({**close_vars(data_dir, as_of), **(dbt_vars or {})})]
     with open(log_file, "wb") as log:
         proc = subprocess.run(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, check=False)

@@ -85,10 +85,13 @@ def _render(con: duckdb.DuckDBPyConnection) -> tuple[str, str]:
     period_end = checklist[0].get("period_end_date") if checklist else None
     later = sum(s.get("later_exception_count") or 0 for s in checklist)
     # fct_ar_aging is stated at the close period's last day: trade AR aged, retainage apart and unaged.
-    aging_totals = _rows(con, "select max(as_of_date) as as_of_date, " + ", ".join(
-        f"coalesce(sum(net_{b}), 0) as net_{b}" for b, _ in BUCKETS)
+    aging_totals = _rows(
+        con,
+        "select max(as_of_date) as as_of_date, "
+        + ", ".join(f"coalesce(sum(net_{b}), 0) as net_{b}" for b, _ in BUCKETS)
         + ", coalesce(sum(gross_balance), 0) as gross, coalesce(sum(retainage_held), 0) as retainage,"
-        " coalesce(sum(net_balance), 0) as net from fct_ar_aging")[0]
+        " coalesce(sum(net_balance), 0) as net from fct_ar_aging",
+    )[0]
     as_of = aging_totals["as_of_date"]
     exceptions = _rows(con, "select * from exceptions order by exception_type, amount_at_stake desc nulls last")
     by_type: dict[str, list[dict]] = defaultdict(list)
@@ -97,119 +100,237 @@ def _render(con: duckdb.DuckDBPyConnection) -> tuple[str, str]:
     ccc = _rows(con, "select * from cash_conversion_cycle order by month_start")
     ready = sum(1 for s in checklist if s["status"] == "ready")
 
-    parts = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Close report {escape(period)}"
-             f"</title><style>{CSS}</style></head><body>",
-             f"<header><h1>Month-end close: {escape(period)}</h1><p>Balances as of {escape(str(as_of))}. "
-             "BuildOps owns operations, Spectrum owns the ledger: each figure below says which system it comes "
-             "from.</p></header><main>"]
+    parts = [
+        f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Close report {escape(period)}"
+        f"</title><style>{CSS}</style></head><body>",
+        f"<header><h1>Month-end close: {escape(period)}</h1><p>Balances as of {escape(str(as_of))}. "
+        "BuildOps owns operations, Spectrum owns the ledger: each figure below says which system it comes "
+        "from.</p></header><main>",
+    ]
 
     at_stake = sum((e["amount_at_stake"] or Decimal(0)) for e in exceptions)
     # The headline is the close period's own month (cash_conversion_cycle holds closed months only), never
     # whichever month is latest.
     closed = next((m for m in ccc if str(m["month_start"])[:7] == period), None)
-    parts.append('<div class="kpis">' + "".join([
-        _kpi(money(aging_totals["gross"]), f"AR at {as_of} (Spectrum)"),
-        _kpi(money(aging_totals["retainage"]), "retainage receivable, not aged (Spectrum)"),
-        _kpi(money(aging_totals["net"]), "trade AR net of retainage (Spectrum)"),
-        _kpi(f"{len(exceptions):,}", f"open exceptions, {money(at_stake)} at stake"),
-        _kpi(f"{ready} / {len(checklist)}", f"close steps ready for {period}"),
-        _kpi("-" if closed is None or closed["dso_net_of_retainage"] is None
-             else f"{closed['dso_net_of_retainage']} d",
-             f"DSO net of retainage, {period} (Spectrum)"),
-        _kpi("-" if closed is None or closed["cash_conversion_cycle"] is None
-             else f"{closed['cash_conversion_cycle']} d",
-             f"cash conversion cycle, {period} (Spectrum)"),
-    ]) + "</div>")
+    parts.append(
+        '<div class="kpis">'
+        + "".join(
+            [
+                _kpi(money(aging_totals["gross"]), f"AR at {as_of} (Spectrum)"),
+                _kpi(money(aging_totals["retainage"]), "retainage receivable, not aged (Spectrum)"),
+                _kpi(money(aging_totals["net"]), "trade AR net of retainage (Spectrum)"),
+                _kpi(f"{len(exceptions):,}", f"open exceptions, {money(at_stake)} at stake"),
+                _kpi(f"{ready} / {len(checklist)}", f"close steps ready for {period}"),
+                _kpi(
+                    "-"
+                    if closed is None or closed["dso_net_of_retainage"] is None
+                    else f"{closed['dso_net_of_retainage']} d",
+                    f"DSO net of retainage, {period} (Spectrum)",
+                ),
+                _kpi(
+                    "-"
+                    if closed is None or closed["cash_conversion_cycle"] is None
+                    else f"{closed['cash_conversion_cycle']} d",
+                    f"cash conversion cycle, {period} (Spectrum)",
+                ),
+            ]
+        )
+        + "</div>"
+    )
 
-    scope = (f"<p class='note'>A step is blocked by the open exceptions dated on or before {escape(str(period_end))}"
-             f" (or undated). {later:,} open exception(s) dated after {escape(period)} belong to a later close and "
-             "do not block this one.</p>") if period_end else ""
-    parts.append(f"<section><h2>Close checklist: {escape(period)}</h2>{scope}" + _table(
-        [{**s, "status_html": s["status"]} for s in checklist],
-        [("step_order", "#"), ("step_name", "step"), ("step_goal", "what ready means"),
-         ("open_exception_count", "open exceptions"), ("high_severity_count", "high"),
-         ("amount_at_stake", "at stake"), ("later_exception_count", f"dated after {period}"),
-         ("status", "status")]).replace(
-        "<td>ready</td>", '<td><span class="badge ready">ready</span></td>').replace(
-        "<td>blocked</td>", '<td><span class="badge blocked">blocked</span></td>') + "</section>")
+    scope = (
+        (
+            f"<p class='note'>A step is blocked by the open exceptions dated on or before {escape(str(period_end))}"
+            f" (or undated). {later:,} open exception(s) dated after {escape(period)} belong to a later close and "
+            "do not block this one.</p>"
+        )
+        if period_end
+        else ""
+    )
+    parts.append(
+        f"<section><h2>Close checklist: {escape(period)}</h2>{scope}"
+        + _table(
+            [{**s, "status_html": s["status"]} for s in checklist],
+            [
+                ("step_order", "#"),
+                ("step_name", "step"),
+                ("step_goal", "what ready means"),
+                ("open_exception_count", "open exceptions"),
+                ("high_severity_count", "high"),
+                ("amount_at_stake", "at stake"),
+                ("later_exception_count", f"dated after {period}"),
+                ("status", "status"),
+            ],
+        )
+        .replace("<td>ready</td>", '<td><span class="badge ready">ready</span></td>')
+        .replace("<td>blocked</td>", '<td><span class="badge blocked">blocked</span></td>')
+        + "</section>"
+    )
 
     labels = [label for _, label in BUCKETS]
-    aging_chart = stacked_bar_chart(labels, {
-        "trade AR, net of retainage": [aging_totals[f"net_{b}"] for b, _ in BUCKETS],
-    }, title=f"Trade AR aged by days past due at {as_of} (Spectrum)")
+    aging_chart = stacked_bar_chart(
+        labels,
+        {
+            "trade AR, net of retainage": [aging_totals[f"net_{b}"] for b, _ in BUCKETS],
+        },
+        title=f"Trade AR aged by days past due at {as_of} (Spectrum)",
+    )
     top_customers = _rows(con, "select * from fct_ar_aging_customers order by net_balance desc limit 12")
-    parts.append(f"<section><h2>AR aging as of {escape(str(as_of))} (Spectrum)</h2><p class='note'>Rebuilt from "
-                 "Spectrum's invoice and cash history to the period end: later invoices and later cash are not in "
-                 f"it. Retainage receivable ({escape(money(aging_totals['retainage']))}) is due under the contract,"
-                 " not the invoice's terms, and is not aged.</p><div class='grid2'><div>" + aging_chart
-                 + "</div><div>" + _table(top_customers, [
-                     ("company_code", "company"), ("customer_name", "customer"), ("open_invoice_count", "open"),
-                     ("gross_balance", "gross"),
-                     ("retainage_held", "retainage"), ("net_balance", "net"), ("net_over_90", "net 90+")])
-                 + "</div></div></section>")
+    parts.append(
+        f"<section><h2>AR aging as of {escape(str(as_of))} (Spectrum)</h2><p class='note'>Rebuilt from "
+        "Spectrum's invoice and cash history to the period end: later invoices and later cash are not in "
+        f"it. Retainage receivable ({escape(money(aging_totals['retainage']))}) is due under the contract,"
+        " not the invoice's terms, and is not aged.</p><div class='grid2'><div>"
+        + aging_chart
+        + "</div><div>"
+        + _table(
+            top_customers,
+            [
+                ("company_code", "company"),
+                ("customer_name", "customer"),
+                ("open_invoice_count", "open"),
+                ("gross_balance", "gross"),
+                ("retainage_held", "retainage"),
+                ("net_balance", "net"),
+                ("net_over_90", "net 90+"),
+            ],
+        )
+        + "</div></div></section>"
+    )
 
     months = [str(m["month_start"])[:7] for m in ccc]
-    cash_chart = line_chart(months, {
-        "AR net of retainage": [m["ar_net_of_retainage"] for m in ccc],
-        "AP net of retainage": [m["ap_net_of_retainage"] for m in ccc],
-        "billed in month, net of retainage": [m["billings_net_of_retainage"] for m in ccc],
-    }, title="Cash position at each closed month end (Spectrum): customers owe us vs we owe vendors")
-    days_chart = line_chart(months, {
-        "DSO net of retainage": [m["dso_net_of_retainage"] for m in ccc],
-        "DPO": [m["dpo"] for m in ccc],
-        "cash conversion cycle": [m["cash_conversion_cycle"] for m in ccc],
-        "CCC, trailing 3 months": [m.get("cash_conversion_cycle_trailing_3m") for m in ccc],
-    }, title="Days, closed months (Spectrum): DSO and DPO net of retainage, cash conversion cycle",
-        fmt=lambda v: f"{float(v):.0f} d")
-    parts.append(f"<section><h2>Cash position</h2><div class='grid2'><div>{cash_chart}</div><div>{days_chart}"
-                 "</div></div></section>")
+    cash_chart = line_chart(
+        months,
+        {
+            "AR net of retainage": [m["ar_net_of_retainage"] for m in ccc],
+            "AP net of retainage": [m["ap_net_of_retainage"] for m in ccc],
+            "billed in month, net of retainage": [m["billings_net_of_retainage"] for m in ccc],
+        },
+        title="Cash position at each closed month end (Spectrum): customers owe us vs we owe vendors",
+    )
+    days_chart = line_chart(
+        months,
+        {
+            "DSO net of retainage": [m["dso_net_of_retainage"] for m in ccc],
+            "DPO": [m["dpo"] for m in ccc],
+            "cash conversion cycle": [m["cash_conversion_cycle"] for m in ccc],
+            "CCC, trailing 3 months": [m.get("cash_conversion_cycle_trailing_3m") for m in ccc],
+        },
+        title="Days, closed months (Spectrum): DSO and DPO net of retainage, cash conversion cycle",
+        fmt=lambda v: f"{float(v):.0f} d",
+    )
+    parts.append(
+        f"<section><h2>Cash position</h2><div class='grid2'><div>{cash_chart}</div><div>{days_chart}"
+        "</div></div></section>"
+    )
 
     types = sorted(by_type, key=lambda t: -len(by_type[t]))
     count_chart = horizontal_bar_chart(types, [len(by_type[t]) for t in types], title="Open exceptions by type")
     amount_chart = horizontal_bar_chart(
-        types, [sum((e["amount_at_stake"] or Decimal(0)) for e in by_type[t]) for t in types],
-        title="Amount at stake by type", fmt=money, color="#d29922")
+        types,
+        [sum((e["amount_at_stake"] or Decimal(0)) for e in by_type[t]) for t in types],
+        title="Amount at stake by type",
+        fmt=money,
+        color="#d29922",
+    )
     drill = []
     for t in types:
         rows = by_type[t]
-        drill.append(f"<details><summary>{escape(t)}: {len(rows)} open, "
-                     f"{escape(money(sum((e['amount_at_stake'] or Decimal(0)) for e in rows)))} at stake</summary>"
-                     + _table(rows, [("severity", "severity"), ("occurred_on", "dated"),
-                                     ("company_code", "co"), ("job_number", "job"),
-                                     ("customer_code", "customer"), ("invoice_or_transaction", "invoice"),
-                                     ("amount_at_stake", "at stake"), ("description", "what to do")])
-                     + "</details>")
-    parts.append(f"<section><h2>Exceptions</h2><div class='grid2'><div>{count_chart}</div><div>{amount_chart}</div>"
-                 "</div><p class='note'>Open a type to see every row behind it.</p>" + "".join(drill) + "</section>")
+        drill.append(
+            f"<details><summary>{escape(t)}: {len(rows)} open, "
+            f"{escape(money(sum((e['amount_at_stake'] or Decimal(0)) for e in rows)))} at stake</summary>"
+            + _table(
+                rows,
+                [
+                    ("severity", "severity"),
+                    ("occurred_on", "dated"),
+                    ("company_code", "co"),
+                    ("job_number", "job"),
+                    ("customer_code", "customer"),
+                    ("invoice_or_transaction", "invoice"),
+                    ("amount_at_stake", "at stake"),
+                    ("description", "what to do"),
+                ],
+            )
+            + "</details>"
+        )
+    parts.append(
+        f"<section><h2>Exceptions</h2><div class='grid2'><div>{count_chart}</div><div>{amount_chart}</div>"
+        "</div><p class='note'>Open a type to see every row behind it.</p>" + "".join(drill) + "</section>"
+    )
 
     wip = _rows(con, "select * from fct_wip order by abs(over_under_billing) desc limit 12")
-    parts.append("<section><h2>WIP: largest over / under billings</h2>" + _table(wip, [
-        ("company_code", "co"), ("job_number", "job"), ("contract_amount", "contract"),
-        ("cost_to_date", "cost to date"), ("percent_complete", "% complete"), ("earned_revenue", "earned"),
-        ("billed_to_date", "billed"), ("over_under_billing", "over (+) / under (-)"),
-        ("unposted_labor_estimate", "labor not yet in payroll")])
+    parts.append(
+        "<section><h2>WIP: largest over / under billings</h2>"
+        + _table(
+            wip,
+            [
+                ("company_code", "co"),
+                ("job_number", "job"),
+                ("contract_amount", "contract"),
+                ("cost_to_date", "cost to date"),
+                ("percent_complete", "% complete"),
+                ("earned_revenue", "earned"),
+                ("billed_to_date", "billed"),
+                ("over_under_billing", "over (+) / under (-)"),
+                ("unposted_labor_estimate", "labor not yet in payroll"),
+            ],
+        )
         + "<p class='note'>Cost to date includes an estimate of BuildOps timesheet labor not yet through Spectrum "
-        "payroll, flagged per job in the warehouse (fct_wip.includes_unposted_labor_estimate).</p></section>")
+        "payroll, flagged per job in the warehouse (fct_wip.includes_unposted_labor_estimate).</p></section>"
+    )
 
     profit = _rows(con, "select * from customer_profitability order by margin_after_overhead asc limit 10")
-    overruns = _rows(con, "select * from cost_code_budget_variance where is_over_budget "
-                          "order by projected_overrun desc limit 10")
+    overruns = _rows(
+        con, "select * from cost_code_budget_variance where is_over_budget order by projected_overrun desc limit 10"
+    )
     conversion = _rows(con, "select * from service_to_project_conversion order by project_origin")
-    parts.append("<section><h2>CFO answers</h2><h3>Least profitable service customers after burden and overhead"
-                 "</h3>" + _table(profit, [("customer_name", "customer"), ("revenue", "revenue"),
-                                          ("burdened_labor_cost", "burdened labor"),
-                                          ("overhead_cost", "overhead"), ("margin_after_overhead", "margin"),
-                                          ("cash_collected", "cash collected"), ("cash_margin", "cash margin")])
-                 + "<h3>Cost codes over budget on active projects</h3>" + _table(overruns, [
-                     ("company_code", "co"), ("job_number", "job"), ("phase_code", "phase"),
-                     ("cost_type", "cost type"), ("budget", "budget"), ("actual_cost", "actual"),
-                     ("projected_overrun", "projected overrun")])
-                 + "<h3>Service-to-project conversion</h3>" + _table(conversion, [
-                     ("project_origin", "origin"), ("project_count", "projects"), ("revenue", "revenue"),
-                     ("net_margin", "net margin"), ("margin_pct", "margin %")]) + "</section>")
+    parts.append(
+        "<section><h2>CFO answers</h2><h3>Least profitable service customers after burden and overhead"
+        "</h3>"
+        + _table(
+            profit,
+            [
+                ("customer_name", "customer"),
+                ("revenue", "revenue"),
+                ("burdened_labor_cost", "burdened labor"),
+                ("overhead_cost", "overhead"),
+                ("margin_after_overhead", "margin"),
+                ("cash_collected", "cash collected"),
+                ("cash_margin", "cash margin"),
+            ],
+        )
+        + "<h3>Cost codes over budget on active projects</h3>"
+        + _table(
+            overruns,
+            [
+                ("company_code", "co"),
+                ("job_number", "job"),
+                ("phase_code", "phase"),
+                ("cost_type", "cost type"),
+                ("budget", "budget"),
+                ("actual_cost", "actual"),
+                ("projected_overrun", "projected overrun"),
+            ],
+        )
+        + "<h3>Service-to-project conversion</h3>"
+        + _table(
+            conversion,
+            [
+                ("project_origin", "origin"),
+                ("project_count", "projects"),
+                ("revenue", "revenue"),
+                ("net_margin", "net margin"),
+                ("margin_pct", "margin %"),
+            ],
+        )
+        + "</section>"
+    )
     parts.append("</main></body></html>")
 
-    lines = [f"Close period {period}: {ready}/{len(checklist)} steps ready, {len(exceptions)} open exceptions "
-             f"({money(at_stake)} at stake)" + (f"; {later:,} dated after {period} do not block it" if later else "")]
+    lines = [
+        f"Close period {period}: {ready}/{len(checklist)} steps ready, {len(exceptions)} open exceptions "
+        f"({money(at_stake)} at stake)" + (f"; {later:,} dated after {period} do not block it" if later else "")
+    ]
     lines += [f"  {t:32} {len(by_type[t]):>5}" for t in types]
     return "".join(parts), "\n".join(lines)

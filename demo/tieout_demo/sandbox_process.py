@@ -36,8 +36,17 @@ def serving(data_dir: Path, *, timeout_s: float = 120.0, extra_args: list[str] |
     log_path = data_dir / "sandbox-serve.log"
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
-            [sandbox_cli(), "serve", "--data", str(data_dir), "--port", "0", "--spectrum-port", "0",
-             *(extra_args or [])],
+            [
+                sandbox_cli(),
+                "serve",
+                "--data",
+                str(data_dir),
+                "--port",
+                "0",
+                "--spectrum-port",
+                "0",
+                *(extra_args or []),
+            ],
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,

@@ -34,13 +34,24 @@ def sync_source(connector: str, config_file: Path, warehouse: Path, schema: str)
     with tempfile.TemporaryDirectory() as tmp:
         counts_file = Path(tmp) / "counts.json"
         proc = subprocess.run(
-            [sys.executable, "-m", "tieout_demo.sync", connector, str(config_file), str(warehouse), schema,
-             str(counts_file)],
-            env=env, check=False,
+            [
+                sys.executable,
+                "-m",
+                "tieout_demo.sync",
+                connector,
+                str(config_file),
+                str(warehouse),
+                schema,
+                str(counts_file),
+            ],
+            env=env,
+            check=False,
         )
         if proc.returncode != 0 or not counts_file.exists():
-            raise RuntimeError(f"syncing {connector} through PyAirbyte failed (exit {proc.returncode}); "
-                               f"see the messages above and the logs in {env['AIRBYTE_LOGGING_ROOT']}")
+            raise RuntimeError(
+                f"syncing {connector} through PyAirbyte failed (exit {proc.returncode}); "
+                f"see the messages above and the logs in {env['AIRBYTE_LOGGING_ROOT']}"
+            )
         counts = json.loads(counts_file.read_text())
     return SyncResult(connector=connector, schema=schema, counts=counts)
 

@@ -83,8 +83,9 @@ def deleted_or_void(raw: Mapping[str, Any]) -> str:
 
 def to_payload(outcomes: list[Outcome], lines: list[PostedLine]) -> dict:
     return {
-        "outcomes": [{**o.__dict__, "amount": _text(o.amount), "posted_amount": _text(o.posted_amount)}
-                     for o in outcomes],
+        "outcomes": [
+            {**o.__dict__, "amount": _text(o.amount), "posted_amount": _text(o.posted_amount)} for o in outcomes
+        ],
         "lines": [{**x.__dict__, "amount": str(x.amount)} for x in lines],
     }
 
@@ -105,4 +106,3 @@ def from_payload(payload: dict, batch_code: str) -> tuple[list[Outcome], list[Po
         outcomes.append(Outcome(**o))
     lines = [PostedLine(**{**x, "amount": Decimal(x["amount"])}) for x in payload.get("lines", [])]
     return outcomes, lines
-

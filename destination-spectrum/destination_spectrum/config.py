@@ -83,7 +83,7 @@ class DestinationSpectrumConfig(ConnectorConfig):
     odbc: Odbc = Field(description="Spectrum database over ODBC (what Spectrum already holds)")
     companies: list[str] = Field(
         default_factory=list,
-        description='Spectrum Company_Codes this destination may post into (empty: any), as Spectrum writes '
+        description="Spectrum Company_Codes this destination may post into (empty: any), as Spectrum writes "
         'them: 1-3 characters A-Z 0-9, upper case, no spaces, e.g. ["MEC", "FPR"]',
     )
     mapping_path: str = Field(description="cost_code_mapping.csv (shared with transforms)")
@@ -91,7 +91,8 @@ class DestinationSpectrumConfig(ConnectorConfig):
         description="customer_crosswalk.csv: BuildOps customer -> Company_Code + Customer_Code"
     )
     vendor_crosswalk_path: str | None = Field(
-        None, description="vendor_crosswalk.csv: BuildOps vendor -> Company_Code + Vendor_Code (default: "
+        None,
+        description="vendor_crosswalk.csv: BuildOps vendor -> Company_Code + Vendor_Code (default: "
         "vendor_crosswalk.csv beside the mapping file, when present)",
     )
     policy_path: str = Field(description="policy.yml: routing, compliance and posting modes")
@@ -100,7 +101,8 @@ class DestinationSpectrumConfig(ConnectorConfig):
         description="DuckDB file holding tieout_ledger.postings (the warehouse file works: transforms read it)",
     )
     dry_run: bool = Field(
-        False, description="Report what would be posted (LOG messages) without posting, writing the ledger or "
+        False,
+        description="Report what would be posted (LOG messages) without posting, writing the ledger or "
         "acknowledging STATE",
     )
     ar_service: Literal["rest", "soap"] = Field(
@@ -111,11 +113,16 @@ class DestinationSpectrumConfig(ConnectorConfig):
     )
     batch_code: str = Field("TIEOUT", max_length=10, description="Spectrum Batch_Code the documents land in")
     ar_prefix: str = Field(
-        "", max_length=4, description="Prefix for AR invoice numbers (scheme in the README); empty keeps the "
+        "",
+        max_length=4,
+        description="Prefix for AR invoice numbers (scheme in the README); empty keeps the "
         "BuildOps invoice number so invoices already keyed under it are found, not doubled",
     )
     flush_every: int = Field(
-        50000, ge=1, le=500000, description="Records buffered before posting; STATE is acknowledged after each "
+        50000,
+        ge=1,
+        le=500000,
+        description="Records buffered before posting; STATE is acknowledged after each "
         "flush. Large by default so an invoice and its job (another stream) are posted together",
     )
     lien_waiver_tracking_codes: list[str] = Field(
@@ -134,7 +141,8 @@ class DestinationSpectrumConfig(ConnectorConfig):
     invoice_streams: list[str] = Field(default_factory=lambda: ["invoices"], description="AR invoice streams")
     job_streams: list[str] = Field(default_factory=lambda: ["jobs"], description="Job streams (job type lookup)")
     sub_bill_streams: list[str] = Field(
-        default_factory=lambda: ["purchase_orders", "bills", "sub_bills"], description="Sub bill (AP) streams",
+        default_factory=lambda: ["purchase_orders", "bills", "sub_bills"],
+        description="Sub bill (AP) streams",
     )
 
     @field_validator("companies")
@@ -155,8 +163,10 @@ class DestinationSpectrumConfig(ConnectorConfig):
     def _https_unless_local(self) -> DestinationSpectrumConfig:
         # Checked here, not in DataExchange, so the message can name `data_exchange.base_url` in full.
         problem = insecure_url_problem(
-            self.data_exchange.base_url, allow_insecure_http=self.data_exchange.allow_insecure_http,
-            field="data_exchange.base_url", opt_in="data_exchange.allow_insecure_http",
+            self.data_exchange.base_url,
+            allow_insecure_http=self.data_exchange.allow_insecure_http,
+            field="data_exchange.base_url",
+            opt_in="data_exchange.allow_insecure_http",
         )
         if problem:
             raise ValueError(problem)

@@ -39,8 +39,9 @@ def positive_lines(mapped: Sequence[tuple[Line, Distribution]]) -> list[tuple[Li
     if credits == 0 or not positives:
         return list(mapped)
     shares = spread(credits, [line.amount for line, _ in positives])
-    return [(replace(line, amount=line.amount + share), dist) for (line, dist), share in
-            zip(positives, shares, strict=True)]
+    return [
+        (replace(line, amount=line.amount + share), dist) for (line, dist), share in zip(positives, shares, strict=True)
+    ]
 
 
 def detail_document(ready: ReadyInvoice, number: str) -> ARDocument:

@@ -48,6 +48,7 @@ from destination_spectrum.records import Job, parse_invoice, parse_job, pick
 
 logger = logging.getLogger("destination_spectrum")
 
+
 class PostingEngine(PayablesMixin, CorrectionsMixin):
     def __init__(
         self,
@@ -82,8 +83,9 @@ class PostingEngine(PayablesMixin, CorrectionsMixin):
             if pending.kind == "AR":
                 found = self.gateway.ar_documents(pending.company_code, [pending.spectrum_document])
             else:
-                found = self.gateway.ap_documents(pending.company_code, pending.vendor_code,
-                                                  [pending.spectrum_document])
+                found = self.gateway.ap_documents(
+                    pending.company_code, pending.vendor_code, [pending.spectrum_document]
+                )
             existing = found.get(pending.spectrum_document)
             if existing is None:
                 # It never landed: forget the intent; the records are posted when they arrive again.
@@ -113,7 +115,9 @@ class PostingEngine(PayablesMixin, CorrectionsMixin):
                 number = pick(raw, "vendorNumber", "spectrumVendorCode", "vendorCode")
                 if number is not None and pick(raw, "id") is not None:
                     self._vendors[(str(pick(raw, "tenantId", default="")), str(pick(raw, "id")))] = (
-                        numbering.key_code(str(number)), str(pick(raw, "vendorType", "type", default="")))
+                        numbering.key_code(str(number)),
+                        str(pick(raw, "vendorType", "type", default="")),
+                    )
             elif stream in s.invoice_item_streams:
                 parent = pick(raw, "invoiceId")
                 if parent is not None:
@@ -161,8 +165,9 @@ class PostingEngine(PayablesMixin, CorrectionsMixin):
         """Record a held/rejected outcome now (posted outcomes are recorded with their document)."""
         report.states[outcome.state] += 1
         if self.settings.dry_run:
-            report.would_post.append({"source_key": outcome.source_key, "state": outcome.state,
-                                      "reason": outcome.reason})
+            report.would_post.append(
+                {"source_key": outcome.source_key, "state": outcome.state, "reason": outcome.reason}
+            )
             return
         self._deferred_outcomes.append(outcome)
 
@@ -210,16 +215,29 @@ class PostingEngine(PayablesMixin, CorrectionsMixin):
                 if change is None:
                     continue  # what Spectrum holds is still what BuildOps says
 
-            def settle(state: str, reason: str, company: str = "", amount: Decimal | None = None,
-                       mode: str = "", *, stream=stream, tenant=tenant, key=key, change=change) -> None:
+            def settle(
+                state: str,
+                reason: str,
+                company: str = "",
+                amount: Decimal | None = None,
+                mode: str = "",
+                *,
+                stream=stream,
+                tenant=tenant,
+                key=key,
+                change=change,
+            ) -> None:
                 if change is not None:
                     # The correction cannot post: the record stays changed_after_posting, its document named.
                     number = change.invoice.invoice_number if change.invoice else key
                     reason = change.held_reason(number, f"the correction cannot post: {reason}")
                     self._settle(outcomes, report, change.verdict(stream, tenant, key, reason))
                     return
-                self._settle(outcomes, report, Outcome(stream, key, tenant, state, reason, company,
-                                                       posting_mode=mode, amount=amount))
+                self._settle(
+                    outcomes,
+                    report,
+                    Outcome(stream, key, tenant, state, reason, company, posting_mode=mode, amount=amount),
+                )
 
             if not isinstance(raw, Mapping):
                 settle("rejected", "malformed record: not a JSON object")
@@ -268,8 +286,10 @@ class PostingEngine(PayablesMixin, CorrectionsMixin):
             if problems:
                 reasons.append("mapping: held whole, " + "; ".join(p.describe() for p in problems))
             if self.settings.companies and company not in self.settings.companies:
-                reasons.append(f"company: {company or '?'} is not one of this destination's companies "
-                               f"({', '.join(self.settings.companies)}); add it to `companies` to post there")
+                reasons.append(
+                    f"company: {company or '?'} is not one of this destination's companies "
+                    f"({', '.join(self.settings.companies)}); add it to `companies` to post there"
+                )
             if reasons or customer is None:
                 settle("held", " | ".join(reasons), company, invoice.total, mode)
                 continue
@@ -287,8 +307,9 @@ class PostingEngine(PayablesMixin, CorrectionsMixin):
         wanted: dict[str, set[str]] = defaultdict(set)
         for item in ready:
             inv = item.invoice
-            number = numbering.detail_invoice_number(self.settings.ar_prefix, inv.invoice_number, inv.tenant_id,
-                                                     inv.source_key)
+            number = numbering.detail_invoice_number(
+                self.settings.ar_prefix, inv.invoice_number, inv.tenant_id, inv.source_key
+            )
             alias = numbering.legacy_alias(inv.invoice_number)
             own[inv.source_key] = (number, alias)
             wanted[item.company_code].update(x for x in (number, alias) if x)
@@ -310,9 +331,14 @@ class PostingEngine(PayablesMixin, CorrectionsMixin):
             owners = self.ledger.document_owner(item.company_code, number)
             if (owner and owner != identity) or (owners and identity not in owners):
                 other = owner or ", ".join(sorted(owners))
-                self._hold(item, report, f"numbering: invoice number {number} collides with BuildOps invoice {other} "
-                                         f"already numbered {number} in {item.company_code}; renumber one of them "
-                                         f"in BuildOps or set ar_prefix", number)
+                self._hold(
+                    item,
+                    report,
+                    f"numbering: invoice number {number} collides with BuildOps invoice {other} "
+                    f"already numbered {number} in {item.company_code}; renumber one of them "
+                    f"in BuildOps or set ar_prefix",
+                    number,
+                )
                 continue
             taken[(item.company_code, number)] = identity
             document = detail_document(item, number)
@@ -353,8 +379,9 @@ class PostingEngine(PayablesMixin, CorrectionsMixin):
                     found[(company, number)] = doc
         return found
 
-    def _record_found(self, document: ARDocument, members: list[ReadyInvoice], found: ExistingDocument,
-                      report: BatchReport) -> None:
+    def _record_found(
+        self, document: ARDocument, members: list[ReadyInvoice], found: ExistingDocument, report: BatchReport
+    ) -> None:
         """Ours (or keyed by hand for this very invoice) already in Spectrum: record it, never post it again."""
         reason = f"found in Spectrum as {found.number} (batch {found.batch_code or '-'}); not posted again"
         document = replace(document, number=found.number)
@@ -369,37 +396,76 @@ class PostingEngine(PayablesMixin, CorrectionsMixin):
 
     def _hold(self, item: ReadyInvoice, report: BatchReport, reason: str, number: str = "") -> None:
         inv = item.invoice
-        self._settle([], report, Outcome(inv.source_stream, inv.source_key, inv.tenant_id, "held", reason,
-                                         item.company_code, posting_mode=item.mode, amount=inv.total))
+        self._settle(
+            [],
+            report,
+            Outcome(
+                inv.source_stream,
+                inv.source_key,
+                inv.tenant_id,
+                "held",
+                reason,
+                item.company_code,
+                posting_mode=item.mode,
+                amount=inv.total,
+            ),
+        )
 
-    def _ar_outcomes(self, document: ARDocument, members: list[ReadyInvoice], state: str, reason: str,
-                     batch: str) -> tuple[list[Outcome], list[PostedLine]]:
+    def _ar_outcomes(
+        self, document: ARDocument, members: list[ReadyInvoice], state: str, reason: str, batch: str
+    ) -> tuple[list[Outcome], list[PostedLine]]:
         summary = len(members) > 1 or members[0].mode == "daily_summary"
         posted = state == "posted"
         outcomes = [
-            Outcome(m.invoice.source_stream, m.invoice.source_key, m.invoice.tenant_id, state, reason,
-                    document.company_code, batch, document.number if posted else "",
-                    m.mode, m.summary_key if summary else "", m.invoice.total,
-                    content_fingerprint=fingerprint(m.invoice) if posted else "",
-                    posted_amount=m.invoice.total if posted else None,
-                    posted_document=document_json(document) if posted and not summary else "")
+            Outcome(
+                m.invoice.source_stream,
+                m.invoice.source_key,
+                m.invoice.tenant_id,
+                state,
+                reason,
+                document.company_code,
+                batch,
+                document.number if posted else "",
+                m.mode,
+                m.summary_key if summary else "",
+                m.invoice.total,
+                content_fingerprint=fingerprint(m.invoice) if posted else "",
+                posted_amount=m.invoice.total if posted else None,
+                posted_document=document_json(document) if posted and not summary else "",
+            )
             for m in members
         ]
-        lines = [
-            PostedLine(m.invoice.source_stream, m.invoice.source_key, m.invoice.tenant_id, line.line_no,
-                       document.company_code, document.number, dist.phase_code, dist.cost_type,
-                       line.description[:60], line.amount)
-            for m in members for line, dist in m.mapped
-        ] if state == "posted" else []
+        lines = (
+            [
+                PostedLine(
+                    m.invoice.source_stream,
+                    m.invoice.source_key,
+                    m.invoice.tenant_id,
+                    line.line_no,
+                    document.company_code,
+                    document.number,
+                    dist.phase_code,
+                    dist.cost_type,
+                    line.description[:60],
+                    line.amount,
+                )
+                for m in members
+                for line, dist in m.mapped
+            ]
+            if state == "posted"
+            else []
+        )
         return outcomes, lines
 
     def _post_ar(self, document, members, identity, found, outcomes, report) -> None:
         mode = members[0].mode
         if found is not None:
             if not _same_party(found, document):
-                reason = (f"numbering: Spectrum already holds invoice {document.number} in {document.company_code} "
-                          f"for customer {found.customer_or_vendor} job {found.job_number or '-'} (not posted by "
-                          f"this ledger); renumber or remove it in Spectrum")
+                reason = (
+                    f"numbering: Spectrum already holds invoice {document.number} in {document.company_code} "
+                    f"for customer {found.customer_or_vendor} job {found.job_number or '-'} (not posted by "
+                    f"this ledger); renumber or remove it in Spectrum"
+                )
                 for m in members:
                     self._hold(m, report, reason, document.number)
                 return
@@ -412,8 +478,9 @@ class PostingEngine(PayablesMixin, CorrectionsMixin):
             report.would_post.append(_describe_ar(document, members))
             return
         ok_outcomes, ok_lines = self._ar_outcomes(document, members, "posted", "", "")
-        pending = PendingDocument("AR", document.company_code, "", document.number, identity,
-                                  to_payload(ok_outcomes, ok_lines))
+        pending = PendingDocument(
+            "AR", document.company_code, "", document.number, identity, to_payload(ok_outcomes, ok_lines)
+        )
 
         def settle(result: PostResult) -> tuple[list[Outcome], list[PostedLine]]:
             if result.ok:
@@ -421,10 +488,15 @@ class PostingEngine(PayablesMixin, CorrectionsMixin):
                 return self._ar_outcomes(document, members, "posted", "", result.batch_code)
             return self._ar_outcomes(document, members, "rejected", f"Spectrum: {result.message}", "")
 
-        self._queue.append(Posting(
-            pending, lambda: self.gateway.post_ar(document),
-            lambda: self.gateway.ar_documents(document.company_code, [document.number]).get(document.number),
-            settle, f"AR invoice {document.number}"))
+        self._queue.append(
+            Posting(
+                pending,
+                lambda: self.gateway.post_ar(document),
+                lambda: self.gateway.ar_documents(document.company_code, [document.number]).get(document.number),
+                settle,
+                f"AR invoice {document.number}",
+            )
+        )
 
     # -- posting ---------------------------------------------------------------------------------------
     def _drain(self, report: BatchReport) -> None:
@@ -457,11 +529,13 @@ class PostingEngine(PayablesMixin, CorrectionsMixin):
                     for o in new:
                         report.states[o.state] += 1
                     if self.on_document:
-                        self.on_document(posting.pending.kind, {"number": posting.pending.spectrum_document,
-                                                                "ok": result.ok})
+                        self.on_document(
+                            posting.pending.kind, {"number": posting.pending.spectrum_document, "ok": result.ok}
+                        )
             finally:
                 if done:
                     self.ledger.record(settled, lines, clear_pending=done)
+
 
 def _same_party(found: ExistingDocument, document: ARDocument) -> bool:
     return found.customer_or_vendor.strip() == document.customer_code and (
@@ -471,10 +545,16 @@ def _same_party(found: ExistingDocument, document: ARDocument) -> bool:
 
 def _describe_ar(document: ARDocument, members: list[ReadyInvoice]) -> dict:
     return {
-        "kind": "AR", "mode": members[0].mode, "company": document.company_code,
-        "customer": document.customer_code, "job": document.job_number, "number": document.number,
-        "date": document.invoice_date.isoformat(), "amount": str(document.amount),
-        "retention": str(document.retention_amount), "lines": len(document.lines),
+        "kind": "AR",
+        "mode": members[0].mode,
+        "company": document.company_code,
+        "customer": document.customer_code,
+        "job": document.job_number,
+        "number": document.number,
+        "date": document.invoice_date.isoformat(),
+        "amount": str(document.amount),
+        "retention": str(document.retention_amount),
+        "lines": len(document.lines),
         "source_keys": [m.invoice.source_key for m in members],
     }
 

@@ -95,9 +95,22 @@ CREATE TABLE IF NOT EXISTS {SCHEMA}.jobs (
 
 
 POSTINGS_COLUMNS = (
-    "source_stream", "source_key", "tenant_id", "company_code", "state", "reason", "spectrum_batch",
-    "spectrum_document", "posting_mode", "summary_key", "amount", "attempted_at", "run_id", "content_fingerprint",
-    "posted_amount", "posted_document",
+    "source_stream",
+    "source_key",
+    "tenant_id",
+    "company_code",
+    "state",
+    "reason",
+    "spectrum_batch",
+    "spectrum_document",
+    "posting_mode",
+    "summary_key",
+    "amount",
+    "attempted_at",
+    "run_id",
+    "content_fingerprint",
+    "posted_amount",
+    "posted_document",
 )
 
 
@@ -338,9 +351,23 @@ class Ledger:
             return
         now = _now()
         with self._lock, self._transaction():
-            _insert_many(self._con, f"INSERT OR REPLACE INTO {SCHEMA}.pending_documents", [
-                [d.kind, d.company_code, d.vendor_code, d.spectrum_document, d.identity,
-                 json.dumps(d.payload, default=str), now, self.run_id] for d in documents])
+            _insert_many(
+                self._con,
+                f"INSERT OR REPLACE INTO {SCHEMA}.pending_documents",
+                [
+                    [
+                        d.kind,
+                        d.company_code,
+                        d.vendor_code,
+                        d.spectrum_document,
+                        d.identity,
+                        json.dumps(d.payload, default=str),
+                        now,
+                        self.run_id,
+                    ]
+                    for d in documents
+                ],
+            )
 
     def record(
         self,
@@ -352,21 +379,48 @@ class Ledger:
         now = _now()
         with self._lock, self._transaction():
             _insert_many(
-                self._con, f"INSERT OR REPLACE INTO {SCHEMA}.postings ({', '.join(POSTINGS_COLUMNS)})",
+                self._con,
+                f"INSERT OR REPLACE INTO {SCHEMA}.postings ({', '.join(POSTINGS_COLUMNS)})",
                 [
-                    [o.source_stream, o.source_key, o.tenant_id, o.company_code or None, o.state,
-                     o.reason or None, o.spectrum_batch or None, o.spectrum_document or None,
-                     o.posting_mode or None, o.summary_key or None, o.amount, now, self.run_id,
-                     o.content_fingerprint or None, o.posted_amount, o.posted_document or None]
+                    [
+                        o.source_stream,
+                        o.source_key,
+                        o.tenant_id,
+                        o.company_code or None,
+                        o.state,
+                        o.reason or None,
+                        o.spectrum_batch or None,
+                        o.spectrum_document or None,
+                        o.posting_mode or None,
+                        o.summary_key or None,
+                        o.amount,
+                        now,
+                        self.run_id,
+                        o.content_fingerprint or None,
+                        o.posted_amount,
+                        o.posted_document or None,
+                    ]
                     for o in outcomes
                 ],
             )
             if lines:
                 _insert_many(
-                    self._con, f"INSERT OR REPLACE INTO {SCHEMA}.posting_lines",
+                    self._con,
+                    f"INSERT OR REPLACE INTO {SCHEMA}.posting_lines",
                     [
-                        [x.source_stream, x.source_key, x.tenant_id, x.line_no, x.company_code,
-                         x.spectrum_document, x.phase_code, x.cost_type, x.description, x.amount, self.run_id]
+                        [
+                            x.source_stream,
+                            x.source_key,
+                            x.tenant_id,
+                            x.line_no,
+                            x.company_code,
+                            x.spectrum_document,
+                            x.phase_code,
+                            x.cost_type,
+                            x.description,
+                            x.amount,
+                            self.run_id,
+                        ]
                         for x in lines
                     ],
                 )
@@ -419,8 +473,7 @@ def _insert_many(con: duckdb.DuckDBPyConnection, insert: str, rows: Sequence[Seq
     marks = "(" + ", ".join("?" for _ in range(width)) + ")"
     for start in range(0, len(rows), 500):
         chunk = rows[start : start + 500]
-        con.execute(f"{insert} VALUES " + ", ".join(marks for _ in chunk),
-                    [value for row in chunk for value in row])
+        con.execute(f"{insert} VALUES " + ", ".join(marks for _ in chunk), [value for row in chunk for value in row])
 
 
 def _now() -> dt.datetime:

@@ -37,10 +37,21 @@ class PayablesMixin:
                 report.already_posted += 1
                 continue
 
-            def settle(state: str, reason: str, company: str = "", amount: Decimal | None = None,
-                       *, stream=stream, tenant=tenant, key=key) -> None:
-                self._settle(outcomes, report, Outcome(stream, key, tenant, state, reason, company,
-                                                       posting_mode="ap", amount=amount))
+            def settle(
+                state: str,
+                reason: str,
+                company: str = "",
+                amount: Decimal | None = None,
+                *,
+                stream=stream,
+                tenant=tenant,
+                key=key,
+            ) -> None:
+                self._settle(
+                    outcomes,
+                    report,
+                    Outcome(stream, key, tenant, state, reason, company, posting_mode="ap", amount=amount),
+                )
 
             if not isinstance(raw, Mapping):
                 settle("rejected", "malformed record: not a JSON object")
@@ -61,15 +72,24 @@ class PayablesMixin:
         job_number = bill.job_number or (job.job_number if job else "")
         job_type = job.job_type if job else ""
         company = bill.company_code or self._company(
-            job_number, [c.company_code for c in self.crosswalk.candidates(job.customer_id if job else "")])
+            job_number, [c.company_code for c in self.crosswalk.candidates(job.customer_id if job else "")]
+        )
         if company and self.settings.companies and company not in self.settings.companies:
-            settle("held", f"company: {company} is not one of this destination's companies "
-                           f"({', '.join(self.settings.companies)}); add it to `companies` to post there",
-                   company, bill.amount)
+            settle(
+                "held",
+                f"company: {company} is not one of this destination's companies "
+                f"({', '.join(self.settings.companies)}); add it to `companies` to post there",
+                company,
+                bill.amount,
+            )
             return
         if not company:
-            settle("held", f"company: cannot tell which Spectrum company bill {bill.bill_number} belongs to (job "
-                           f"{job_number or bill.job_id or '(none)'} has no crosswalked customer)", amount=bill.amount)
+            settle(
+                "held",
+                f"company: cannot tell which Spectrum company bill {bill.bill_number} belongs to (job "
+                f"{job_number or bill.job_id or '(none)'} has no crosswalked customer)",
+                amount=bill.amount,
+            )
             return
         vendor = self._vendors.get((bill.tenant_id, bill.vendor_id))
         vendor_code = bill.vendor_code
@@ -79,14 +99,23 @@ class PayablesMixin:
         if not vendor_code and bill.vendor_name and hasattr(self.gateway, "vendor_code_by_name"):
             vendor_code = self.gateway.vendor_code_by_name(company, bill.vendor_name)
         if not vendor_code:
-            settle("held", f"vendor: bill {bill.bill_number} has no Spectrum vendor code for BuildOps vendor "
-                           f"{bill.vendor_name or bill.vendor_id or '(none)'}; sync the vendors stream (vendorNumber)",
-                   company, bill.amount)
+            settle(
+                "held",
+                f"vendor: bill {bill.bill_number} has no Spectrum vendor code for BuildOps vendor "
+                f"{bill.vendor_name or bill.vendor_id or '(none)'}; sync the vendors stream (vendorNumber)",
+                company,
+                bill.amount,
+            )
             return
         is_sub = "sub" in (bill.kind or (vendor[1] if vendor else "") or "subcontract").lower()
         if not is_sub and bill.status.lower() not in BILLED_STATUSES:
-            settle("held", f"not billed yet: {bill.kind or 'purchase'} order {bill.bill_number} is '{bill.status}' "
-                           f"(a materials PO becomes a vendor invoice when Fulfilled)", company, bill.amount)
+            settle(
+                "held",
+                f"not billed yet: {bill.kind or 'purchase'} order {bill.bill_number} is '{bill.status}' "
+                f"(a materials PO becomes a vendor invoice when Fulfilled)",
+                company,
+                bill.amount,
+            )
             return
         label = f"{job_number or '(none)'} in {company}"
         spectrum_job = self._spectrum_job(company, job_number)
@@ -97,8 +126,9 @@ class PayablesMixin:
             # The subcontract in Spectrum names its default phase x cost type: a controller codes to it.
             default = self.gateway.subcontract_default(company, vendor_code, bill.bill_number)
         if default:
-            lines = tuple(replace(x, phase_code=x.phase_code or default[0], cost_type=x.cost_type or default[1])
-                          for x in lines)
+            lines = tuple(
+                replace(x, phase_code=x.phase_code or default[0], cost_type=x.cost_type or default[1]) for x in lines
+            )
         mapped, problems = self.mapping.distribute(lines, company, job_type, grid, label)
         if problems and grid:
             # A vendor bill is coded the way a controller codes it by hand: to the job's phase that carries the
@@ -110,8 +140,7 @@ class PayablesMixin:
                 mapped = sorted([*mapped, *((p.line, fallback) for p in problems)], key=lambda m: m[0].line_no)
                 problems = []
         if problems:
-            settle("held", "mapping: held whole, " + "; ".join(p.describe() for p in problems), company,
-                   bill.amount)
+            settle("held", "mapping: held whole, " + "; ".join(p.describe() for p in problems), company, bill.amount)
             return
         if is_sub:
             facts = self.gateway.vendor_compliance(company, vendor_code, bill.bill_date, bill.bill_number)
@@ -120,46 +149,101 @@ class PayablesMixin:
             gate = ComplianceDecision("O")
         number = numbering.ap_invoice_number(bill.bill_number, bill.tenant_id, bill.source_key)
         document = APDocument(
-            company_code=company, vendor_code=vendor_code, number=number, invoice_date=bill.bill_date,
-            due_date=bill.due_date, amount=sum((line.amount for line, _ in mapped), Decimal("0.00")),
-            tax_amount=bill.tax_amount, retention_amount=bill.retention_amount, status=gate.status,
-            lines=tuple(APLine(job_number, d.phase_code, d.cost_type, line.amount, line.description[:30])
-                        for line, d in mapped),
+            company_code=company,
+            vendor_code=vendor_code,
+            number=number,
+            invoice_date=bill.bill_date,
+            due_date=bill.due_date,
+            amount=sum((line.amount for line, _ in mapped), Decimal("0.00")),
+            tax_amount=bill.tax_amount,
+            retention_amount=bill.retention_amount,
+            status=gate.status,
+            lines=tuple(
+                APLine(job_number, d.phase_code, d.cost_type, line.amount, line.description[:30]) for line, d in mapped
+            ),
             remarks=f"BuildOps bill {bill.bill_number}"[:30],
             contract_number=bill.bill_number if default else "",  # only a subcontract Spectrum knows
         )
         hold_note = f"posted on hold (Status H): {gate.reason}" if gate.status == "H" else ""
 
         def outcome(state: str, reason: str, batch: str = "") -> Outcome:
-            return Outcome(bill.source_stream, bill.source_key, bill.tenant_id, state, reason, company, batch,
-                           number if state == "posted" else "", "ap", "", bill.amount)
+            return Outcome(
+                bill.source_stream,
+                bill.source_key,
+                bill.tenant_id,
+                state,
+                reason,
+                company,
+                batch,
+                number if state == "posted" else "",
+                "ap",
+                "",
+                bill.amount,
+            )
 
         posted_lines = [
-            PostedLine(bill.source_stream, bill.source_key, bill.tenant_id, line.line_no, company, number,
-                       d.phase_code, d.cost_type, line.description[:60], line.amount)
+            PostedLine(
+                bill.source_stream,
+                bill.source_key,
+                bill.tenant_id,
+                line.line_no,
+                company,
+                number,
+                d.phase_code,
+                d.cost_type,
+                line.description[:60],
+                line.amount,
+            )
             for line, d in mapped
         ]
         found = self.gateway.ap_documents(company, vendor_code, [number]).get(number)
         if found is not None:
             report.states["posted"] += 1
             if self.settings.dry_run:
-                report.would_post.append({"source_key": bill.source_key, "state": "posted", "kind": "AP",
-                                          "status": gate.status, "reason": f"found in Spectrum; {hold_note}"})
+                report.would_post.append(
+                    {
+                        "source_key": bill.source_key,
+                        "state": "posted",
+                        "kind": "AP",
+                        "status": gate.status,
+                        "reason": f"found in Spectrum; {hold_note}",
+                    }
+                )
             else:
-                self._deferred_outcomes.append(outcome(
-                    "posted", f"found in Spectrum as {found.number} (batch {found.batch_code}); not posted again"
-                    + (f"; {hold_note}" if hold_note else ""), found.batch_code))
+                self._deferred_outcomes.append(
+                    outcome(
+                        "posted",
+                        f"found in Spectrum as {found.number} (batch {found.batch_code}); not posted again"
+                        + (f"; {hold_note}" if hold_note else ""),
+                        found.batch_code,
+                    )
+                )
                 self._deferred_lines.extend(posted_lines)
             return
         if self.settings.dry_run:
             report.states["posted"] += 1
             report.documents["AP"] += 1
-            report.would_post.append({"kind": "AP", "source_key": bill.source_key, "company": company,
-                                      "vendor": vendor_code, "number": number,
-                                      "status": gate.status, "amount": str(document.amount), "reason": hold_note})
+            report.would_post.append(
+                {
+                    "kind": "AP",
+                    "source_key": bill.source_key,
+                    "company": company,
+                    "vendor": vendor_code,
+                    "number": number,
+                    "status": gate.status,
+                    "amount": str(document.amount),
+                    "reason": hold_note,
+                }
+            )
             return
-        pending = PendingDocument("AP", company, vendor_code, number, bill.source_key,
-                                  to_payload([outcome("posted", hold_note)], posted_lines))
+        pending = PendingDocument(
+            "AP",
+            company,
+            vendor_code,
+            number,
+            bill.source_key,
+            to_payload([outcome("posted", hold_note)], posted_lines),
+        )
 
         def settle(result: PostResult) -> tuple[list[Outcome], list[PostedLine]]:
             if result.ok:
@@ -167,8 +251,12 @@ class PayablesMixin:
                 return [outcome("posted", hold_note, result.batch_code)], posted_lines
             return [outcome("rejected", f"Spectrum: {result.message}")], []
 
-        self._queue.append(Posting(
-            pending, lambda: self.gateway.post_ap(document),
-            lambda: self.gateway.ap_documents(company, vendor_code, [number]).get(number),
-            settle, f"AP invoice {number}"))
-
+        self._queue.append(
+            Posting(
+                pending,
+                lambda: self.gateway.post_ap(document),
+                lambda: self.gateway.ap_documents(company, vendor_code, [number]).get(number),
+                settle,
+                f"AP invoice {number}",
+            )
+        )

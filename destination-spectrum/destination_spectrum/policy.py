@@ -150,7 +150,8 @@ class Policy:
             modes=modes,
             cost_types={
                 str(company): {str(k): str(v) for k, v in ((spec or {}).get("cost_types") or {}).items()}
-                for company, spec in (document.get("companies") or {}).items() if isinstance(spec, Mapping)
+                for company, spec in (document.get("companies") or {}).items()
+                if isinstance(spec, Mapping)
             },
         )
 
@@ -164,10 +165,14 @@ class Policy:
         None when Spectrum could not say. Policy and evidence disagreeing, or no job type, is ambiguous.
         """
         if not job_type:
-            return RouteDecision(False, ambiguous=True, reason=(
-                f"routing: job {job_label} has no job type in BuildOps (or its job record was not synced), so the "
-                f"route is ambiguous; sync the jobs stream or set the job type"
-            ))
+            return RouteDecision(
+                False,
+                ambiguous=True,
+                reason=(
+                    f"routing: job {job_label} has no job type in BuildOps (or its job record was not synced), so the "
+                    f"route is ambiguous; sync the jobs stream or set the job type"
+                ),
+            )
         key = job_type.strip().casefold()
         override = self.job_type_overrides.get(key)
         if override == "post":
@@ -176,15 +181,22 @@ class Policy:
             return RouteDecision(False, f"routing: policy holds job type '{job_type}' (job {job_label})")
         by_policy = key in self.progress_billed_job_types
         if by_policy:
-            return RouteDecision(False, (
-                f"routing: job {job_label} (type '{job_type}') is progress billed (AIA) in Spectrum; bill it from "
-                f"Spectrum draws, or set routing.job_type_overrides to post"
-            ))
+            return RouteDecision(
+                False,
+                (
+                    f"routing: job {job_label} (type '{job_type}') is progress billed (AIA) in Spectrum; bill it from "
+                    f"Spectrum draws, or set routing.job_type_overrides to post"
+                ),
+            )
         if spectrum_progress_billed:
-            return RouteDecision(False, ambiguous=True, reason=(
-                f"routing: ambiguous: job {job_label} (type '{job_type}') has progress billing items in Spectrum "
-                f"but its job type is not in progress_billed_job_types; decide in policy.yml"
-            ))
+            return RouteDecision(
+                False,
+                ambiguous=True,
+                reason=(
+                    f"routing: ambiguous: job {job_label} (type '{job_type}') has progress billing items in Spectrum "
+                    f"but its job type is not in progress_billed_job_types; decide in policy.yml"
+                ),
+            )
         return RouteDecision(True)
 
     def compliance(self, vendor: VendorCompliance | None, vendor_label: str, on: dt.date) -> ComplianceDecision:

@@ -28,8 +28,12 @@ def load_rules(
     try:
         vendor_path = config.vendor_crosswalk()
         vendors = VendorCrosswalk.load(vendor_path) if vendor_path else None
-        return (CostCodeMapping.load(config.mapping_path), Policy.load(config.policy_path),
-                CustomerCrosswalk.load(config.customer_crosswalk_path), vendors)
+        return (
+            CostCodeMapping.load(config.mapping_path),
+            Policy.load(config.policy_path),
+            CustomerCrosswalk.load(config.customer_crosswalk_path),
+            vendors,
+        )
     except (MappingFileError, PolicyFileError, CrosswalkFileError) as exc:
         raise ConfigError(str(exc)) from None
 
@@ -52,12 +56,19 @@ class PostingSession:
             self.ledger.close()
             raise
         self.engine = PostingEngine(
-            mapping=mapping, policy=policy, crosswalk=crosswalk, vendor_crosswalk=vendors, gateway=self.gateway,
+            mapping=mapping,
+            policy=policy,
+            crosswalk=crosswalk,
+            vendor_crosswalk=vendors,
+            gateway=self.gateway,
             ledger=self.ledger,
             settings=EngineSettings(
-                ar_prefix=config.ar_prefix, invoice_streams=tuple(config.invoice_streams),
-                job_streams=tuple(config.job_streams), sub_bill_streams=tuple(config.sub_bill_streams),
-                dry_run=config.dry_run, companies=tuple(config.companies),
+                ar_prefix=config.ar_prefix,
+                invoice_streams=tuple(config.invoice_streams),
+                job_streams=tuple(config.job_streams),
+                sub_bill_streams=tuple(config.sub_bill_streams),
+                dry_run=config.dry_run,
+                companies=tuple(config.companies),
             ),
         )
         self.report = BatchReport()
@@ -86,9 +97,11 @@ class PostingSession:
         states = ", ".join(f"{k} {v}" for k, v in sorted(r.states.items())) or "nothing new"
         docs = ", ".join(f"{k} {v}" for k, v in sorted(r.documents.items())) or "none"
         verb = "would post" if self.config.dry_run else "posted"
-        return (f"destination-spectrum run {self.run_id}: {states}; already posted earlier {r.already_posted} "
-                f"(+{r.found_in_spectrum} found in Spectrum); "
-                f"documents {verb}: {docs}; Spectrum calls {r.spectrum_calls}; ledger {self.config.ledger_path}")
+        return (
+            f"destination-spectrum run {self.run_id}: {states}; already posted earlier {r.already_posted} "
+            f"(+{r.found_in_spectrum} found in Spectrum); "
+            f"documents {verb}: {docs}; Spectrum calls {r.spectrum_calls}; ledger {self.config.ledger_path}"
+        )
 
     def close(self) -> None:
         self.ledger.close()

@@ -23,15 +23,22 @@ class MemorySpectrum:
     """Validates a little like Spectrum and keeps what it took, so tests can count documents."""
 
     def __init__(self):
-        self.jobs = {("MEC", "J100"): SpectrumJob("MEC", "J100", customer_code="ACME"),
-                     ("MEC", "J200"): SpectrumJob("MEC", "J200", customer_code="ACME", progress_billed=True),
-                     ("MEC", "J300"): SpectrumJob("MEC", "J300", status_code="C", customer_code="ACME")}
-        self.grids = {("MEC", "J100"): {("100", "L"), ("200", "M"), ("900", "S")},
-                      ("MEC", "J200"): {("100", "L")}, ("MEC", "J300"): {("100", "L"), ("200", "M")}}
+        self.jobs = {
+            ("MEC", "J100"): SpectrumJob("MEC", "J100", customer_code="ACME"),
+            ("MEC", "J200"): SpectrumJob("MEC", "J200", customer_code="ACME", progress_billed=True),
+            ("MEC", "J300"): SpectrumJob("MEC", "J300", status_code="C", customer_code="ACME"),
+        }
+        self.grids = {
+            ("MEC", "J100"): {("100", "L"), ("200", "M"), ("900", "S")},
+            ("MEC", "J200"): {("100", "L")},
+            ("MEC", "J300"): {("100", "L"), ("200", "M")},
+        }
         self.customers = {("MEC", "ACME"), ("MEC", "BETA")}
-        self.vendors = {"SUBOK": VendorCompliance("SUBOK", coi_expiration=dt.date(2030, 1, 1)),
-                        "SUBEXP": VendorCompliance("SUBEXP", coi_expiration=dt.date(2026, 1, 1)),
-                        "SUBW9": VendorCompliance("SUBW9", coi_expiration=dt.date(2030, 1, 1), tax_id_on_file=False)}
+        self.vendors = {
+            "SUBOK": VendorCompliance("SUBOK", coi_expiration=dt.date(2030, 1, 1)),
+            "SUBEXP": VendorCompliance("SUBEXP", coi_expiration=dt.date(2026, 1, 1)),
+            "SUBW9": VendorCompliance("SUBW9", coi_expiration=dt.date(2030, 1, 1), tax_id_on_file=False),
+        }
         self.ar: dict[tuple[str, str], ARDocument] = {}
         self.ap: dict[tuple[str, str, str], APDocument] = {}
         self.calls = 0
@@ -48,12 +55,18 @@ class MemorySpectrum:
         return self.vendors.get(vendor_code, VendorCompliance(vendor_code, found=False))
 
     def ar_documents(self, company, numbers):
-        return {n: ExistingDocument(n, d.customer_code, d.job_number, d.amount, "WS01")
-                for n in numbers if (d := self.ar.get((company, n)))}
+        return {
+            n: ExistingDocument(n, d.customer_code, d.job_number, d.amount, "WS01")
+            for n in numbers
+            if (d := self.ar.get((company, n)))
+        }
 
     def ap_documents(self, company, vendor, numbers):
-        return {n: ExistingDocument(n, vendor, "", d.amount, "WS01")
-                for n in numbers if (d := self.ap.get((company, vendor, n)))}
+        return {
+            n: ExistingDocument(n, vendor, "", d.amount, "WS01")
+            for n in numbers
+            if (d := self.ap.get((company, vendor, n)))
+        }
 
     def _maybe_crash(self):
         if self.crash_after is not None and self.calls >= self.crash_after:
@@ -91,19 +104,23 @@ def spectrum() -> MemorySpectrum:
 @pytest.fixture
 def files(tmp_path: Path) -> dict[str, Path]:
     mapping = tmp_path / "cost_code_mapping.csv"
-    mapping.write_text(textwrap.dedent("""\
+    mapping.write_text(
+        textwrap.dedent("""\
         company_code,match_type,match_value,job_type,phase_code,cost_type,note
         MEC,product_code,PART-1,,200,M,parts
         MEC,line_item_type,LaborLineItem,,100,L,labor
         MEC,product_code,SUB-1,,900,S,subcontract
         MEC,job_type_default,,Service Call,100,L,fallback
         MEC,product_code,GHOST,,777,X,phase not in any grid
-        """))
+        """)
+    )
     crosswalk = tmp_path / "customer_crosswalk.csv"
-    crosswalk.write_text("buildops_customer_id,company_code,customer_code\nc-acme,MEC,ACME\nc-beta,MEC,BETA\n"
-                         "c-nope,MEC,NOPE\n")
+    crosswalk.write_text(
+        "buildops_customer_id,company_code,customer_code\nc-acme,MEC,ACME\nc-beta,MEC,BETA\nc-nope,MEC,NOPE\n"
+    )
     policy = tmp_path / "policy.yml"
-    policy.write_text(textwrap.dedent("""\
+    policy.write_text(
+        textwrap.dedent("""\
         routing:
           progress_billed_job_types: [Construction Project]
           job_type_overrides: {}
@@ -111,7 +128,8 @@ def files(tmp_path: Path) -> dict[str, Path]:
         posting:
           default_mode: detail
           modes: {Service Call: daily_summary}
-        """))
+        """)
+    )
     return {"mapping": mapping, "crosswalk": crosswalk, "policy": policy}
 
 
@@ -119,23 +137,56 @@ def job(job_id="job-1", number="J100", job_type="Tenant Improvement", customer="
     return {"id": job_id, "jobNumber": number, "jobTypeName": job_type, "customerId": customer, "tenantId": TENANT}
 
 
-def invoice(inv_id="inv-1", number="1001", job_id="job-1", job_number="J100", customer="c-acme", day="2026-11-20",
-            items=None, **extra):
-    items = items if items is not None else [
-        {"description": "Labor", "lineItemType": "LaborLineItem", "amount": 300.0, "quantity": 2, "unitPrice": 150},
-        {"description": "Part", "lineItemType": "Material", "product": {"code": "PART-1"}, "amount": 200.0},
-    ]
-    total = sum(Decimal(str(i.get("amount", 0))) for i in items
-                if isinstance(i, dict) and str(i.get("amount", 0)).lstrip("-").replace(".", "").isdigit())
-    return {"id": inv_id, "invoiceNumber": number, "jobId": job_id, "jobNumber": job_number, "customerId": customer,
-            "issuedDate": f"{day}T15:00:00Z", "totalAmount": float(total), "tenantId": TENANT,
-            "invoiceItems": items, **extra}
+def invoice(
+    inv_id="inv-1",
+    number="1001",
+    job_id="job-1",
+    job_number="J100",
+    customer="c-acme",
+    day="2026-11-20",
+    items=None,
+    **extra,
+):
+    items = (
+        items
+        if items is not None
+        else [
+            {"description": "Labor", "lineItemType": "LaborLineItem", "amount": 300.0, "quantity": 2, "unitPrice": 150},
+            {"description": "Part", "lineItemType": "Material", "product": {"code": "PART-1"}, "amount": 200.0},
+        ]
+    )
+    total = sum(
+        Decimal(str(i.get("amount", 0)))
+        for i in items
+        if isinstance(i, dict) and str(i.get("amount", 0)).lstrip("-").replace(".", "").isdigit()
+    )
+    return {
+        "id": inv_id,
+        "invoiceNumber": number,
+        "jobId": job_id,
+        "jobNumber": job_number,
+        "customerId": customer,
+        "issuedDate": f"{day}T15:00:00Z",
+        "totalAmount": float(total),
+        "tenantId": TENANT,
+        "invoiceItems": items,
+        **extra,
+    }
 
 
 def bill(bill_id="b-1", number="SB-1", vendor="SUBOK", job_id="job-1", amount=1000.0, **extra):
-    return {"id": bill_id, "billNumber": number, "spectrumVendorCode": vendor, "jobId": job_id, "jobNumber": "J100",
-            "transactionDate": "2026-11-20", "totalAmountPreTax": amount, "tenantId": TENANT,
-            "billLines": [{"description": "Sub work", "productCode": "SUB-1", "amount": amount}], **extra}
+    return {
+        "id": bill_id,
+        "billNumber": number,
+        "spectrumVendorCode": vendor,
+        "jobId": job_id,
+        "jobNumber": "J100",
+        "transactionDate": "2026-11-20",
+        "totalAmountPreTax": amount,
+        "tenantId": TENANT,
+        "billLines": [{"description": "Sub work", "productCode": "SUB-1", "amount": amount}],
+        **extra,
+    }
 
 
 @pytest.fixture
@@ -167,7 +218,9 @@ def make_engine(files, spectrum, tmp_path):
             mapping=CostCodeMapping.load(files["mapping"]),
             policy=policy or Policy.load(files["policy"]),
             crosswalk=CustomerCrosswalk.load(files["crosswalk"]),
-            gateway=spectrum, ledger=ledger, settings=EngineSettings(dry_run=dry_run),
+            gateway=spectrum,
+            ledger=ledger,
+            settings=EngineSettings(dry_run=dry_run),
         )
 
     yield make

@@ -14,8 +14,19 @@ def test_given_any_ledger_file_name_when_recorded_and_reopened_then_the_outcome_
     # tieout_ledger.duckdb is the sandbox's default: a catalog named like the schema made every statement fail.
     path = tmp_path / file_name
     ledger = Ledger(path, run_id="run-1")
-    ledger.record([Outcome("invoices", "inv-1", "tenant-a", "posted", company_code="MEC",
-                           spectrum_document="000123", amount=Decimal("125.50"))])
+    ledger.record(
+        [
+            Outcome(
+                "invoices",
+                "inv-1",
+                "tenant-a",
+                "posted",
+                company_code="MEC",
+                spectrum_document="000123",
+                amount=Decimal("125.50"),
+            )
+        ]
+    )
     ledger.close()
 
     reopened = Ledger(path, run_id="run-2")
@@ -28,4 +39,5 @@ def test_given_any_ledger_file_name_when_recorded_and_reopened_then_the_outcome_
     with duckdb.connect() as con:
         con.execute(f"ATTACH '{str(path).replace(chr(39), chr(39) * 2)}' AS tieout_ledger_file (READ_ONLY)")
         assert con.execute("SELECT amount FROM tieout_ledger_file.tieout_ledger.postings").fetchall() == [
-            (Decimal("125.50"),)]
+            (Decimal("125.50"),)
+        ]

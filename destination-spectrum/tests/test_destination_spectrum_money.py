@@ -45,7 +45,8 @@ def test_given_no_amount_when_parsed_then_the_error_names_the_field_and_an_examp
     ],
 )
 def test_given_a_total_that_does_not_divide_evenly_when_spread_then_the_shares_sum_exactly_to_it(
-        total, weights, expected):
+    total, weights, expected
+):
     shares = spread(Decimal(total), [Decimal(w) for w in weights])
     assert shares == [Decimal(x) for x in expected]
     assert sum(shares) == Decimal(total)
@@ -69,8 +70,11 @@ def test_given_date_times_with_and_without_an_offset_when_read_as_dates_then_the
 
 def test_given_a_discount_and_a_line_under_one_dollar_when_made_positive_then_only_the_negative_line_is_spread():
     where = Distribution("100", "L", "test")
-    mapped = [(Line(1, "Filter", Decimal("0.50")), where), (Line(2, "Labor", Decimal("100.00")), where),
-              (Line(3, "Discount", Decimal("-10.00")), where)]
+    mapped = [
+        (Line(1, "Filter", Decimal("0.50")), where),
+        (Line(2, "Labor", Decimal("100.00")), where),
+        (Line(3, "Discount", Decimal("-10.00")), where),
+    ]
     kept = [line.amount for line, _ in positive_lines(mapped)]
     assert kept == [Decimal("0.45"), Decimal("90.05")]
     assert sum(kept) == Decimal("90.50")  # the document total is unchanged
@@ -78,6 +82,9 @@ def test_given_a_discount_and_a_line_under_one_dollar_when_made_positive_then_on
 
 def test_given_a_discount_of_exactly_one_dollar_when_made_positive_then_it_is_spread_too():
     where = Distribution("100", "L", "test")
-    mapped = [(Line(1, "Labor", Decimal("30.00")), where), (Line(2, "Parts", Decimal("70.00")), where),
-              (Line(3, "Discount", Decimal("-1.00")), where)]
+    mapped = [
+        (Line(1, "Labor", Decimal("30.00")), where),
+        (Line(2, "Parts", Decimal("70.00")), where),
+        (Line(3, "Discount", Decimal("-1.00")), where),
+    ]
     assert [line.amount for line, _ in positive_lines(mapped)] == [Decimal("29.70"), Decimal("69.30")]

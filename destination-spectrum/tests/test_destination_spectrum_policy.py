@@ -3,12 +3,16 @@ import datetime as dt
 import pytest
 from destination_spectrum.policy import Policy, PolicyFileError, VendorCompliance
 
-POLICY = Policy.from_dict({
-    "routing": {"progress_billed_job_types": ["Construction Project"], "job_type_overrides": {"Retrofit": "hold",
-                                                                                              "Design Build": "post"}},
-    "compliance": {"require_coi": True, "require_lien_waiver": True, "require_w9": True, "coi_grace_days": 5},
-    "posting": {"default_mode": "detail", "modes": {"Service Call": "daily_summary"}},
-})
+POLICY = Policy.from_dict(
+    {
+        "routing": {
+            "progress_billed_job_types": ["Construction Project"],
+            "job_type_overrides": {"Retrofit": "hold", "Design Build": "post"},
+        },
+        "compliance": {"require_coi": True, "require_lien_waiver": True, "require_w9": True, "coi_grace_days": 5},
+        "posting": {"default_mode": "detail", "modes": {"Service Call": "daily_summary"}},
+    }
+)
 DAY = dt.date(2026, 11, 20)
 
 

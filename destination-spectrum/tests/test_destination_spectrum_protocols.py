@@ -91,8 +91,9 @@ def test_given_a_line_that_is_not_json_on_stdin_when_writing_then_it_stops_namin
     config, build, spectrum
 ):
     lines = [
-        json.dumps({"type": "RECORD", "record": {"stream": "invoices", "data": build.invoice("a", "5301"),
-                                                 "emitted_at": 0}}),
+        json.dumps(
+            {"type": "RECORD", "record": {"stream": "invoices", "data": build.invoice("a", "5301"), "emitted_at": 0}}
+        ),
         "Progress: customer O'Brien Mechanical 42%",
         json.dumps({"type": "STATE", "state": {"type": "LEGACY", "data": {"n": 1}}}),
     ]

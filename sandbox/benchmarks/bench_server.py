@@ -25,8 +25,9 @@ def main() -> None:
     args = parser.parse_args()
     info = json.loads((args.data / "sandbox.json").read_text())["buildops"]
     base = info["base_url"]
-    token = requests.post(f"{base}/v1/auth/token", json={"clientId": info["client_id"],
-                                                         "clientSecret": info["client_secret"]}, timeout=30)
+    token = requests.post(
+        f"{base}/v1/auth/token", json={"clientId": info["client_id"], "clientSecret": info["client_secret"]}, timeout=30
+    )
     headers = {"Authorization": f"Bearer {token.json()['access_token']}", "tenantId": info["main_tenant_id"]}
     local = threading.local()
 
@@ -43,8 +44,11 @@ def main() -> None:
     pages = (total + 99) // 100
     started = time.perf_counter()
     with ThreadPoolExecutor(args.concurrency) as pool:
-        ids = [i["id"] for page in pool.map(lambda p: get(f"/v1/invoices?page={p}&page_size=100"), range(pages))
-               for i in page["items"]]
+        ids = [
+            i["id"]
+            for page in pool.map(lambda p: get(f"/v1/invoices?page={p}&page_size=100"), range(pages))
+            for i in page["items"]
+        ]
     list_s = time.perf_counter() - started
     wanted = (ids * (args.details // max(1, len(ids)) + 1))[: args.details]
     started = time.perf_counter()
@@ -52,8 +56,10 @@ def main() -> None:
         items = sum(len(d["invoiceItems"]) for d in pool.map(lambda i: get(f"/v1/invoices/{i}"), wanted))
     detail_s = time.perf_counter() - started
     print(f"list pages: {pages} in {list_s:.2f} s = {pages / list_s:,.0f} pages/s ({total / list_s:,.0f} records/s)")
-    print(f"details:    {len(wanted)} in {detail_s:.2f} s = {len(wanted) / detail_s:,.0f} requests/s "
-          f"({items:,} invoice items) at concurrency {args.concurrency}")
+    print(
+        f"details:    {len(wanted)} in {detail_s:.2f} s = {len(wanted) / detail_s:,.0f} requests/s "
+        f"({items:,} invoice items) at concurrency {args.concurrency}"
+    )
 
 
 if __name__ == "__main__":

@@ -18,8 +18,9 @@ def _lines(dataset, resource, tenant=MAIN_TENANT_ID):
 
 
 def test_given_bad_credentials_when_requesting_a_token_then_401_with_error_and_message(running):
-    response = requests.post(f"{running.buildops_url}/v1/auth/token",
-                             json={"clientId": CLIENT_ID, "clientSecret": "wrong"}, timeout=10)
+    response = requests.post(
+        f"{running.buildops_url}/v1/auth/token", json={"clientId": CLIENT_ID, "clientSecret": "wrong"}, timeout=10
+    )
     assert response.status_code == 401
     assert response.json() == {"error": "invalid_client", "message": "Invalid client credentials"}
 
@@ -31,8 +32,9 @@ def test_given_no_secret_when_requesting_a_token_then_400_names_the_missing_fiel
 
 
 def test_given_good_credentials_when_requesting_a_token_then_a_bearer_jwt_with_lifetime(running):
-    response = requests.post(f"{running.buildops_url}/v1/auth/token",
-                             json={"clientId": CLIENT_ID, "clientSecret": CLIENT_SECRET}, timeout=10)
+    response = requests.post(
+        f"{running.buildops_url}/v1/auth/token", json={"clientId": CLIENT_ID, "clientSecret": CLIENT_SECRET}, timeout=10
+    )
     body = response.json()
     assert body["token_type"] == "bearer" and body["expires_in"] == 10800
     assert body["access_token"].count(".") == 2
@@ -70,8 +72,11 @@ def test_given_a_token_scoped_to_one_tenant_when_reading_another_then_403(api):
 
 
 def test_given_an_unknown_tenant_when_requesting_a_scoped_token_then_403(api):
-    response = requests.post(f"{api.base}/v1/auth/token", timeout=10, json={
-        "clientId": CLIENT_ID, "clientSecret": CLIENT_SECRET, "tenantId": "00000000-0000-4000-8000-000000000000"})
+    response = requests.post(
+        f"{api.base}/v1/auth/token",
+        timeout=10,
+        json={"clientId": CLIENT_ID, "clientSecret": CLIENT_SECRET, "tenantId": "00000000-0000-4000-8000-000000000000"},
+    )
     assert response.status_code == 403
     assert response.json()["error"] == "access_denied"
 
@@ -106,8 +111,11 @@ def test_given_a_page_past_the_end_when_listing_then_empty_items_and_the_total(a
 def test_given_page_size_over_100_when_listing_then_400_names_the_cap(api):
     response = api.get("/v1/jobs", params={"page_size": 101})
     assert response.status_code == 400
-    assert response.json() == {"statusCode": 400, "message": ["page_size must not be greater than 100"],
-                               "error": "Bad Request"}
+    assert response.json() == {
+        "statusCode": 400,
+        "message": ["page_size must not be greater than 100"],
+        "error": "Bad Request",
+    }
 
 
 def test_given_a_negative_or_non_numeric_page_when_listing_then_400(api):
@@ -263,8 +271,9 @@ def test_given_an_unknown_param_on_property_representatives_when_listing_then_40
 
 def test_given_property_representatives_when_reading_without_a_token_then_401(api, dataset):
     prop = _lines(dataset, "property_representatives")[0]["propertyId"]
-    response = requests.get(f"{api.base}/v1/properties/{prop}/representatives",
-                            headers={"tenantId": MAIN_TENANT_ID}, timeout=10)
+    response = requests.get(
+        f"{api.base}/v1/properties/{prop}/representatives", headers={"tenantId": MAIN_TENANT_ID}, timeout=10
+    )
     assert response.status_code == 401
 
 
@@ -278,10 +287,16 @@ def test_given_the_second_tenant_when_listing_property_representatives_then_its_
 
 def test_given_every_paged_stream_when_reading_all_pages_then_counts_equal_truth(api, dataset):
     truth = dataset[1]["buildops"]["counts"]
-    for path, resource in (("/v1/visits", "visits"), ("/v1/payments", "payments"), ("/v1/quotes", "quotes"),
-                           ("/v1/pricebook/products", "pricebook_items"), ("/v1/vendors", "vendors"),
-                           ("/v1/purchase-orders", "purchase_orders"), ("/v1/timesheets", "timesheets"),
-                           ("/v1/service-agreements", "service_agreements")):
+    for path, resource in (
+        ("/v1/visits", "visits"),
+        ("/v1/payments", "payments"),
+        ("/v1/quotes", "quotes"),
+        ("/v1/pricebook/products", "pricebook_items"),
+        ("/v1/vendors", "vendors"),
+        ("/v1/purchase-orders", "purchase_orders"),
+        ("/v1/timesheets", "timesheets"),
+        ("/v1/service-agreements", "service_agreements"),
+    ):
         assert api.get(path, params={"page_size": 1}).json()["totalCount"] == truth[resource], path
     assert api.get("/v1/employees", params={"include_inactive": "true"}).json()["totalCount"] == truth["employees"]
 
@@ -293,8 +308,9 @@ def test_given_a_non_json_body_when_requesting_a_token_then_400_shows_the_expect
 
 
 def test_given_a_basic_auth_header_when_reading_then_401_malformed_bearer(api):
-    response = requests.get(f"{api.base}/v1/jobs", timeout=10,
-                            headers={"Authorization": "Basic dXNlcjpwYXNz", "tenantId": MAIN_TENANT_ID})
+    response = requests.get(
+        f"{api.base}/v1/jobs", timeout=10, headers={"Authorization": "Basic dXNlcjpwYXNz", "tenantId": MAIN_TENANT_ID}
+    )
     assert response.status_code == 401
     assert response.json()["message"] == "Unauthorized: malformed bearer token"
 
@@ -312,8 +328,12 @@ def test_given_a_non_boolean_include_inactive_when_listing_then_400_names_the_pa
 
 
 def test_given_a_write_method_when_calling_a_list_path_then_404_cannot_post(api):
-    response = api.session.post(f"{api.base}/v1/jobs", json={}, timeout=10, headers={
-        "Authorization": f"Bearer {api.token}", "tenantId": MAIN_TENANT_ID})
+    response = api.session.post(
+        f"{api.base}/v1/jobs",
+        json={},
+        timeout=10,
+        headers={"Authorization": f"Bearer {api.token}", "tenantId": MAIN_TENANT_ID},
+    )
     assert response.status_code == 404
     assert response.json()["message"] == "Cannot POST /v1/jobs"
 
@@ -325,8 +345,12 @@ def test_given_query_params_on_a_detail_path_when_reading_then_400(api, dataset)
 
 
 def test_given_the_tenant_as_a_query_param_when_reading_then_it_is_accepted(api):
-    response = requests.get(f"{api.base}/v1/departments", params={"tenantId": SECOND_TENANT_ID}, timeout=10,
-                            headers={"Authorization": f"Bearer {api.token}"})
+    response = requests.get(
+        f"{api.base}/v1/departments",
+        params={"tenantId": SECOND_TENANT_ID},
+        timeout=10,
+        headers={"Authorization": f"Bearer {api.token}"},
+    )
     assert response.status_code == 200
 
 
@@ -354,8 +378,7 @@ def test_given_a_bad_invoice_filter_when_listing_then_400_names_the_parameter(ap
     bad_type = api.get("/v1/invoices", params={"dateFilterType": "paidDate", "start": "2026-01-01T00:00:00Z"})
     assert bad_type.status_code == 400
     assert bad_type.json()["message"] == [
-        "dateFilterType must be one of the following values: issuedDate, dueDate, createdDateTime, "
-        "lastUpdatedDateTime"
+        "dateFilterType must be one of the following values: issuedDate, dueDate, createdDateTime, lastUpdatedDateTime"
     ]
     bad_start = api.get("/v1/invoices", params={"start": "yesterday"})
     assert bad_start.json()["message"] == ["start must be a valid ISO 8601 date string"]
@@ -395,6 +418,7 @@ def test_given_a_job_or_quote_number_when_listing_then_only_that_record(api, dat
     body = api.get("/v1/jobs", params={"job_number": job["jobNumber"]}).json()
     assert [j["id"] for j in body["items"]] == [job["id"]] and body["totalCount"] == 1
     quote = _lines(dataset, "quotes")[2]
-    assert [q["id"] for q in api.get("/v1/quotes", params={"quote_number": quote["quoteNumber"]}).json()["items"]] \
-        == [quote["id"]]
+    assert [q["id"] for q in api.get("/v1/quotes", params={"quote_number": quote["quoteNumber"]}).json()["items"]] == [
+        quote["id"]
+    ]
     assert api.get("/v1/jobs", params={"job_number": "no-such-job"}).json() == {"items": [], "totalCount": 0}

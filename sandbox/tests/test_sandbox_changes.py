@@ -9,7 +9,8 @@ from tieout_sandbox.cli import main
 
 
 def test_given_a_running_twin_when_changing_then_the_next_jobs_increment_returns_exactly_the_changes(
-        fresh_sandbox, make_api, capsys):
+    fresh_sandbox, make_api, capsys
+):
     running = fresh_sandbox()
     api = make_api(running)
     before = api.get("/v1/jobs").json()["totalCount"]

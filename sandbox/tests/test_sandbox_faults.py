@@ -91,14 +91,17 @@ def test_given_a_running_twin_when_faults_are_posted_then_they_apply_from_the_ne
     assert api.get("/v1/jobs").status_code == 200
 
 
-@pytest.mark.parametrize(("spec", "message"), [
-    ("boom:0.1", "unknown fault 'boom'"),
-    ("429:2", "429 needs a probability between 0 and 1"),
-    ("429", "429 needs a probability between 0 and 1"),
-    ("seed=x", "seed must be a whole number"),
-    ("colour=red", "unknown option 'colour'"),
-    ("429:0.6,5xx:0.6", "add up to more than 1"),
-])
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("boom:0.1", "unknown fault 'boom'"),
+        ("429:2", "429 needs a probability between 0 and 1"),
+        ("429", "429 needs a probability between 0 and 1"),
+        ("seed=x", "seed must be a whole number"),
+        ("colour=red", "unknown option 'colour'"),
+        ("429:0.6,5xx:0.6", "add up to more than 1"),
+    ],
+)
 def test_given_a_bad_fault_spec_when_parsing_then_the_error_names_the_problem(spec, message):
     with pytest.raises(FaultSpecError, match=message):
         FaultPlan.parse(spec)

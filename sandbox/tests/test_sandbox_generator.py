@@ -73,7 +73,8 @@ def test_given_invoices_when_summing_items_then_header_totals_reconcile_to_the_c
         assert items, inv["invoiceNumber"]
         for item in items:
             assert Decimal(str(item["quantity"])) * Decimal(str(item["unitPrice"])) == pytest.approx(
-                Decimal(str(item["amount"])), abs=Decimal("0.01"))
+                Decimal(str(item["amount"])), abs=Decimal("0.01")
+            )
         subtotal = sum(Decimal(str(i["amount"])) for i in items if i["lineItemType"] != "Discount")
         discount = -sum(Decimal(str(i["amount"])) for i in items if i["lineItemType"] == "Discount")
         assert Decimal(str(inv["subtotal"])) == subtotal
@@ -126,8 +127,9 @@ def test_given_jobs_when_generated_then_visits_timesheets_and_pos_hang_off_them(
     visits = {v["id"] for v in small["visits"]}
     employees = {e["id"] for e in small["employees"]}
     assert all(v["jobId"] in jobs for v in small["visits"])
-    assert all(t["jobId"] in jobs and t["visitId"] in visits and t["employeeId"] in employees
-               for t in small["timesheets"])
+    assert all(
+        t["jobId"] in jobs and t["visitId"] in visits and t["employeeId"] in employees for t in small["timesheets"]
+    )
     assert all(po["jobId"] in jobs for po in small["purchase_orders"])
     assert {po["poType"] for po in small["purchase_orders"]} == {"Materials", "Subcontract"}
 

@@ -31,10 +31,16 @@ def test_given_a_started_twin_when_reading_the_buildops_config_then_it_works_aga
     path = running.data_dir / "configs" / "source-buildops.json"
     config = orjson.loads(path.read_bytes())
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    token = requests.post(f"{config['base_url']}/v1/auth/token", timeout=10,
-                          json={"clientId": config["client_id"], "clientSecret": config["client_secret"]})
-    response = requests.get(f"{config['base_url']}/v1/jobs", timeout=10, headers={
-        "Authorization": f"Bearer {token.json()['access_token']}", "tenantId": config["tenant_ids"][0]})
+    token = requests.post(
+        f"{config['base_url']}/v1/auth/token",
+        timeout=10,
+        json={"clientId": config["client_id"], "clientSecret": config["client_secret"]},
+    )
+    response = requests.get(
+        f"{config['base_url']}/v1/jobs",
+        timeout=10,
+        headers={"Authorization": f"Bearer {token.json()['access_token']}", "tenantId": config["tenant_ids"][0]},
+    )
     assert response.status_code == 200
     multi = orjson.loads((running.data_dir / "configs" / "source-buildops.multi-tenant.json").read_bytes())
     assert multi["tenant_ids"] == [MAIN_TENANT_ID, SECOND_TENANT_ID]
@@ -114,8 +120,22 @@ def test_given_a_bad_fault_spec_when_serving_then_exit_2_names_the_fault(dataset
 
 def test_given_the_cli_in_a_subprocess_when_serving_then_it_prints_where_configs_are_and_answers(tmp_path):
     assert main(["generate", "--out", str(tmp_path), "--scale", "0.02"]) == 0
-    proc = subprocess.Popen([sys.executable, "-m", "tieout_sandbox.cli", "serve", "--data", str(tmp_path),
-                             "--port", "0", "--spectrum-port", "0"], stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "tieout_sandbox.cli",
+            "serve",
+            "--data",
+            str(tmp_path),
+            "--port",
+            "0",
+            "--spectrum-port",
+            "0",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         lines = [proc.stdout.readline() for _ in range(3)]
         assert lines[0].startswith("BuildOps API twin      http://127.0.0.1:")
@@ -173,8 +193,9 @@ def test_given_a_bad_spectrum_fault_when_serving_then_exit_2_explains_the_spectr
     assert "--faults: unknown Spectrum fault 'flood'" in err
 
 
-def test_given_data_without_the_spectrum_side_when_serving_then_exit_2_says_to_generate(template_dataset,
-                                                                                        tmp_path, capsys):
+def test_given_data_without_the_spectrum_side_when_serving_then_exit_2_says_to_generate(
+    template_dataset, tmp_path, capsys
+):
     data_dir = tmp_path / "data"
     shutil.copytree(template_dataset / "buildops", data_dir / "buildops")
     assert main(["serve", "--data", str(data_dir), "--port", "0", "--spectrum-port", "0"]) == 2

@@ -58,10 +58,18 @@ def test_given_more_jobs_than_the_cap_when_getjob_called_then_rows_stop_at_the_c
 
 
 def test_given_a_partition_under_the_cap_when_getphase_called_then_it_is_complete_without_w_row(server, data_dir):
-    job = db(data_dir).execute("SELECT TRIM(Job_Number) FROM JC_PHASE_MASTER_MC WHERE Company_Code = 'MEC' "
-                               "AND Status_Code = 'A' LIMIT 1").fetchone()[0]
-    expected = db(data_dir).execute("SELECT COUNT(*) FROM JC_PHASE_MASTER_MC WHERE Company_Code = 'MEC' AND "
-                                    "TRIM(Job_Number) = ?", (job,)).fetchone()[0]
+    job = (
+        db(data_dir)
+        .execute(
+            "SELECT TRIM(Job_Number) FROM JC_PHASE_MASTER_MC WHERE Company_Code = 'MEC' AND Status_Code = 'A' LIMIT 1"
+        )
+        .fetchone()[0]
+    )
+    expected = (
+        db(data_dir)
+        .execute("SELECT COUNT(*) FROM JC_PHASE_MASTER_MC WHERE Company_Code = 'MEC' AND TRIM(Job_Number) = ?", (job,))
+        .fetchone()[0]
+    )
     rows = response_rows(call(server, "GetPhaseEnhanced", pCompany_Code="MEC", pJob_Number=job).content)
     assert len(rows) == expected and all(r["Error_Code"] == " " for r in rows)
     assert "Current_Estimate_Dollars" in rows[0] and "Current_Estimated_Dollars" not in rows[0]
@@ -69,8 +77,11 @@ def test_given_a_partition_under_the_cap_when_getphase_called_then_it_is_complet
 
 
 def test_given_blank_status_when_getjob_called_then_complete_jobs_are_left_out_unless_asked(server, data_dir):
-    counts = dict(db(data_dir).execute("SELECT Status_Code, COUNT(*) FROM JC_JOB_MASTER_MC WHERE Company_Code = "
-                                       "'FPR' GROUP BY Status_Code").fetchall())
+    counts = dict(
+        db(data_dir)
+        .execute("SELECT Status_Code, COUNT(*) FROM JC_JOB_MASTER_MC WHERE Company_Code = 'FPR' GROUP BY Status_Code")
+        .fetchall()
+    )
     closed = response_rows(call(server, "GetJob", pCompany_Code="FPR", pStatus_Code="C").content)
     assert len([r for r in closed if r["Error_Code"] != "W"]) == min(counts.get("C", 0), CAP)
     assert all(r["Status_Code"] == "C" for r in closed if r["Error_Code"] != "W")
@@ -140,8 +151,12 @@ def test_given_basic_auth_when_get_vendors_then_active_vendors_of_that_company_o
 
 
 def test_given_client_credentials_when_token_requested_then_bearer_reads_rest(server):
-    form = {"grant_type": "client_credentials", "client_id": OAUTH_CLIENT_ID, "client_secret": OAUTH_CLIENT_SECRET,
-            "scope": "spectrumapi"}
+    form = {
+        "grant_type": "client_credentials",
+        "client_id": OAUTH_CLIENT_ID,
+        "client_secret": OAUTH_CLIENT_SECRET,
+        "scope": "spectrumapi",
+    }
     token = requests.post(f"{server.url}/connect/token", data=form, timeout=30).json()
     assert token["token_type"] == "Bearer" and token["expires_in"] > 0
     headers = {"Authorization": f"Bearer {token['access_token']}"}

@@ -16,8 +16,7 @@ from tieout_sandbox.spectrum.schema import TABLES, UNVERIFIED
 EVIDENCE = Path(__file__).resolve().parents[2] / "docs" / "evidence" / "spectrum.csv"
 
 # Contradicted names the twin still defines ("*" = the table name itself). Remove an entry when it is fixed.
-STILL_TO_FIX: dict[str, str] = {
-}
+STILL_TO_FIX: dict[str, str] = {}
 
 
 def _evidence() -> dict[tuple[str, str], str]:

@@ -69,27 +69,34 @@ def test_given_jc_history_when_generated_then_dates_are_text_and_projections_and
     jtd = defaultdict(Decimal)
     for r in history:
         jtd[(r["Company_Code"], r["Job_Number"], r["Phase_Code"], r["Cost_Type"])] += Decimal(r["Tran_Amount"])
-    grid = {(r["Company_Code"], r["Job_Number"], r["Phase_Code"], r["Cost_Type"])
-            for r in rows(out, "JC_PHASE_MASTER_MC")}
+    grid = {
+        (r["Company_Code"], r["Job_Number"], r["Phase_Code"], r["Cost_Type"]) for r in rows(out, "JC_PHASE_MASTER_MC")
+    }
     assert set(jtd) <= grid  # no cost lands off the grid
     # Real Spectrum keeps no job-to-date figure on the phase: a projection never falls below the cost to
     # date, and job progress carries each job's cost to date.
-    projections = {(r["Company_Code"], r["Job"], r["Phase"], r["Cost_Type"]): Decimal(r["Amount"])
-                   for r in rows(out, "JC_PROJ_COST_HISTORY_MC")}
+    projections = {
+        (r["Company_Code"], r["Job"], r["Phase"], r["Cost_Type"]): Decimal(r["Amount"])
+        for r in rows(out, "JC_PROJ_COST_HISTORY_MC")
+    }
     assert all(projections.get(key, Decimal(0)) >= amount for key, amount in jtd.items())
     by_job = defaultdict(Decimal)
     for (company, job, _, _), amount in jtd.items():
         by_job[(company, job)] += amount
-    progress = {(r["Company_Code"], r["Job_Number"]): Decimal(r["Cost_To_Date"])
-                for r in rows(out, "JC_JOB_PROGRESS_MC")}
+    progress = {
+        (r["Company_Code"], r["Job_Number"]): Decimal(r["Cost_To_Date"]) for r in rows(out, "JC_JOB_PROGRESS_MC")
+    }
     assert all(progress[key] == amount for key, amount in by_job.items())
 
 
 def test_given_posted_buildops_invoices_when_generated_then_cr_invoices_carry_the_same_number_and_total(twin):
     """...except the invoices edited in BuildOps after posting (changed_after_posting): less the edit."""
     out, buildops, truth = twin
-    edited = {a["keys"]["buildops_invoice_id"]: Decimal(a["amount"])
-              for a in truth["anomalies"] if a["type"] == "changed_after_posting"}
+    edited = {
+        a["keys"]["buildops_invoice_id"]: Decimal(a["amount"])
+        for a in truth["anomalies"]
+        if a["type"] == "changed_after_posting"
+    }
     assert edited, "no changed_after_posting case injected"
     headers = {(h["Company_Code"], h["Invoice_Or_Transaction"]): h for h in rows(out, "CR_INVOICE_HEADER_MC")}
     assert all(len(number) <= 10 for _, number in headers)
@@ -165,8 +172,15 @@ def test_given_mapping_and_policy_when_generated_then_files_follow_the_contract(
     out, _, _ = twin
     with (out / "mapping" / "cost_code_mapping.csv").open(encoding="utf-8") as fh:
         mapping = list(csv.DictReader(fh))
-    assert list(mapping[0]) == ["company_code", "match_type", "match_value", "job_type", "phase_code", "cost_type",
-                                "note"]
+    assert list(mapping[0]) == [
+        "company_code",
+        "match_type",
+        "match_value",
+        "job_type",
+        "phase_code",
+        "cost_type",
+        "note",
+    ]
     assert {m["match_type"] for m in mapping} == {"product_code", "line_item_type", "job_type_default"}
     policy = yaml.safe_load((out / "policy.yml").read_text())
     assert set(policy["routing"]["progress_billed_job_types"]) == {"Tenant Improvement", "Construction Project"}
@@ -207,18 +221,23 @@ def test_given_truth_anomalies_when_checked_against_the_tables_then_each_is_real
     headers = {(h["Company_Code"], h["Invoice_Or_Transaction"]): h for h in rows(out, "CR_INVOICE_HEADER_MC")}
     for a in by_type["double_billed"]:
         k = a["keys"]
-        original, duplicate = headers[(k["company_code"], k["invoice_or_transaction"])], \
-            headers[(k["company_code"], k["duplicate_invoice_or_transaction"])]
+        original, duplicate = (
+            headers[(k["company_code"], k["invoice_or_transaction"])],
+            headers[(k["company_code"], k["duplicate_invoice_or_transaction"])],
+        )
         assert str(total(original)) == str(total(duplicate)) == a["amount"]
-    billing = {(b["Company_Code"], b["Job_Number"].strip(), b["Application_Number"]): b
-               for b in rows(out, "CR_BILLING_HEADER_MC")}
+    billing = {
+        (b["Company_Code"], b["Job_Number"].strip(), b["Application_Number"]): b
+        for b in rows(out, "CR_BILLING_HEADER_MC")
+    }
     for a in by_type["retainage_mismatch"]:
         k = a["keys"]
         app = billing[(k["company_code"], k["job_number"], str(k["application_number"]))]
         invoice = headers[(k["company_code"], k["invoice_or_transaction"])]
         assert abs(Decimal(app["Retention_Amount"]) - Decimal(invoice["Retention_Amount"])) == Decimal(a["amount"])
-    cards = {(c["Company_Code"], c["Employee_Code"], c["Period_End_Date"])
-             for c in rows(out, "PR_TIME_CARD_HISTORY_MC")}
+    cards = {
+        (c["Company_Code"], c["Employee_Code"], c["Period_End_Date"]) for c in rows(out, "PR_TIME_CARD_HISTORY_MC")
+    }
     for a in by_type["payroll_timing_gap"]:
         k = a["keys"]
         assert (k["company_code"], k["employee_code"], k["period_end_date"]) not in cards
@@ -253,9 +272,11 @@ def test_given_the_ledger_when_summed_then_gl_balances_and_key_codes_follow_spec
         balance[line["Company_Code"]] += Decimal(line["Amount"])
     assert balance and all(total == 0 for total in balance.values())
     forbidden = set("/*?\"'><#,&~")
-    for table, column, limit in (("CR_CUSTOMER_MASTER_MC", "Customer_Code", 10),
-                                 ("VN_VENDOR_MASTER_MC", "Vendor_Code", 10),
-                                 ("CR_INVOICE_HEADER_MC", "Invoice_Or_Transaction", 10)):
+    for table, column, limit in (
+        ("CR_CUSTOMER_MASTER_MC", "Customer_Code", 10),
+        ("VN_VENDOR_MASTER_MC", "Vendor_Code", 10),
+        ("CR_INVOICE_HEADER_MC", "Invoice_Or_Transaction", 10),
+    ):
         for row in rows(out, table):
             code = row[column]
             assert code and len(code) <= limit and code == code.upper() and not forbidden & set(code), code

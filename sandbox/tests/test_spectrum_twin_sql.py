@@ -12,9 +12,14 @@ from tieout_sandbox.spectrum import prepare
 from tieout_sandbox.spectrum.schema import ENTRY_TABLES, TABLES
 from tieout_sandbox.spectrum.testing import build
 
-SUMMED = [("CR_INVOICE_HEADER_MC", "Invoice_Extension"), ("CR_INVOICE_HEADER_MC", "Retention_Amount"),
-          ("CR_OPEN_ITEM_MC", "Invoice_Balance"), ("JC_TRANSACTION_HISTORY_MC", "Tran_Amount"),
-          ("PR_TIME_CARD_HISTORY_MC", "Burden_Amount"), ("VN_OPEN_ITEMS_MC", "Invoice_Balance")]
+SUMMED = [
+    ("CR_INVOICE_HEADER_MC", "Invoice_Extension"),
+    ("CR_INVOICE_HEADER_MC", "Retention_Amount"),
+    ("CR_OPEN_ITEM_MC", "Invoice_Balance"),
+    ("JC_TRANSACTION_HISTORY_MC", "Tran_Amount"),
+    ("PR_TIME_CARD_HISTORY_MC", "Burden_Amount"),
+    ("VN_OPEN_ITEMS_MC", "Invoice_Balance"),
+]
 
 
 @pytest.fixture(scope="module")
@@ -82,8 +87,10 @@ def test_given_a_postgres_dsn_when_prepared_then_psqlodbc_reads_the_same_counts_
 
     dsn = os.environ.get("TIEOUT_TEST_PG_DSN")
     if not dsn:
-        pytest.fail("TIEOUT_TEST_PG_DSN is not set: run through scripts/test.sh (make test), or start one with "
-                    "`eval \"$(scripts/pg-throwaway.sh start /tmp/pg)\" && export TIEOUT_TEST_PG_DSN`")
+        pytest.fail(
+            "TIEOUT_TEST_PG_DSN is not set: run through scripts/test.sh (make test), or start one with "
+            '`eval "$(scripts/pg-throwaway.sh start /tmp/pg)" && export TIEOUT_TEST_PG_DSN`'
+        )
     database = f"spectrum_twin_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(dsn, autocommit=True) as admin:
         admin.execute(f"CREATE DATABASE {database}")

@@ -39,8 +39,9 @@ def apply_changes(data_dir: Path, count: int = 10, seed: int | None = None) -> d
         raise ValueError(f"--count must be at least 1 (got {count})")
     folder = data_dir / "buildops"
     if not (folder / "jobs.jsonl").is_file():
-        raise FileNotFoundError(f"{folder / 'jobs.jsonl'} not found; run `tieout-sandbox generate --out "
-                                f"{data_dir}` first")
+        raise FileNotFoundError(
+            f"{folder / 'jobs.jsonl'} not found; run `tieout-sandbox generate --out {data_dir}` first"
+        )
     rng = random.Random(seed)
     now_ms = int(time.time() * 1000)
     jobs, invoices, customers = (_read(folder / f"{name}.jsonl") for name in ("jobs", "invoices", "customers"))
@@ -55,12 +56,30 @@ def apply_changes(data_dir: Path, count: int = 10, seed: int | None = None) -> d
     created_jobs = []
     for i in range(count):
         job = orjson.loads(orjson.dumps(rng.choice(live_jobs)))
-        job.update(id=str(uuid.UUID(int=rng.getrandbits(128), version=4)), jobNumber=str(next_number + i),
-                   status="Open", completedDate=None, version=1, invoiceStatus="Not Invoiced",
-                   billingStatus="Not Billed", costAmount=None, visits=[], notes=[])
-        job["audit"] = dict(job["audit"], createdDateTime=now_ms, lastUpdatedDateTime=now_ms, deletedDateTime=None,
-                            createdBy=EDITOR, lastUpdatedBy=EDITOR, deletedBy=None, createdDate=None,
-                            lastUpdatedDate=None, deletedDate=None)
+        job.update(
+            id=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+            jobNumber=str(next_number + i),
+            status="Open",
+            completedDate=None,
+            version=1,
+            invoiceStatus="Not Invoiced",
+            billingStatus="Not Billed",
+            costAmount=None,
+            visits=[],
+            notes=[],
+        )
+        job["audit"] = dict(
+            job["audit"],
+            createdDateTime=now_ms,
+            lastUpdatedDateTime=now_ms,
+            deletedDateTime=None,
+            createdBy=EDITOR,
+            lastUpdatedBy=EDITOR,
+            deletedBy=None,
+            createdDate=None,
+            lastUpdatedDate=None,
+            deletedDate=None,
+        )
         created_jobs.append(job)
     jobs.extend(created_jobs)
 
@@ -71,7 +90,8 @@ def apply_changes(data_dir: Path, count: int = 10, seed: int | None = None) -> d
         _touch(invoice, now_ms)
 
     deletable = [c for c in customers if not c["audit"]["deletedDateTime"] and c["status"] == "inactive"] or [
-        c for c in customers if not c["audit"]["deletedDateTime"]]
+        c for c in customers if not c["audit"]["deletedDateTime"]
+    ]
     deleted = rng.choice(deletable)
     _touch(deleted, now_ms)
     deleted["audit"].update(deletedDateTime=now_ms, deletedBy=EDITOR)

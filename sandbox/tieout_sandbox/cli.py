@@ -38,8 +38,12 @@ def build_parser() -> argparse.ArgumentParser:
     gen = sub.add_parser("generate", help="write a deterministic synthetic contractor to DIR")
     gen.add_argument("--out", type=Path, required=True, help="data directory to (re)write")
     gen.add_argument("--seed", type=int, default=1, help="same seed, same bytes (default 1)")
-    gen.add_argument("--scale", type=_positive_float, default=1.0,
-                     help="1 = one year of a $20M contractor; fractions allowed (default 1)")
+    gen.add_argument(
+        "--scale",
+        type=_positive_float,
+        default=1.0,
+        help="1 = one year of a $20M contractor; fractions allowed (default 1)",
+    )
 
     chg = sub.add_parser("change", help="edit DIR/buildops like a day of work, to test incremental syncs")
     chg.add_argument("--data", type=Path, required=True, help="a directory written by `generate`")
@@ -48,17 +52,33 @@ def build_parser() -> argparse.ArgumentParser:
 
     srv = sub.add_parser("serve", help="serve DIR as the BuildOps API and Spectrum Data Exchange twins")
     srv.add_argument("--data", type=Path, required=True, help="a directory written by `generate`")
-    srv.add_argument("--port", type=_port, default=DEFAULT_BUILDOPS_PORT,
-                     help=f"BuildOps API port (default {DEFAULT_BUILDOPS_PORT}; 0 = any free port)")
-    srv.add_argument("--spectrum-port", type=_port, default=DEFAULT_SPECTRUM_PORT,
-                     help=f"Spectrum Data Exchange port (default {DEFAULT_SPECTRUM_PORT}; 0 = any free port)")
+    srv.add_argument(
+        "--port",
+        type=_port,
+        default=DEFAULT_BUILDOPS_PORT,
+        help=f"BuildOps API port (default {DEFAULT_BUILDOPS_PORT}; 0 = any free port)",
+    )
+    srv.add_argument(
+        "--spectrum-port",
+        type=_port,
+        default=DEFAULT_SPECTRUM_PORT,
+        help=f"Spectrum Data Exchange port (default {DEFAULT_SPECTRUM_PORT}; 0 = any free port)",
+    )
     srv.add_argument("--latency-ms", type=int, default=0, help="added to every data request (default 0)")
-    srv.add_argument("--faults", default=None,
-                     help="e.g. '429:0.05,5xx:0.05,reset:0.02,slow:0.05,expire:0.01,seed=7' (sandbox/README.md)")
-    srv.add_argument("--token-ttl", type=int, default=DEFAULT_TOKEN_TTL_S,
-                     help=f"bearer token lifetime in seconds (default {DEFAULT_TOKEN_TTL_S})")
-    srv.add_argument("--postgres-dsn", default=None,
-                     help="also load the Spectrum SQL database into this PostgreSQL database")
+    srv.add_argument(
+        "--faults",
+        default=None,
+        help="e.g. '429:0.05,5xx:0.05,reset:0.02,slow:0.05,expire:0.01,seed=7' (sandbox/README.md)",
+    )
+    srv.add_argument(
+        "--token-ttl",
+        type=int,
+        default=DEFAULT_TOKEN_TTL_S,
+        help=f"bearer token lifetime in seconds (default {DEFAULT_TOKEN_TTL_S})",
+    )
+    srv.add_argument(
+        "--postgres-dsn", default=None, help="also load the Spectrum SQL database into this PostgreSQL database"
+    )
     return parser
 
 
@@ -68,13 +88,15 @@ def main(argv: list[str] | None = None) -> int:
         from .dataset import generate_dataset
 
         if args.out.exists() and not args.out.is_dir():
-            print(f"tieout-sandbox generate: error: --out {args.out} is a file; pass a directory (it is created "
-                  f"if missing)", file=sys.stderr)
+            print(
+                f"tieout-sandbox generate: error: --out {args.out} is a file; pass a directory (it is created "
+                f"if missing)",
+                file=sys.stderr,
+            )
             return 2
         truth = generate_dataset(args.out, seed=args.seed, scale=args.scale)
         counts = truth["buildops"]["counts"]
-        print(f"Generated seed={args.seed} scale={args.scale} into {args.out} "
-              f"in {truth['generator']['seconds']} s")
+        print(f"Generated seed={args.seed} scale={args.scale} into {args.out} in {truth['generator']['seconds']} s")
         for name in sorted(counts):
             print(f"  buildops/{name:<26} {counts[name]:>9,}")
         print(f"Ground truth: {args.out / 'truth.json'}")

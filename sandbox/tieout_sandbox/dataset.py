@@ -48,18 +48,23 @@ def _generate_dataset(out_dir: Path, seed: int, scale: float) -> dict:
             "counts": counts_by_resource(data),
             # What a full sync through the API can find: projects are read by id from the invoices that name them
             # (no list endpoint is known), so a project with no pay application yet is out of any client's reach.
-            "api_counts": {**counts_by_resource(data),
-                           "projects": len({i["projectId"] for i in data["invoices"] if i.get("projectId")})},
+            "api_counts": {
+                **counts_by_resource(data),
+                "projects": len({i["projectId"] for i in data["invoices"] if i.get("projectId")}),
+            },
             "tenants": {
                 MAIN_TENANT_ID: {"name": MAIN_TENANT_NAME, "counts": counts_by_resource(data)},
                 SECOND_TENANT_ID: {"name": SECOND_TENANT_NAME, "counts": counts_by_resource(second)},
             },
-            "soft_deleted": {name: sum(1 for r in recs if (r.get("audit") or {}).get("deletedDateTime"))
-                             for name, recs in data.items()},
+            "soft_deleted": {
+                name: sum(1 for r in recs if (r.get("audit") or {}).get("deletedDateTime"))
+                for name, recs in data.items()
+            },
             "sums": {
                 "invoices_total_amount": round(sum(i["totalAmount"] for i in live_invoices), 2),
                 "invoices_applied_amount": round(
-                    sum(p["appliedAmount"] for i in live_invoices for p in i["payments"]), 2),
+                    sum(p["appliedAmount"] for i in live_invoices for p in i["payments"]), 2
+                ),
             },
         },
         "anomalies": [],

@@ -74,8 +74,10 @@ def _bind(app, port: int, option: str) -> BaseWSGIServer:
     try:
         listener = socket.create_server((HOST, port), backlog=128)
     except OSError as exc:
-        raise SandboxError(f"cannot listen on {HOST}:{port} ({exc.strerror}); pass {option} 0 for any free "
-                           f"port, or stop whatever holds it") from None
+        raise SandboxError(
+            f"cannot listen on {HOST}:{port} ({exc.strerror}); pass {option} 0 for any free "
+            f"port, or stop whatever holds it"
+        ) from None
     with listener:
         server = make_server(HOST, port, app, threaded=True, request_handler=_QuietHandler, fd=listener.fileno())
     server.server_port = server.socket.getsockname()[1]  # not set when werkzeug is handed a socket
@@ -83,14 +85,22 @@ def _bind(app, port: int, option: str) -> BaseWSGIServer:
     return server
 
 
-def start(data_dir: Path, *, port: int = 0, spectrum_port: int = 0, latency_ms: int = 0,
-          faults: str | None = None, token_ttl: int = DEFAULT_TOKEN_TTL_S,
-          postgres_dsn: str | None = None) -> RunningSandbox:
+def start(
+    data_dir: Path,
+    *,
+    port: int = 0,
+    spectrum_port: int = 0,
+    latency_ms: int = 0,
+    faults: str | None = None,
+    token_ttl: int = DEFAULT_TOKEN_TTL_S,
+    postgres_dsn: str | None = None,
+) -> RunningSandbox:
     """Start both twins in background threads and write sandbox.json + configs; `stop()` ends them."""
     data_dir = Path(data_dir).resolve()
     if not (data_dir / "buildops").is_dir():
-        raise SandboxError(f"--data {data_dir} has no buildops/ folder; run `tieout-sandbox generate --out "
-                           f"{data_dir}` first")
+        raise SandboxError(
+            f"--data {data_dir} has no buildops/ folder; run `tieout-sandbox generate --out {data_dir}` first"
+        )
     if latency_ms < 0:
         raise SandboxError(f"--latency-ms must be 0 or more (got {latency_ms})")
     if token_ttl < 1:
@@ -125,16 +135,23 @@ def start(data_dir: Path, *, port: int = 0, spectrum_port: int = 0, latency_ms: 
     running = RunningSandbox(data_dir, bo_server, sp_server, app, {})
     for server in (bo_server, sp_server):
         # A short poll interval only matters to stop(): tests start and stop many twins.
-        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True,
-                                  name=f"serve-{server.server_port}")
+        thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True, name=f"serve-{server.server_port}"
+        )
         thread.start()
         running.threads.append(thread)
     running.info = write_sandbox_files(running, store.tenants(), spectrum_info, token_ttl, latency_ms, faults)
     return running
 
 
-def write_sandbox_files(running: RunningSandbox, tenants: list[str], spectrum_info: dict, token_ttl: int,
-                        latency_ms: int, faults: str | None) -> dict:
+def write_sandbox_files(
+    running: RunningSandbox,
+    tenants: list[str],
+    spectrum_info: dict,
+    token_ttl: int,
+    latency_ms: int,
+    faults: str | None,
+) -> dict:
     data_dir = running.data_dir
     info = {
         "data_dir": str(data_dir),
@@ -152,14 +169,21 @@ def write_sandbox_files(running: RunningSandbox, tenants: list[str], spectrum_in
             "latency_ms": latency_ms,
             "faults": faults,
         },
-        "spectrum": {"base_url": running.spectrum_url, "port": running.spectrum_server.server_port,
-                     **spectrum_info},
+        "spectrum": {"base_url": running.spectrum_url, "port": running.spectrum_server.server_port, **spectrum_info},
     }
     configs = {
-        "source-buildops.json": {"base_url": running.buildops_url, "client_id": CLIENT_ID,
-                                 "client_secret": CLIENT_SECRET, "tenant_ids": [MAIN_TENANT_ID]},
-        "source-buildops.multi-tenant.json": {"base_url": running.buildops_url, "client_id": CLIENT_ID,
-                                              "client_secret": CLIENT_SECRET, "tenant_ids": tenants},
+        "source-buildops.json": {
+            "base_url": running.buildops_url,
+            "client_id": CLIENT_ID,
+            "client_secret": CLIENT_SECRET,
+            "tenant_ids": [MAIN_TENANT_ID],
+        },
+        "source-buildops.multi-tenant.json": {
+            "base_url": running.buildops_url,
+            "client_id": CLIENT_ID,
+            "client_secret": CLIENT_SECRET,
+            "tenant_ids": tenants,
+        },
     }
     configs.update(spectrum.connector_configs(data_dir, spectrum_info, running.spectrum_server.server_port) or {})
     config_dir = data_dir / "configs"
@@ -182,14 +206,23 @@ def _write_private(path: Path, payload: dict) -> None:
 
 def serve_forever(args) -> int:
     try:
-        running = start(args.data, port=args.port, spectrum_port=args.spectrum_port, latency_ms=args.latency_ms,
-                        faults=args.faults, token_ttl=args.token_ttl, postgres_dsn=args.postgres_dsn)
+        running = start(
+            args.data,
+            port=args.port,
+            spectrum_port=args.spectrum_port,
+            latency_ms=args.latency_ms,
+            faults=args.faults,
+            token_ttl=args.token_ttl,
+            postgres_dsn=args.postgres_dsn,
+        )
     except SandboxError as exc:
         print(f"tieout-sandbox serve: error: {exc}", file=sys.stderr)
         return 2
     info = running.info
-    print(f"BuildOps API twin      {running.buildops_url}  (tenants: "
-          f"{', '.join(t['tenant_id'] for t in info['buildops']['tenants'])})")
+    print(
+        f"BuildOps API twin      {running.buildops_url}  (tenants: "
+        f"{', '.join(t['tenant_id'] for t in info['buildops']['tenants'])})"
+    )
     print(f"Spectrum Data Exchange {running.spectrum_url}")
     print(f"Credentials and ports  {running.data_dir / 'sandbox.json'}")
     for path in info["configs"].values():

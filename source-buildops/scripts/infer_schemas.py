@@ -79,14 +79,16 @@ def stream_records(data: Path, stream: str) -> list[dict]:
             else:
                 key = "invoiceItems" if stream == "invoice_items" else "payments"
                 for child in inv.get(key) or []:
-                    out.append({**normalise(child), "invoiceId": inv["id"],
-                                "invoiceLastUpdatedDateTime": changed, **tenant})
+                    out.append(
+                        {**normalise(child), "invoiceId": inv["id"], "invoiceLastUpdatedDateTime": changed, **tenant}
+                    )
         return out
     if stream == "customer_contacts":  # the same contacts by the other path (twin)
         return [{**normalise(r), **tenant} for r in rows("customer_representatives")]
     if stream == "jobs":  # the list leaves out what the detail embeds
-        return [{**normalise({k: v for k, v in r.items() if k not in ("visits", "notes")}), **tenant}
-                for r in rows("jobs")]
+        return [
+            {**normalise({k: v for k, v in r.items() if k not in ("visits", "notes")}), **tenant} for r in rows("jobs")
+        ]
     return [{**normalise(r), **tenant} for r in rows(stream)]
 
 

@@ -41,9 +41,20 @@ ASSUMPTIONS = (
         "else its position on the invoice, so the key still holds",
     ),
     Assumption(
-        tuple(f"{stream}.{field}" for stream in ("invoices", "payments", "employees", "departments", "job_types",
-                                                  "quotes", "customer_contacts", "projects")
-              for field in CHANGE_TIME),
+        tuple(
+            f"{stream}.{field}"
+            for stream in (
+                "invoices",
+                "payments",
+                "employees",
+                "departments",
+                "job_types",
+                "quotes",
+                "customer_contacts",
+                "projects",
+            )
+            for field in CHANGE_TIME
+        ),
         "the change time (cursor) of these streams: on invoices it also picks which details to fetch",
         "invoices_updated_since_param (invoices: the server filters by change, the header audit is then only a "
         "second check)",
@@ -64,8 +75,11 @@ ASSUMPTIONS = (
         "carries cash applied either way",
     ),
     Assumption(
-        ("/v1/customers/{id}/representatives?page", "/v1/customers/{id}/representatives?page_size",
-         "/v1/customers/{id}/representatives {items,totalCount}"),
+        (
+            "/v1/customers/{id}/representatives?page",
+            "/v1/customers/{id}/representatives?page_size",
+            "/v1/customers/{id}/representatives {items,totalCount}",
+        ),
         "customer_contacts: the path is seen live (customer contacts), its paging and envelope are not",
         "stream_paths, page_size",
         "read like our-representatives (page from 0, {items, totalCount}); deselect the stream if it differs",

@@ -47,8 +47,7 @@ class BuildOpsClient:
             config.base_url,
             auth=self.auth,
             timeout=config.request_timeout_seconds,
-            retry=retry
-            or RetryPolicy(attempts=config.max_retries, backoff_factor=config.retry_backoff_seconds),
+            retry=retry or RetryPolicy(attempts=config.max_retries, backoff_factor=config.retry_backoff_seconds),
             pool_size=config.max_concurrency + 4,
             explain=self._explain,
             headers={"User-Agent": "tieout-source-buildops/0.1"},

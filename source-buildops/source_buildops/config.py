@@ -62,8 +62,7 @@ class BuildOpsConfig(ConnectorConfig):
     )
     start_date: str = Field(
         "2015-01-01T00:00:00Z",
-        description="Earliest change to read on a first sync (ISO 8601 UTC), compared with "
-        "audit.lastUpdatedDateTime.",
+        description="Earliest change to read on a first sync (ISO 8601 UTC), compared with audit.lastUpdatedDateTime.",
         examples=["2024-01-01T00:00:00Z"],
     )
     lookback_window_minutes: int = Field(
@@ -105,7 +104,7 @@ class BuildOpsConfig(ConnectorConfig):
     )
     stream_paths: dict[str, str] = Field(
         default_factory=dict,
-        description="Per-stream path overrides, e.g. {\"visits\": \"/v1/job-visits\"}. Keys: "
+        description='Per-stream path overrides, e.g. {"visits": "/v1/job-visits"}. Keys: '
         + ", ".join(DEFAULT_PATHS)
         + ".",
     )

@@ -91,8 +91,10 @@ class InvoiceDetails:
     def _list_params(self, since: datetime | None) -> dict[str, str]:
         if since is None:
             return {}
-        return {"dateFilterType": self.config.invoices_date_filter_type,
-                self.config.invoices_updated_since_param: to_iso(since)}
+        return {
+            "dateFilterType": self.config.invoices_date_filter_type,
+            self.config.invoices_updated_since_param: to_iso(since),
+        }
 
     # ------------------------------------------------------------------------------------------------------
     def _wanted(self, headers: list[tuple[str, int]], cursor: WatermarkCursor) -> list[str]:
@@ -109,8 +111,9 @@ class InvoiceDetails:
             self._tmp = tempfile.TemporaryDirectory(prefix="tieout-buildops-invoices-")
         spool = Spool(Path(self._tmp.name) / f"{tenant}.jsonl", cursor.started_at, start, since)
         self._spools[tenant] = spool  # replaces (and below, overwrites) any older spool of this tenant
-        pages = self.client.pages(self.config.path("invoices"), tenant, params=self._list_params(since),
-                                  start_page=start)
+        pages = self.client.pages(
+            self.config.path("invoices"), tenant, params=self._list_params(since), start_page=start
+        )
         with open(spool.path, "wb") as sink:
             for page in pages:
                 listed = self.headers_without_id.keep(page.items, f"tenant {tenant}, page {page.number}")

@@ -183,7 +183,10 @@ PROPERTY_REPRESENTATIVES = ChildList(
     description="Property (site) contacts (representatives of each property), with propertyId",
 )
 CUSTOMER_CONTACTS = ChildList(
-    "customer_contacts", CUSTOMERS, "{customerId}", "customerId",
+    "customer_contacts",
+    CUSTOMERS,
+    "{customerId}",
+    "customerId",
     description="Customer contacts by the path a live client reads them from (/v1/customers/{id}/representatives; "
     "which of the two lists holds contacts and which internal staff is unresolved, so both are read)",
 )
@@ -306,8 +309,10 @@ def projects_reader(config: BuildOpsConfig, client: BuildOpsClient):
             cursor = cursors.cursor(tenant)
             params = {}
             if config.invoices_updated_since_param:
-                params = {"dateFilterType": config.invoices_date_filter_type,
-                          config.invoices_updated_since_param: to_iso(cursor.lower_bound)}
+                params = {
+                    "dateFilterType": config.invoices_date_filter_type,
+                    config.invoices_updated_since_param: to_iso(cursor.lower_bound),
+                }
             ids: dict[str, None] = {}  # distinct, in the order the list gives them
             for page in client.pages(config.path("invoices"), tenant, params=params):
                 ids.update((h["projectId"], None) for h in page.items if isinstance(h, dict) and h.get("projectId"))
@@ -374,8 +379,11 @@ def build_streams(config: BuildOpsConfig, client: BuildOpsClient | None = None) 
             parent="invoices",
             description="Payments applied to each invoice, with invoiceId",
         ),
-        declare("projects", projects_reader(config, client),
-                description="Projects (progress billing: schedule of values, retainage), by the projectId of invoices"),
+        declare(
+            "projects",
+            projects_reader(config, client),
+            description="Projects (progress billing: schedule of values, retainage), by the projectId of invoices",
+        ),
     ]
     return streams
 

@@ -67,8 +67,7 @@ def sample_data(n: int = 12) -> dict[str, list[dict]]:
             dueDate=1782592000,
             totalAmount=1234.5 + i,
             invoiceItems=[
-                {"id": f"item-{i}-{k}", "quantity": 1.5, "unitPrice": 0.1 + 0.2 * k, "amount": 202.5}
-                for k in range(2)
+                {"id": f"item-{i}-{k}", "quantity": 1.5, "unitPrice": 0.1 + 0.2 * k, "amount": 202.5} for k in range(2)
             ],
             payments=[{"id": f"pay-{i}", "paymentAmount": 100.0, "paymentDate": 1781000000}],
         )
@@ -77,13 +76,19 @@ def sample_data(n: int = 12) -> dict[str, list[dict]]:
     ]
     # Site contacts of the first 4 properties (properties-000 gets 2): 7 in all.
     data["property_representatives"] = [
-        {"id": f"site-rep-{i:03d}", "propertyId": f"properties-{i % 4:03d}", "firstName": f"Site {i}",
-         "audit": audit(T2026 + i)}
+        {
+            "id": f"site-rep-{i:03d}",
+            "propertyId": f"properties-{i % 4:03d}",
+            "firstName": f"Site {i}",
+            "audit": audit(T2026 + i),
+        }
         for i in range(7)
     ]
     # Two projects, billed by pay applications (invoices 0-3 carry their projectId).
-    data["projects"] = [{"id": f"project-{k}", "name": f"Tower {k}", "contractAmount": 100000.0,
-                         "audit": audit(T2026 + k)} for k in range(2)]
+    data["projects"] = [
+        {"id": f"project-{k}", "name": f"Tower {k}", "contractAmount": 100000.0, "audit": audit(T2026 + k)}
+        for k in range(2)
+    ]
     for i, invoice in enumerate(data["invoices"][:4]):
         invoice["projectId"] = f"project-{i % 2}"
     data["departments"] = data["departments"][:3]

@@ -26,8 +26,15 @@ def airbyte(tmp_path: Path, command: str, config: dict) -> tuple[list[dict], sub
     config_path.write_text(json.dumps(config))
     args = [str(VENV_BIN / "source-buildops"), command, "--config", str(config_path)]
     if command == "read":
-        catalog = {"streams": [{"stream": {"name": "jobs", "json_schema": {}, "supported_sync_modes": ["full_refresh"]},
-                                "sync_mode": "full_refresh", "destination_sync_mode": "overwrite"}]}
+        catalog = {
+            "streams": [
+                {
+                    "stream": {"name": "jobs", "json_schema": {}, "supported_sync_modes": ["full_refresh"]},
+                    "sync_mode": "full_refresh",
+                    "destination_sync_mode": "overwrite",
+                }
+            ]
+        }
         (tmp_path / "catalog.json").write_text(json.dumps(catalog))
         args += ["--catalog", str(tmp_path / "catalog.json")]
     done = subprocess.run(args, capture_output=True, text=True, timeout=120)
@@ -111,19 +118,28 @@ def test_given_an_unreachable_host_when_reading_then_a_transient_error_trace(tmp
     ("override", "expected"),
     [
         ({"page_size": 500}, "Invalid config: page_size: Input should be less than or equal to 100"),
-        ({"tenant_ids": ["acme"]}, "Invalid config: tenant_ids: 'acme' is not a tenant UUID; copy the tenantId "
-                                   "BuildOps gave you"),
-        ({"tenant_ids": []}, "Invalid config: tenant_ids: List should have at least 1 item after validation, "
-                             "not 0"),
-        ({"base_url": "http://buildops.example.com"}, "Invalid config: base_url must use https:// (plain http is "
-         "only accepted for localhost/127.0.0.1, or with allow_insecure_http: true)"),
-        ({"stream_paths": {"visit": "/v1/visits"}}, "Invalid config: stream_paths: unknown stream(s) visit; valid "
-         "keys: customers, customer_representatives, customer_contacts, properties, property_representatives, "
-         "jobs, visits, invoices, invoice_detail, "
-         "payments, quotes, employees, departments, job_types, pricebook_items, vendors, purchase_orders, "
-         "timesheets, service_agreements, projects"),
-        ({"start_date": "last tuesday"}, "Invalid config: start_date: 'last tuesday' is not an ISO 8601 "
-                                         "timestamp; use e.g. 2024-01-01T00:00:00Z"),
+        (
+            {"tenant_ids": ["acme"]},
+            "Invalid config: tenant_ids: 'acme' is not a tenant UUID; copy the tenantId BuildOps gave you",
+        ),
+        ({"tenant_ids": []}, "Invalid config: tenant_ids: List should have at least 1 item after validation, not 0"),
+        (
+            {"base_url": "http://buildops.example.com"},
+            "Invalid config: base_url must use https:// (plain http is "
+            "only accepted for localhost/127.0.0.1, or with allow_insecure_http: true)",
+        ),
+        (
+            {"stream_paths": {"visit": "/v1/visits"}},
+            "Invalid config: stream_paths: unknown stream(s) visit; valid "
+            "keys: customers, customer_representatives, customer_contacts, properties, property_representatives, "
+            "jobs, visits, invoices, invoice_detail, "
+            "payments, quotes, employees, departments, job_types, pricebook_items, vendors, purchase_orders, "
+            "timesheets, service_agreements, projects",
+        ),
+        (
+            {"start_date": "last tuesday"},
+            "Invalid config: start_date: 'last tuesday' is not an ISO 8601 timestamp; use e.g. 2024-01-01T00:00:00Z",
+        ),
         ({"customers_page_base": 2}, "Invalid config: customers_page_base: Input should be 0 or 1"),
     ],
 )
@@ -141,16 +157,16 @@ def test_given_a_missing_secret_when_discovering_then_a_config_error_trace_names
     assert caught.value.failure_type == FailureType.config_error
 
 
-def test_given_a_wrong_secret_when_running_the_singer_tap_then_one_clear_error_line_and_exit_1(
-    fake_buildops, tmp_path
-):
+def test_given_a_wrong_secret_when_running_the_singer_tap_then_one_clear_error_line_and_exit_1(fake_buildops, tmp_path):
     config_path = tmp_path / "config.json"
     config_path.write_text(json.dumps(make_config(fake_buildops.base_url, client_secret="wrong")))
-    done = subprocess.run([str(VENV_BIN / "tap-buildops"), "--config", str(config_path)],
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [str(VENV_BIN / "tap-buildops"), "--config", str(config_path)], capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 1
-    assert ("tap-buildops: config_error: BuildOps rejected the client credentials (HTTP 401 from POST "
-            "/v1/auth/token)") in done.stderr
+    assert (
+        "tap-buildops: config_error: BuildOps rejected the client credentials (HTTP 401 from POST /v1/auth/token)"
+    ) in done.stderr
     assert "Traceback" not in done.stderr and CLIENT_SECRET not in done.stdout + done.stderr
 
 
@@ -167,6 +183,6 @@ def test_given_an_invalid_setting_when_running_the_singer_tap_then_the_error_nam
 
 def test_given_main_py_when_asked_for_the_spec_then_it_prints_the_committed_spec():
     done = subprocess.run([sys.executable, str(MAIN_PY), "spec"], capture_output=True, text=True, timeout=120)
-    spec = next(json.loads(line) for line in done.stdout.splitlines() if "\"SPEC\"" in line)["spec"]
+    spec = next(json.loads(line) for line in done.stdout.splitlines() if '"SPEC"' in line)["spec"]
     committed = json.loads((Path(__file__).parents[1] / "source_buildops" / "spec.json").read_text())
     assert spec["connectionSpecification"] == committed["connectionSpecification"]

@@ -19,8 +19,14 @@ from source_buildops.streams import CHILD_LISTS, LIST_ENDPOINTS
 EVIDENCE = Path(__file__).resolve().parents[2] / "docs" / "evidence" / "buildops.csv"
 DEFAULTS = BuildOpsConfig(client_id="x", client_secret="x", tenant_ids=["7f3c2a9e-5b1d-4c8e-9a42-1d6e0b8f5c31"])
 # Fields the connector reads by name, beyond each stream's id and change time.
-READ_FIELDS = ("invoices.invoiceItems", "invoices.payments", "invoices.payments[].id", "invoices.projectId",
-               "customer_representatives.customerId", "property_representatives.propertyId")
+READ_FIELDS = (
+    "invoices.invoiceItems",
+    "invoices.payments",
+    "invoices.payments[].id",
+    "invoices.projectId",
+    "customer_representatives.customerId",
+    "property_representatives.propertyId",
+)
 
 
 def evidence() -> dict[str, dict[str, str]]:
@@ -62,8 +68,9 @@ def connector_names() -> dict[str, str]:
 
 def _under_a_guessed_path(name: str) -> bool:
     resource = name.split(".", 1)[0]
-    return resource in GUESSED_PATHS or any(name.startswith(p + "?") or name.startswith(p + " ")
-                                            for p in GUESSED_PATHS.values())
+    return resource in GUESSED_PATHS or any(
+        name.startswith(p + "?") or name.startswith(p + " ") for p in GUESSED_PATHS.values()
+    )
 
 
 def test_given_the_connector_when_checked_against_the_evidence_then_every_name_it_reads_has_a_verdict():

@@ -146,8 +146,10 @@ def test_given_injected_faults_when_reading_then_the_records_are_the_same(sandbo
     assert {kind for kind, count in injected.items() if count} >= {"429", "5xx", "reset", "expire"}
 
     def by_stream(output):
-        return {s: sorted(json.dumps(m.record.data, sort_keys=True) for m in output.records
-                          if m.record.stream == s) for s in streams}
+        return {
+            s: sorted(json.dumps(m.record.data, sort_keys=True) for m in output.records if m.record.stream == s)
+            for s in streams
+        }
 
     assert by_stream(noisy) == by_stream(clean)
 
@@ -157,7 +159,9 @@ def test_given_the_twin_when_running_the_singer_tap_then_counts_equal_the_genera
     config_path.write_text(json.dumps(sandbox.config))
     done = subprocess.run(
         [str(Path(sys.executable).parent / "tap-buildops"), "--config", str(config_path)],
-        capture_output=True, text=True, timeout=600,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert done.returncode == 0, done.stderr[-2000:]
     messages = [json.loads(line) for line in done.stdout.splitlines()]

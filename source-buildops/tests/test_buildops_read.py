@@ -37,12 +37,27 @@ def test_given_every_stream_when_reading_in_full_then_counts_match_the_api(fake_
     assert not output.errors
     got = {name: len(rows) for name, rows in records_by_stream(output).items()}
     assert got == {
-        "customers": 12, "customer_representatives": 5, "properties": 12, "property_representatives": 7,
-        "jobs": 12, "visits": 12,
-        "payments": 12, "quotes": 12, "employees": 12, "departments": 3, "job_types": 2,
-        "pricebook_items": 12, "vendors": 12, "purchase_orders": 12, "timesheets": 12,
-        "service_agreements": 12, "invoices": 12, "invoice_items": 24, "invoice_payments": 12,
-        "customer_contacts": 5, "projects": 2,
+        "customers": 12,
+        "customer_representatives": 5,
+        "properties": 12,
+        "property_representatives": 7,
+        "jobs": 12,
+        "visits": 12,
+        "payments": 12,
+        "quotes": 12,
+        "employees": 12,
+        "departments": 3,
+        "job_types": 2,
+        "pricebook_items": 12,
+        "vendors": 12,
+        "purchase_orders": 12,
+        "timesheets": 12,
+        "service_agreements": 12,
+        "invoices": 12,
+        "invoice_items": 24,
+        "invoice_payments": 12,
+        "customer_contacts": 5,
+        "projects": 2,
     }
 
 
@@ -99,9 +114,11 @@ def test_given_a_completed_sync_when_one_record_changes_then_the_next_sync_retur
 def test_given_nothing_changed_when_syncing_again_then_no_records_and_no_detail_requests(fake_buildops):
     config = make_config(fake_buildops.base_url, lookback_window_minutes=60)
     first = run(config, ["invoices"])
-    state = StateBuilder().with_stream_state(
-        "invoices", first.state_messages[-1].state.stream.stream_state.__dict__
-    ).build()
+    state = (
+        StateBuilder()
+        .with_stream_state("invoices", first.state_messages[-1].state.stream.stream_state.__dict__)
+        .build()
+    )
     details_before = len([r for r in fake_buildops.server.requests if r.path.startswith("/v1/invoices/")])
     second = run(config, ["invoices"], state=state)
     details_after = len([r for r in fake_buildops.server.requests if r.path.startswith("/v1/invoices/")])
@@ -111,9 +128,11 @@ def test_given_nothing_changed_when_syncing_again_then_no_records_and_no_detail_
 
 def _synced_invoices_state(config, fake):
     first = run(config, ["invoices"])
-    return StateBuilder().with_stream_state(
-        "invoices", first.state_messages[-1].state.stream.stream_state.__dict__
-    ).build()
+    return (
+        StateBuilder()
+        .with_stream_state("invoices", first.state_messages[-1].state.stream.stream_state.__dict__)
+        .build()
+    )
 
 
 def test_given_a_synced_invoice_stream_when_one_changes_then_only_changed_headers_are_listed(fake_buildops):
@@ -150,9 +169,7 @@ def test_given_a_soft_deleted_record_when_reading_then_it_is_emitted_with_its_de
 
 def test_given_pages_of_five_when_reading_then_state_is_checkpointed_with_a_resume_page(fake_buildops):
     # 500 records with pages of 5: the CDK asks for state every 500 records, i.e. mid-stream here
-    fake_buildops.data["timesheets"] = [
-        {"id": f"ts-{i:04d}", "audit": audit(T2026 + i)} for i in range(600)
-    ]
+    fake_buildops.data["timesheets"] = [{"id": f"ts-{i:04d}", "audit": audit(T2026 + i)} for i in range(600)]
     output = run(make_config(fake_buildops.base_url, page_size=100), ["timesheets"])
     states = [m.state.stream.stream_state.__dict__ for m in output.state_messages]
     assert states[0]["tenants"][TENANT]["resume"]["page"] == 5
@@ -226,9 +243,11 @@ def test_given_a_finished_sync_when_a_property_contact_changes_then_only_it_is_r
     config = make_config(fake_buildops.base_url)
     first = run(config, ["property_representatives"])
     assert len(first.records) == 7
-    state = StateBuilder().with_stream_state(
-        "property_representatives", first.state_messages[-1].state.stream.stream_state.__dict__
-    ).build()
+    state = (
+        StateBuilder()
+        .with_stream_state("property_representatives", first.state_messages[-1].state.stream.stream_state.__dict__)
+        .build()
+    )
     fake_buildops.data["property_representatives"][4]["audit"] = audit(T2026 + 3_600_000)
     second = run(config, ["property_representatives"], state=state)
     assert [m.record.data["id"] for m in second.records] == ["site-rep-004"]
@@ -250,9 +269,9 @@ def test_given_a_property_representatives_path_override_when_reading_then_the_pa
 def test_given_a_full_refresh_catalog_when_reading_with_state_then_everything_is_read(fake_buildops):
     config = make_config(fake_buildops.base_url)
     first = run(config, ["quotes"])
-    state = StateBuilder().with_stream_state(
-        "quotes", first.state_messages[-1].state.stream.stream_state.__dict__
-    ).build()
+    state = (
+        StateBuilder().with_stream_state("quotes", first.state_messages[-1].state.stream.stream_state.__dict__).build()
+    )
     again = run(config, ["quotes"], state=state, mode=SyncMode.full_refresh)
     assert len(again.records) == 12
 
@@ -275,9 +294,11 @@ def test_given_the_three_invoice_streams_when_synced_together_then_each_detail_i
 def test_given_streams_at_different_cursors_when_replaying_details_then_only_the_gap_is_fetched(fake_buildops):
     config = make_config(fake_buildops.base_url)
     first = run(config, ["invoices"])
-    state = StateBuilder().with_stream_state(
-        "invoices", first.state_messages[-1].state.stream.stream_state.__dict__
-    ).build()
+    state = (
+        StateBuilder()
+        .with_stream_state("invoices", first.state_messages[-1].state.stream.stream_state.__dict__)
+        .build()
+    )
     calls_before = detail_calls(fake_buildops)
     # invoices is up to date (needs nothing), invoice_items has never synced (needs all 12)
     second = run(config, ["invoices", "invoice_items"], state=state)
@@ -300,9 +321,11 @@ def test_given_records_without_an_audit_block_when_syncing_twice_then_they_are_e
     config = make_config(fake_buildops.base_url)
     first = run(config, ["departments"])
     assert len(first.records) == 3  # not dropped below start_date as if changed in 1970
-    state = StateBuilder().with_stream_state(
-        "departments", first.state_messages[-1].state.stream.stream_state.__dict__
-    ).build()
+    state = (
+        StateBuilder()
+        .with_stream_state("departments", first.state_messages[-1].state.stream.stream_state.__dict__)
+        .build()
+    )
     assert len(run(config, ["departments"], state=state).records) == 3  # no change time: read again
 
 
@@ -313,9 +336,11 @@ def test_given_pay_applications_when_reading_projects_then_projects_of_changed_i
     first = run(config, ["projects"])
     assert sorted(m.record.data["id"] for m in first.records) == ["project-0", "project-1"]
     assert len([r for r in fake_buildops.server.requests if r.path.startswith("/v1/projects/")]) == 2
-    state = StateBuilder().with_stream_state(
-        "projects", first.state_messages[-1].state.stream.stream_state.__dict__
-    ).build()
+    state = (
+        StateBuilder()
+        .with_stream_state("projects", first.state_messages[-1].state.stream.stream_state.__dict__)
+        .build()
+    )
     later = T2026 + 3_600_000 * 24
     fake_buildops.data["invoices"][1]["audit"] = audit(later)  # a pay application of project-1 changed
     fake_buildops.data["projects"][1]["audit"] = audit(later)

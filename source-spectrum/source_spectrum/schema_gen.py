@@ -46,8 +46,11 @@ def render(name: str) -> str:
 
 def stale_schemas() -> list[str]:
     """Streams whose committed schema file differs from the catalog."""
-    return [n for n in all_stream_names() if not (SCHEMA_DIR / f"{n}.json").exists()
-            or (SCHEMA_DIR / f"{n}.json").read_text() != render(n)]
+    return [
+        n
+        for n in all_stream_names()
+        if not (SCHEMA_DIR / f"{n}.json").exists() or (SCHEMA_DIR / f"{n}.json").read_text() != render(n)
+    ]
 
 
 def main() -> None:

@@ -75,8 +75,10 @@ def pg_parts() -> dict[str, str] | None:
 
 def pg_odbc(parts: dict[str, str], **overrides: str) -> str:
     p = {**parts, **overrides}
-    return (f"Driver={{PostgreSQL Unicode}};Server={p['host']};Port={p['port']};Database={p['dbname']};"
-            f"Uid={p['user']};Pwd={p.get('password', '')}")
+    return (
+        f"Driver={{PostgreSQL Unicode}};Server={p['host']};Port={p['port']};Database={p['dbname']};"
+        f"Uid={p['user']};Pwd={p.get('password', '')}"
+    )
 
 
 def _pg_admin(sql: str) -> None:
@@ -94,8 +96,11 @@ def start() -> LiveSandbox:
     if _LIVE is not None:
         return _LIVE
     data_dir = Path(tempfile.mkdtemp(prefix="srcspec-sandbox-"))
-    subprocess.run([str(SANDBOX), "generate", "--out", str(data_dir), "--scale", SCALE, "--seed", "1"],
-                   check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [str(SANDBOX), "generate", "--out", str(data_dir), "--scale", SCALE, "--seed", "1"],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     argv = [str(SANDBOX), "serve", "--data", str(data_dir), "--port", "0", "--spectrum-port", "0"]
     pg_database = None
     parts = pg_parts()
@@ -119,7 +124,8 @@ def start() -> LiveSandbox:
     if parts and "source-spectrum.postgres.json" not in configs:
         # The twin loads PostgreSQL but may not write a config for it: build one from what it reported.
         configs["source-spectrum.postgres.json"] = {
-            "transport": "sql", "companies": ["MEC", "FPR"],
+            "transport": "sql",
+            "companies": ["MEC", "FPR"],
             "odbc": {"connection_string": pg_odbc(parts, dbname=pg_database)},
         }
     _LIVE = LiveSandbox(data_dir, process, info, configs, pg_database)

@@ -20,8 +20,11 @@ from tieout_core.singer import singer_streams
 CATALOG_DIR = Path(__file__).resolve().parents[2] / "catalog" / "source-spectrum"
 CONFIGS = {
     "discover.json": {"transport": "sql", "companies": ["MEC"], "odbc": {"driver": "SQLite3", "database": "x"}},
-    "discover_data_exchange.json": {"transport": "data_exchange", "companies": ["MEC"],
-                                    "data_exchange": {"base_url": "https://spectrum:8482", "authorization_id": "X"}},
+    "discover_data_exchange.json": {
+        "transport": "data_exchange",
+        "companies": ["MEC"],
+        "data_exchange": {"base_url": "https://spectrum:8482", "authorization_id": "X"},
+    },
 }
 
 
@@ -35,13 +38,15 @@ def configured(catalog: dict) -> dict:
     streams = []
     for stream in catalog["streams"]:
         incremental = "incremental" in stream["supported_sync_modes"]
-        streams.append({
-            "stream": stream,
-            "sync_mode": "incremental" if incremental else "full_refresh",
-            "cursor_field": stream.get("default_cursor_field", []) if incremental else [],
-            "destination_sync_mode": "append_dedup" if incremental else "overwrite",
-            "primary_key": stream.get("source_defined_primary_key", []),
-        })
+        streams.append(
+            {
+                "stream": stream,
+                "sync_mode": "incremental" if incremental else "full_refresh",
+                "cursor_field": stream.get("default_cursor_field", []) if incremental else [],
+                "destination_sync_mode": "append_dedup" if incremental else "overwrite",
+                "primary_key": stream.get("source_defined_primary_key", []),
+            }
+        )
     return {"streams": streams}
 
 
@@ -53,8 +58,11 @@ def render() -> dict[str, str]:
 
 
 def stale() -> list[str]:
-    return [name for name, text in render().items()
-            if not (CATALOG_DIR / name).exists() or (CATALOG_DIR / name).read_text() != text]
+    return [
+        name
+        for name, text in render().items()
+        if not (CATALOG_DIR / name).exists() or (CATALOG_DIR / name).read_text() != text
+    ]
 
 
 def main() -> None:

@@ -22,12 +22,21 @@ JC = "JC_TRANSACTION_HISTORY_MC"
 
 def read(tmp_path: Path, config: dict, stream: str) -> tuple[subprocess.CompletedProcess, list[dict]]:
     (tmp_path / "config.json").write_text(json.dumps(config))
-    catalog = {"streams": [{"stream": {"name": stream, "json_schema": {}, "supported_sync_modes": ["full_refresh"]},
-                            "sync_mode": "full_refresh", "destination_sync_mode": "overwrite"}]}
+    catalog = {
+        "streams": [
+            {
+                "stream": {"name": stream, "json_schema": {}, "supported_sync_modes": ["full_refresh"]},
+                "sync_mode": "full_refresh",
+                "destination_sync_mode": "overwrite",
+            }
+        ]
+    }
     (tmp_path / "catalog.json").write_text(json.dumps(catalog))
     done = subprocess.run(
         [str(SOURCE), "read", "--config", str(tmp_path / "config.json"), "--catalog", str(tmp_path / "catalog.json")],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     return done, [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
 
@@ -152,8 +161,9 @@ def test_given_postgres_tables_lacking_columns_when_read_then_nulls_and_warnings
 def test_given_a_table_lacking_a_key_column_when_checked_then_failed_naming_table_and_column(sqlite_copy, tmp_path):
     config = sqlite_copy(f"ALTER TABLE {JOBS} RENAME COLUMN Job_Number TO Job_No")
     (tmp_path / "config.json").write_text(json.dumps(config))
-    done = subprocess.run([str(SOURCE), "check", "--config", str(tmp_path / "config.json")],
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [str(SOURCE), "check", "--config", str(tmp_path / "config.json")], capture_output=True, text=True, timeout=300
+    )
     messages = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
     [status] = [m["connectionStatus"] for m in messages if m["type"] == "CONNECTION_STATUS"]
     assert status["status"] == "FAILED"

@@ -10,8 +10,11 @@ from tieout_core import ConfigError
 from tieout_core.config import check_spec_file
 
 SQL = {"transport": "sql", "companies": ["MEC", "FPR"], "odbc": {"driver": "SQLite3", "database": "/x.sqlite"}}
-DX = {"transport": "data_exchange", "companies": ["MEC"],
-      "data_exchange": {"base_url": "https://acme.dexterchaney.com:8482", "authorization_id": "AUTH"}}
+DX = {
+    "transport": "data_exchange",
+    "companies": ["MEC"],
+    "data_exchange": {"base_url": "https://acme.dexterchaney.com:8482", "authorization_id": "AUTH"},
+}
 
 
 def test_given_committed_spec_when_compared_with_model_then_current():
@@ -26,8 +29,12 @@ def test_given_spec_when_read_then_nested_secrets_are_found_by_the_airbyte_maske
     from airbyte_cdk.utils.airbyte_secrets_utils import get_secret_paths
 
     spec = json.loads(SPEC_PATH.read_text())["connectionSpecification"]
-    assert sorted(get_secret_paths(spec)) == [["data_exchange", "authorization_id"], ["data_exchange", "client_secret"],
-                                              ["odbc", "connection_string"], ["odbc", "password"]]
+    assert sorted(get_secret_paths(spec)) == [
+        ["data_exchange", "authorization_id"],
+        ["data_exchange", "client_secret"],
+        ["odbc", "connection_string"],
+        ["odbc", "password"],
+    ]
 
 
 @pytest.mark.parametrize("code", ["mec", "ABCD", "M-C", ""])
@@ -61,19 +68,47 @@ def test_given_data_exchange_without_credentials_when_parsed_then_error_names_fi
 
 def test_given_bad_config_when_parsed_then_secret_values_not_echoed():
     with pytest.raises(ConfigError) as info:
-        CONNECTOR.parse_config({**DX, "companies": ["bad"],
-                                "data_exchange": {"base_url": "x", "authorization_id": "SUPERSECRET"}})
+        CONNECTOR.parse_config(
+            {**DX, "companies": ["bad"], "data_exchange": {"base_url": "x", "authorization_id": "SUPERSECRET"}}
+        )
     assert "SUPERSECRET" not in str(info.value)
 
 
 def test_given_catalog_when_listed_then_every_required_stream_is_declared():
     sql = {s.name for s in SQL_STREAMS}
-    assert {"jobs", "phases", "cost_types", "job_cost_transactions", "customers", "ar_contracts", "ar_invoices",
-            "ar_invoice_lines", "ar_open_items", "ar_payments", "progress_billings", "progress_billing_items",
-            "vendors", "vendor_compliance", "subcontracts", "ap_invoices", "ap_invoice_lines", "ap_open_items",
-            "ap_payments", "payroll_time_cards", "gl_detail"} <= sql
-    assert {s.name for s in DX_STREAMS} == {"jobs", "job_main", "job_dates", "phases", "customers", "vendors",
-                                            "employees", "equipment"}
+    assert {
+        "jobs",
+        "phases",
+        "cost_types",
+        "job_cost_transactions",
+        "customers",
+        "ar_contracts",
+        "ar_invoices",
+        "ar_invoice_lines",
+        "ar_open_items",
+        "ar_payments",
+        "progress_billings",
+        "progress_billing_items",
+        "vendors",
+        "vendor_compliance",
+        "subcontracts",
+        "ap_invoices",
+        "ap_invoice_lines",
+        "ap_open_items",
+        "ap_payments",
+        "payroll_time_cards",
+        "gl_detail",
+    } <= sql
+    assert {s.name for s in DX_STREAMS} == {
+        "jobs",
+        "job_main",
+        "job_dates",
+        "phases",
+        "customers",
+        "vendors",
+        "employees",
+        "equipment",
+    }
 
 
 def test_given_readme_when_read_then_support_table_lists_every_stream():
@@ -93,8 +128,12 @@ def test_given_committed_catalog_snapshot_when_rediscovered_then_current():
 
 def test_given_plain_http_data_exchange_url_to_a_remote_host_when_parsed_then_refused_naming_field_and_fix():
     with pytest.raises(ConfigError) as info:
-        CONNECTOR.parse_config({**DX, "data_exchange": {"base_url": "http://erp.contractor.invalid:8482",
-                                                        "authorization_id": "SUPERSECRET"}})
+        CONNECTOR.parse_config(
+            {
+                **DX,
+                "data_exchange": {"base_url": "http://erp.contractor.invalid:8482", "authorization_id": "SUPERSECRET"},
+            }
+        )
     message = str(info.value)
     assert message.startswith("Invalid config: data_exchange.base_url must use https://")
     assert "or set data_exchange.allow_insecure_http: true" in message
@@ -109,8 +148,9 @@ def test_given_plain_http_data_exchange_url_when_checked_through_main_py_then_fa
     path = tmp_path / "config.json"
     path.write_text(json.dumps(config))
     main = Path(__file__).parents[1] / "main.py"
-    out = subprocess.run([sys.executable, str(main), "check", "--config", str(path)], capture_output=True, text=True,
-                         timeout=120)
+    out = subprocess.run(
+        [sys.executable, str(main), "check", "--config", str(path)], capture_output=True, text=True, timeout=120
+    )
     messages = [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")]
     statuses = [m["connectionStatus"] for m in messages if m["type"] == "CONNECTION_STATUS"]
     assert statuses and statuses[-1]["status"] == "FAILED", out.stdout[-2000:]
@@ -127,8 +167,16 @@ def test_given_plain_http_to_this_machine_when_parsed_then_accepted(url):
 def test_given_the_opt_in_when_parsed_then_plain_http_to_a_remote_host_reaches_the_client_settings():
     from source_spectrum.transports.data_exchange import dx_settings
 
-    config = CONNECTOR.parse_config({**DX, "data_exchange": {"base_url": "http://erp.contractor.invalid:8482",
-                                                             "authorization_id": "AUTH", "allow_insecure_http": True}})
+    config = CONNECTOR.parse_config(
+        {
+            **DX,
+            "data_exchange": {
+                "base_url": "http://erp.contractor.invalid:8482",
+                "authorization_id": "AUTH",
+                "allow_insecure_http": True,
+            },
+        }
+    )
     settings = dx_settings(config)
     assert settings.url == "http://erp.contractor.invalid:8482" and settings.allow_insecure_http is True
 

@@ -15,9 +15,14 @@ from spectrum_client import TruncatedResult
 from tieout_core import Checkpoint, ConfigError
 
 # phases: see the partitioned-read test below (the same read, checked in more detail).
-TABLES = {"jobs": "JC_JOB_MASTER_MC", "job_main": "JC_JOB_MASTER_MC", "job_dates": "JC_JOB_MASTER_MC",
-          "customers": "CR_CUSTOMER_MASTER_MC",
-          "employees": "PR_EMPLOYEE_MASTER_1_MC", "equipment": "EC_EQUIPMENT_MASTER_MC"}
+TABLES = {
+    "jobs": "JC_JOB_MASTER_MC",
+    "job_main": "JC_JOB_MASTER_MC",
+    "job_dates": "JC_JOB_MASTER_MC",
+    "customers": "CR_CUSTOMER_MASTER_MC",
+    "employees": "PR_EMPLOYEE_MASTER_1_MC",
+    "equipment": "EC_EQUIPMENT_MASTER_MC",
+}
 
 
 def read(config: dict, name: str) -> list[dict]:
@@ -31,11 +36,16 @@ def test_given_emulator_when_get_stream_read_then_every_row_of_the_table_per_com
     rows = live.csv_rows(TABLES[name])
     assert Counter(r["company_code"] for r in records) == Counter(r["Company_Code"] for r in rows)
     key = "job_number" if name.startswith("job") else spec_for(name, "data_exchange").primary_key[1]
-    source_key = {"job_number": "Job_Number", "customer_code": "Customer_Code", "employee_code": "Employee_Code",
-                  "equipment_code": "Equipment_Code"}.get(key)
+    source_key = {
+        "job_number": "Job_Number",
+        "customer_code": "Customer_Code",
+        "employee_code": "Employee_Code",
+        "equipment_code": "Equipment_Code",
+    }.get(key)
     if source_key:
         assert {(r["company_code"], r[key]) for r in records} == {
-            (r["Company_Code"], r[source_key].strip()) for r in rows}
+            (r["Company_Code"], r[source_key].strip()) for r in rows
+        }
 
 
 def test_given_more_phases_than_the_cap_when_read_then_split_by_status_and_job_and_complete(live):
@@ -48,20 +58,26 @@ def test_given_more_phases_than_the_cap_when_read_then_split_by_status_and_job_a
     records = [dict(zip(names, row, strict=True)) for names, rows in batches for row in rows]
     assert len(records) == len(rows)
     assert {(r["job_number"], r["phase_code"], r["cost_type"]) for r in records} == {
-        (r["Job_Number"].strip(), r["Phase_Code"], r["Cost_Type"]) for r in rows}
+        (r["Job_Number"].strip(), r["Phase_Code"], r["Cost_Type"]) for r in rows
+    }
     # GetPhase's job-to-date dollars are the phase's job cost history summed (the table keeps none).
     grid = {(r["Job_Number"], r["Phase_Code"], r["Cost_Type"]) for r in rows}
-    history = [h for h in live.csv_rows("JC_TRANSACTION_HISTORY_MC") if h["Company_Code"] == "MEC"
-               and (h["Job_Number"], h["Phase_Code"], h["Cost_Type"]) in grid]
+    history = [
+        h
+        for h in live.csv_rows("JC_TRANSACTION_HISTORY_MC")
+        if h["Company_Code"] == "MEC" and (h["Job_Number"], h["Phase_Code"], h["Cost_Type"]) in grid
+    ]
     assert sum(Decimal(repr(r["jtd_actual_dollars"] or 0)) for r in records) == sum(
-        Decimal(h["Tran_Amount"]) for h in history)
+        Decimal(h["Tran_Amount"]) for h in history
+    )
     assert transport.client.calls > 3  # status split, then job split of the capped part
 
 
 def test_given_money_as_dot_zero_text_when_job_main_read_then_exact_sums(live):
     records = read(live.config("data_exchange"), "job_main")
     assert sum(Decimal(repr(r["original_contract"] or 0)) for r in records) == live.csv_sum(
-        "JC_JOB_MASTER_MC", "Original_Contract")
+        "JC_JOB_MASTER_MC", "Original_Contract"
+    )
 
 
 def test_given_rest_vendors_when_read_then_active_vendors_with_table_column_names(live):
@@ -87,8 +103,9 @@ def test_given_capped_answer_and_no_filter_left_when_read_then_stream_fails_nami
     with pytest.raises(TruncatedResult) as info:  # one status, no job split left: nothing may come out
         emitted.extend(transport.client.get_all("GetPhaseEnhanced", {"pCompany_Code": "MEC", "pStatus_Code": status}))
     assert emitted == []
-    assert (f"GetPhaseEnhanced hit Spectrum's row cap with pCompany_Code='MEC', pStatus_Code='{status}':"
-            " 500 rows came back") in str(info.value)
+    assert (
+        f"GetPhaseEnhanced hit Spectrum's row cap with pCompany_Code='MEC', pStatus_Code='{status}': 500 rows came back"
+    ) in str(info.value)
     assert "was not used" in str(info.value)
 
 

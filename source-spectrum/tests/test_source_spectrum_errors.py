@@ -26,8 +26,17 @@ def sql(odbc: dict) -> dict:
 
 
 def test_given_sql_server_driver_not_installed_when_checked_then_config_error_names_the_package():
-    error = check(sql({"driver": "ODBC Driver 18 for SQL Server", "server": "acme-data.dexterchaney.com",
-                       "database": "Spectrum_0012345", "user": "infolink", "password": "pw-never-shown"}))
+    error = check(
+        sql(
+            {
+                "driver": "ODBC Driver 18 for SQL Server",
+                "server": "acme-data.dexterchaney.com",
+                "database": "Spectrum_0012345",
+                "user": "infolink",
+                "password": "pw-never-shown",
+            }
+        )
+    )
     assert isinstance(error, ConfigError)
     assert "ODBC driver 'ODBC Driver 18 for SQL Server' is not installed" in error.message
     assert "msodbcsql18" in error.message
@@ -54,8 +63,18 @@ def test_given_closed_port_when_checked_then_transient_error_names_server(pg_liv
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    error = check(sql({"driver": "PostgreSQL Unicode", "server": "127.0.0.1", "port": port,
-                       "database": "spectrum", "user": "infolink", "password": "x"}))
+    error = check(
+        sql(
+            {
+                "driver": "PostgreSQL Unicode",
+                "server": "127.0.0.1",
+                "port": port,
+                "database": "spectrum",
+                "user": "infolink",
+                "password": "x",
+            }
+        )
+    )
     assert isinstance(error, TransientError)
     assert "Spectrum database unreachable at server '127.0.0.1'" in error.message
 
@@ -63,8 +82,18 @@ def test_given_closed_port_when_checked_then_transient_error_names_server(pg_liv
 @pytest.mark.postgres
 def test_given_unknown_login_when_checked_then_login_failed_names_user(pg_live):
     parts = sys.modules["source_spectrum_tests_live"].pg_parts()
-    error = check(sql({"driver": "PostgreSQL Unicode", "server": parts["host"], "port": int(parts["port"]),
-                       "database": pg_live.pg_database, "user": "not_infolink", "password": "pw-never-shown"}))
+    error = check(
+        sql(
+            {
+                "driver": "PostgreSQL Unicode",
+                "server": parts["host"],
+                "port": int(parts["port"]),
+                "database": pg_live.pg_database,
+                "user": "not_infolink",
+                "password": "pw-never-shown",
+            }
+        )
+    )
     assert isinstance(error, ConfigError)
     assert "login failed for user 'not_infolink'" in error.message
     assert "pw-never-shown" not in error.message
@@ -75,12 +104,14 @@ def test_given_wrong_authorization_id_when_checked_through_main_py_then_failed_s
     config["data_exchange"]["authorization_id"] = "NOT-THE-ID"
     path = tmp_path / "config.json"
     path.write_text(json.dumps(config))
-    out = subprocess.run([sys.executable, str(MAIN), "check", "--config", str(path)], capture_output=True,
-                         text=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, str(MAIN), "check", "--config", str(path)], capture_output=True, text=True, timeout=120
+    )
     messages = [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")]
     statuses = [m["connectionStatus"] for m in messages if m["type"] == "CONNECTION_STATUS"]
     traces = [m["trace"]["error"] for m in messages if m["type"] == "TRACE"]
     assert statuses and statuses[-1]["status"] == "FAILED"
-    assert any("rejected the Authorization ID" in t["message"] and t["failure_type"] == "config_error"
-               for t in traces) or "rejected the Authorization ID" in statuses[-1].get("message", "")
+    assert any(
+        "rejected the Authorization ID" in t["message"] and t["failure_type"] == "config_error" for t in traces
+    ) or "rejected the Authorization ID" in statuses[-1].get("message", "")
     assert "NOT-THE-ID" not in out.stdout + out.stderr

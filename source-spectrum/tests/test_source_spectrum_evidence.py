@@ -22,8 +22,7 @@ from tieout_core import ConfigError
 EVIDENCE = Path(__file__).resolve().parents[2] / "docs" / "evidence" / "spectrum.csv"
 
 # Contradicted names a stream still selects ("*" = the table). Remove an entry when the stream is fixed.
-STILL_TO_FIX: dict[str, str] = {
-}
+STILL_TO_FIX: dict[str, str] = {}
 SQL = {"transport": "sql", "companies": ["MEC"], "odbc": {"driver": "SQLite3", "database": "x"}}
 
 

@@ -15,9 +15,22 @@ from source_spectrum.run import source
 
 
 def catalog(stream: str) -> object:
-    return ConfiguredAirbyteCatalogSerializer.load({"streams": [{
-        "stream": {"name": stream, "json_schema": {}, "supported_sync_modes": ["full_refresh", "incremental"]},
-        "sync_mode": "incremental", "destination_sync_mode": "append_dedup", "cursor_field": ["check_date"]}]})
+    return ConfiguredAirbyteCatalogSerializer.load(
+        {
+            "streams": [
+                {
+                    "stream": {
+                        "name": stream,
+                        "json_schema": {},
+                        "supported_sync_modes": ["full_refresh", "incremental"],
+                    },
+                    "sync_mode": "incremental",
+                    "destination_sync_mode": "append_dedup",
+                    "cursor_field": ["check_date"],
+                }
+            ]
+        }
+    )
 
 
 def test_given_airbyte_state_when_second_sync_then_only_checks_inside_lookback_are_read(live):
@@ -29,7 +42,8 @@ def test_given_airbyte_state_when_second_sync_then_only_checks_inside_lookback_a
     companies = final.stream.stream_state.companies
     newest = {c: max(r["Check_Date"] for r in rows if r["Company_Code"] == c) for c in ("MEC", "FPR")}
     assert {c: v["cursor"] for c, v in companies.items()} == {
-        c: min(d, date.today().isoformat()) for c, d in newest.items()}
+        c: min(d, date.today().isoformat()) for c, d in newest.items()
+    }
 
     state = [AirbyteStateMessageSerializer.load(AirbyteStateMessageSerializer.dump(final))]
     second = entrypoint_wrapper.read(source(), config, catalog("ap_payments"), state=state)

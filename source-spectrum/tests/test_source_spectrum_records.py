@@ -27,9 +27,18 @@ def test_given_text_date_cursor_when_parameterised_then_yyyymmdd_text_else_date(
 
 def test_given_raw_sqlite_row_when_built_then_conventions_applied():
     builder = RecordBuilder(spec_for("job_cost_transactions", "sql").columns)
-    record = builder.build({"job_number": "     40001", "tran_date_text": "20251117", "tran_amount": "16.0",
-                            "quantity": "6.0000", "detail_sequence": "2", "description": "Pipe & Fitting   ",
-                            "employee_name": " "}, "MEC")
+    record = builder.build(
+        {
+            "job_number": "     40001",
+            "tran_date_text": "20251117",
+            "tran_amount": "16.0",
+            "quantity": "6.0000",
+            "detail_sequence": "2",
+            "description": "Pipe & Fitting   ",
+            "employee_name": " ",
+        },
+        "MEC",
+    )
     assert record["company_code"] == "MEC"
     assert record["job_number"] == "40001"
     assert record["tran_date_text"] == "2025-11-17"
@@ -85,9 +94,16 @@ class FakeTransport:
 
 
 def config(**kw):
-    return SpectrumConfig.parse({"transport": "sql", "companies": ["MEC", "FPR"],
-                                 "odbc": {"driver": "SQLite3", "database": "/x"},
-                                 "start_date": "2024-01-01", "lookback_days": 3, **kw})
+    return SpectrumConfig.parse(
+        {
+            "transport": "sql",
+            "companies": ["MEC", "FPR"],
+            "odbc": {"driver": "SQLite3", "database": "/x"},
+            "start_date": "2024-01-01",
+            "lookback_days": 3,
+            **kw,
+        }
+    )
 
 
 def gl_stream(transport, cfg):
@@ -95,13 +111,16 @@ def gl_stream(transport, cfg):
 
 
 def test_given_no_state_when_incremental_read_then_from_start_date_and_checkpoint_per_company():
-    transport = FakeTransport({"MEC": [{"gl_date": "2024-02-01"}, {"gl_date": "2024-02-10"}],
-                               "FPR": [{"gl_date": "2024-01-15"}]})
+    transport = FakeTransport(
+        {"MEC": [{"gl_date": "2024-02-01"}, {"gl_date": "2024-02-10"}], "FPR": [{"gl_date": "2024-01-15"}]}
+    )
     items = list(gl_stream(transport, config()).read({}))
     assert [c[2] for c in transport.calls] == [dt.date(2024, 1, 1)] * 2
     checkpoints = [i.state for i in items if isinstance(i, Checkpoint)]
-    assert checkpoints == [{"companies": {"MEC": {"cursor": "2024-02-10"}}},
-                           {"companies": {"MEC": {"cursor": "2024-02-10"}, "FPR": {"cursor": "2024-01-15"}}}]
+    assert checkpoints == [
+        {"companies": {"MEC": {"cursor": "2024-02-10"}}},
+        {"companies": {"MEC": {"cursor": "2024-02-10"}, "FPR": {"cursor": "2024-01-15"}}},
+    ]
     # a checkpoint only follows the records it accounts for
     assert isinstance(items[2], Checkpoint) and not isinstance(items[1], Checkpoint)
 
@@ -114,8 +133,14 @@ def test_given_state_when_incremental_read_then_lookback_applied_and_start_date_
 
 
 def test_given_no_lookback_days_when_incremental_read_then_from_the_open_period_or_62_days_without_one():
-    cfg = SpectrumConfig.parse({"transport": "sql", "companies": ["MEC", "FPR"],
-                                "odbc": {"driver": "SQLite3", "database": "/x"}, "start_date": "2020-01-01"})
+    cfg = SpectrumConfig.parse(
+        {
+            "transport": "sql",
+            "companies": ["MEC", "FPR"],
+            "odbc": {"driver": "SQLite3", "database": "/x"},
+            "start_date": "2020-01-01",
+        }
+    )
     transport = FakeTransport({}, open_from={"MEC": dt.date(2024, 1, 1)})
     state = {"companies": {"MEC": {"cursor": "2024-02-10"}, "FPR": {"cursor": "2024-02-10"}}}
     list(gl_stream(transport, cfg).read(state))

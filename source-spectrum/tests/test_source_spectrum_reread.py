@@ -15,11 +15,22 @@ import pyodbc
 SOURCE = Path(sys.executable).with_name("source-spectrum")
 STREAM = "job_cost_transactions"
 TABLE = "JC_TRANSACTION_HISTORY_MC"
-CATALOG = {"streams": [{
-    "stream": {"name": STREAM, "json_schema": {}, "supported_sync_modes": ["full_refresh", "incremental"],
-               "source_defined_cursor": True, "default_cursor_field": ["tran_date_text"]},
-    "sync_mode": "incremental", "cursor_field": ["tran_date_text"], "destination_sync_mode": "append",
-}]}
+CATALOG = {
+    "streams": [
+        {
+            "stream": {
+                "name": STREAM,
+                "json_schema": {},
+                "supported_sync_modes": ["full_refresh", "incremental"],
+                "source_defined_cursor": True,
+                "default_cursor_field": ["tran_date_text"],
+            },
+            "sync_mode": "incremental",
+            "cursor_field": ["tran_date_text"],
+            "destination_sync_mode": "append",
+        }
+    ]
+}
 
 
 def sync(tmp_path: Path, config: dict, state: list | None = None) -> tuple[list[dict], list, list[str]]:
@@ -58,9 +69,11 @@ def post_backdated(connection_string: str, company: str, day: date) -> str:
 def open_from(connection_string: str, company: str) -> date:
     conn = pyodbc.connect(connection_string, autocommit=True)
     try:
-        value = conn.cursor().execute(
-            "SELECT MIN(Minimum_Date) FROM PA_PROCESSING_DATES_MC WHERE Company_Code = ?", company
-        ).fetchone()[0]
+        value = (
+            conn.cursor()
+            .execute("SELECT MIN(Minimum_Date) FROM PA_PROCESSING_DATES_MC WHERE Company_Code = ?", company)
+            .fetchone()[0]
+        )
     finally:
         conn.close()
     return date.fromisoformat(str(value)[:10])
@@ -82,9 +95,10 @@ def test_given_a_posting_backdated_30_days_into_an_open_period_after_a_sync_when
     assert posted >= open_from(config["odbc"]["connection_string"], "MEC"), "the test needs an open period"
     records, _, _ = sync(tmp_path, config, state)
     assert [r["tran_date_text"] for r in records if r["reference_1"] == reference] == [posted.isoformat()]
-    assert min(r["tran_date_text"] for r in records if r["company_code"] == "MEC") >= open_from(
-        config["odbc"]["connection_string"], "MEC"
-    ).isoformat(), "the re-read starts at the open period, not at start_date"
+    assert (
+        min(r["tran_date_text"] for r in records if r["company_code"] == "MEC")
+        >= open_from(config["odbc"]["connection_string"], "MEC").isoformat()
+    ), "the re-read starts at the open period, not at start_date"
 
 
 def test_given_a_fixed_seven_day_lookback_when_a_posting_is_backdated_30_days_then_it_is_missed_as_configured(

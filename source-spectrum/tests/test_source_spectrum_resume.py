@@ -102,8 +102,10 @@ def test_given_batches_when_the_retry_returns_rows_in_another_order_then_only_un
 def test_given_rows_without_a_key_field_when_the_read_restarts_then_the_missing_field_counts_as_null():
     rows = [rec("1"), rec("2"), rec("3")]
     read = FlakyRead([(rows, 2), (rows, None)])
-    out = [r["job_number"] for r in resumed(read, ("job_number", "not_a_column"), what="x",
-                                            reconnect=read.reconnect, sleep=lambda s: None)]
+    out = [
+        r["job_number"]
+        for r in resumed(read, ("job_number", "not_a_column"), what="x", reconnect=read.reconnect, sleep=lambda s: None)
+    ]
     assert out == ["1", "2", "3"]
 
 

@@ -29,9 +29,17 @@ def _live():
 
 
 SANDBOX = _live()
-INVALID = {"transport": "sql", "companies": ["MEC"],
-           "odbc": {"driver": "ODBC Driver 18 for SQL Server", "server": "127.0.0.1", "database": "Spectrum_0",
-                    "user": "infolink", "password": "not-a-real-password"}}
+INVALID = {
+    "transport": "sql",
+    "companies": ["MEC"],
+    "odbc": {
+        "driver": "ODBC Driver 18 for SQL Server",
+        "server": "127.0.0.1",
+        "database": "Spectrum_0",
+        "user": "infolink",
+        "password": "not-a-real-password",
+    },
+}
 
 
 class TestSourceSpectrumAirbyteStandard(standard_tests.SourceTestSuiteBase):
@@ -45,10 +53,12 @@ class TestSourceSpectrumAirbyteStandard(standard_tests.SourceTestSuiteBase):
 
     @classmethod
     def get_scenarios(cls) -> list[ConnectorTestScenario]:
-        sql = ConnectorTestScenario(config_dict=SANDBOX.config("sql"), status="succeed",
-                                    sections=("connection", "discovery", "basic_read"))
-        dx = ConnectorTestScenario(config_dict=SANDBOX.config("data_exchange"), status="succeed",
-                                   sections=("connection", "discovery"))
+        sql = ConnectorTestScenario(
+            config_dict=SANDBOX.config("sql"), status="succeed", sections=("connection", "discovery", "basic_read")
+        )
+        dx = ConnectorTestScenario(
+            config_dict=SANDBOX.config("data_exchange"), status="succeed", sections=("connection", "discovery")
+        )
         bad = ConnectorTestScenario(config_dict=INVALID, status="failed", sections=("connection",))
         sql._id, dx._id, bad._id = "sandbox_sql", "sandbox_data_exchange", "driver_missing"
         return [sql, dx, bad]

@@ -61,12 +61,16 @@ def soap_rows(service: str, rows: list[dict[str, str]], *, capped: bool = False)
     parts = []
     for row in rows:
         cells = "".join(f"<{k}>{v}</{k}>" for k, v in row.items())
-        parts.append(f"<response>{cells}<Error_Code> </Error_Code><Error_Description> </Error_Description>"
-                     "<Error_Column> </Error_Column></response>")
+        parts.append(
+            f"<response>{cells}<Error_Code> </Error_Code><Error_Description> </Error_Description>"
+            "<Error_Column> </Error_Column></response>"
+        )
     if capped:
         blanks = "".join(f"<{k}> </{k}>" for k in (rows[0] if rows else {}))
-        parts.append(f"<response>{blanks}<Error_Code>W</Error_Code><Error_Description>{WARNING}"
-                     "</Error_Description><Error_Column> </Error_Column></response>")
+        parts.append(
+            f"<response>{blanks}<Error_Code>W</Error_Code><Error_Description>{WARNING}"
+            "</Error_Description><Error_Column> </Error_Column></response>"
+        )
     return (
         "<SOAP-ENV:Envelope SOAP-ENV:encodingStyle='http://schemas.xmlsoap.org/soap/encoding/' "
         "xmlns:xsd='http://www.w3.org/2001/XMLSchema' xmlns:xsi='http://www.w3.org/2001/XMLSchema-instance' "
@@ -147,5 +151,11 @@ def soap():
     """Builders for scripted answers (tests cannot import conftest under --import-mode=importlib)."""
     from types import SimpleNamespace
 
-    return SimpleNamespace(rows=soap_rows, error_row=soap_error_row, fault=soap_fault,
-                           filters=request_filters, Answer=Answer, WARNING=WARNING)
+    return SimpleNamespace(
+        rows=soap_rows,
+        error_row=soap_error_row,
+        fault=soap_fault,
+        filters=request_filters,
+        Answer=Answer,
+        WARNING=WARNING,
+    )

@@ -67,9 +67,20 @@ def test_given_recorded_wrong_authorization_id_when_replayed_then_authorization_
 
 def test_given_recorded_put_rejection_when_replayed_then_result_carries_spectrums_triple():
     with REPLAY.use_cassette("add_jc_trans_rejected.yaml"):
-        [result] = client().add_jc_trans([{
-            "Company_Code": "MEC", "Job_Number": "NOPE", "Phase_Code": "100", "Cost_Type": "L",
-            "Tran_Amount": Decimal("1.00"), "Tran_Date": "11/20/2026", "Batch_Code": "T1", "Reference_1": "X"}])
+        [result] = client().add_jc_trans(
+            [
+                {
+                    "Company_Code": "MEC",
+                    "Job_Number": "NOPE",
+                    "Phase_Code": "100",
+                    "Cost_Type": "L",
+                    "Tran_Amount": Decimal("1.00"),
+                    "Tran_Date": "11/20/2026",
+                    "Batch_Code": "T1",
+                    "Reference_1": "X",
+                }
+            ]
+        )
     assert not result.ok
     assert (result.error_code, result.error_column) == ("E", "Job_Number")
     assert "Job_Number 'NOPE' is not on file for company MEC" in result.error_description
@@ -77,9 +88,17 @@ def test_given_recorded_put_rejection_when_replayed_then_result_carries_spectrum
 
 def test_given_recorded_rest_invoice_rejection_when_replayed_then_per_invoice_result():
     with REPLAY.use_cassette("customer_invoice_rejected.yaml"):
-        [result] = client().post_customer_invoices("MEC", [{
-            "Company_Code": "MEC", "Customer_Code": "ZZNOSUCH", "Invoice_Or_Transaction": "T1",
-            "invoiceDetails": [{"Line_Extension": Decimal("1.00")}]}])
+        [result] = client().post_customer_invoices(
+            "MEC",
+            [
+                {
+                    "Company_Code": "MEC",
+                    "Customer_Code": "ZZNOSUCH",
+                    "Invoice_Or_Transaction": "T1",
+                    "invoiceDetails": [{"Line_Extension": Decimal("1.00")}],
+                }
+            ],
+        )
     assert not result.ok and result.error_column == "Customer_Code"
 
 

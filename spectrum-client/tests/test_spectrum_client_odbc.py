@@ -63,17 +63,19 @@ def test_given_sqlite_decimal_column_when_read_raw_then_driver_returns_text(sqli
 
 def test_given_padded_key_when_compared_with_parameter_then_ltrim_rtrim_matches(sqlite_db):
     with SpectrumOdbc(sqlite_settings(sqlite_db)) as db:
-        rows = list(db.stream(
-            "SELECT Job_Number FROM JC_TRANSACTION_HISTORY_MC WHERE LTRIM(RTRIM(Job_Number)) = ?", ["FP-0001"]
-        ))
+        rows = list(
+            db.stream(
+                "SELECT Job_Number FROM JC_TRANSACTION_HISTORY_MC WHERE LTRIM(RTRIM(Job_Number)) = ?", ["FP-0001"]
+            )
+        )
     assert [key(r["job_number"]) for r in rows] == ["FP-0001"]
 
 
 def test_given_hostile_parameter_when_queried_then_it_is_data_not_sql(sqlite_db):
     with SpectrumOdbc(sqlite_settings(sqlite_db)) as db:
-        rows = list(db.stream(
-            "SELECT Company_Code FROM JC_TRANSACTION_HISTORY_MC WHERE Company_Code = ?", ["MEC' OR '1'='1"]
-        ))
+        rows = list(
+            db.stream("SELECT Company_Code FROM JC_TRANSACTION_HISTORY_MC WHERE Company_Code = ?", ["MEC' OR '1'='1"])
+        )
         assert rows == []
         # (the SQLite driver types an expression without a declared type as text)
         assert int(db.scalar("SELECT COUNT(*) FROM JC_TRANSACTION_HISTORY_MC")) == 2501
@@ -95,15 +97,31 @@ def test_given_large_result_when_streamed_then_memory_does_not_grow_with_rows(sq
 def test_given_driver_parts_when_built_then_streaming_options_added_and_values_quoted():
     sqlite = OdbcSettings(driver="SQLite3", database="/data/spec;trum.sqlite").build()
     assert parse_connection_string(sqlite) == {
-        "Driver": "SQLite3", "Database": "/data/spec;trum.sqlite", "StepAPI": "1", "NoCreat": "1"
+        "Driver": "SQLite3",
+        "Database": "/data/spec;trum.sqlite",
+        "StepAPI": "1",
+        "NoCreat": "1",
     }
-    pg = OdbcSettings(driver="PostgreSQL Unicode", server="db", port=5432, database="spectrum", user="u",
-                      password="p}w;d", fetch_size=1000).build()
+    pg = OdbcSettings(
+        driver="PostgreSQL Unicode",
+        server="db",
+        port=5432,
+        database="spectrum",
+        user="u",
+        password="p}w;d",
+        fetch_size=1000,
+    ).build()
     parsed = parse_connection_string(pg)
     assert parsed["Pwd"] == "p}w;d"
     assert parsed["UseDeclareFetch"] == "1" and parsed["Fetch"] == "1000"
-    mssql = OdbcSettings(driver="ODBC Driver 18 for SQL Server", server="acme-data.dexterchaney.com", port=1433,
-                         database="Spectrum_0012345", user="infolink", password="x").build()
+    mssql = OdbcSettings(
+        driver="ODBC Driver 18 for SQL Server",
+        server="acme-data.dexterchaney.com",
+        port=1433,
+        database="Spectrum_0012345",
+        user="infolink",
+        password="x",
+    ).build()
     assert parse_connection_string(mssql)["Server"] == "acme-data.dexterchaney.com,1433"
 
 
@@ -118,8 +136,9 @@ def test_given_no_driver_when_settings_built_then_error_names_the_fields():
 
 
 def test_given_sql_server_driver_not_installed_when_connecting_then_error_names_msodbcsql18():
-    settings = OdbcSettings(driver="ODBC Driver 18 for SQL Server", server="db", database="Spectrum",
-                            user="u", password="secret-pw")
+    settings = OdbcSettings(
+        driver="ODBC Driver 18 for SQL Server", server="db", database="Spectrum", user="u", password="secret-pw"
+    )
     with pytest.raises(OdbcDriverMissing) as info:
         SpectrumOdbc(settings).connect()
     message = str(info.value)
@@ -180,8 +199,14 @@ def pg_parts():
 
 def pg_settings(**overrides):
     p = pg_parts()
-    values = dict(driver="PostgreSQL Unicode", server=p["host"], port=int(p["port"]), database=p["dbname"],
-                  user=p["user"], password=p.get("password", ""))
+    values = dict(
+        driver="PostgreSQL Unicode",
+        server=p["host"],
+        port=int(p["port"]),
+        database=p["dbname"],
+        user=p["user"],
+        password=p.get("password", ""),
+    )
     values.update(overrides)
     return OdbcSettings(**values)
 
@@ -189,9 +214,11 @@ def pg_settings(**overrides):
 @pytest.mark.postgres
 def test_given_psqlodbc_when_streaming_numeric_then_decimals_in_batches():
     with SpectrumOdbc(pg_settings(fetch_size=7)) as db:
-        rows = list(db.stream(
-            "SELECT CAST(g AS NUMERIC(14,2)) / 4 AS amount FROM generate_series(1, 100) AS g WHERE g > ?", [50]
-        ))
+        rows = list(
+            db.stream(
+                "SELECT CAST(g AS NUMERIC(14,2)) / 4 AS amount FROM generate_series(1, 100) AS g WHERE g > ?", [50]
+            )
+        )
     assert len(rows) == 50
     assert sum(money(r["amount"]) for r in rows) == Decimal("943.75")  # (51 + ... + 100) / 4
 
@@ -226,8 +253,10 @@ def test_given_unknown_database_when_connecting_then_database_unreachable_says_d
 
 
 def test_given_sqlite_and_parameters_when_streamed_then_literals_kept_and_nested_reads_work(sqlite_db):
-    sql = ("SELECT Company_Code, 'a?b' AS literal FROM JC_TRANSACTION_HISTORY_MC"
-           " WHERE Company_Code = ? AND Tran_Date_Text >= ?")
+    sql = (
+        "SELECT Company_Code, 'a?b' AS literal FROM JC_TRANSACTION_HISTORY_MC"
+        " WHERE Company_Code = ? AND Tran_Date_Text >= ?"
+    )
     with SpectrumOdbc(sqlite_settings(sqlite_db)) as db:
         outer = db.stream(sql, ["FPR", "20240101"])
         first = next(outer)
@@ -244,5 +273,6 @@ def test_given_wrong_number_of_parameters_when_queried_then_config_error(sqlite_
 
 def test_given_settings_with_secrets_when_repr_then_no_password_shown():
     shown = repr(OdbcSettings(connection_string="Driver=X;Pwd=hunter2")) + repr(
-        OdbcSettings(driver="X", database="d", password="hunter3"))
+        OdbcSettings(driver="X", database="d", password="hunter3")
+    )
     assert "hunter2" not in shown and "hunter3" not in shown

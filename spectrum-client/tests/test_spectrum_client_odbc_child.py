@@ -26,6 +26,7 @@ def single_threaded(monkeypatch):
     monkeypatch.setattr(odbc_child, "_other_threads_running", lambda: False)
     assert child_reads_available()
 
+
 NAMES = ("n", "pid")
 
 

@@ -341,28 +341,41 @@ def test_given_a_soap_server_fault_on_a_put_when_posted_then_unconfirmed_not_a_c
 
 
 def test_given_a_put_answered_with_several_rows_and_an_error_on_a_later_one_when_added_then_it_is_a_failure(
-        fake_dx, soap):
+    fake_dx, soap
+):
     # Spectrum has answered one Put with a blank first row and the error on the second: taking the first row's
     # blank Error_Code as success would record a document Spectrum refused as posted.
-    later_error = ("<response><Error_Code>E</Error_Code><Error_Description>Job J100 is closed</Error_Description>"
-                   "<Error_Column>Job_Number</Error_Column></response></addARInvoice>")
+    later_error = (
+        "<response><Error_Code>E</Error_Code><Error_Description>Job J100 is closed</Error_Description>"
+        "<Error_Column>Job_Number</Error_Column></response></addARInvoice>"
+    )
     body = soap.rows("AddARInvoice", [{}]).replace(b"</addARInvoice>", later_error.encode())
     fake_dx.handler = lambda seen: soap.Answer(body=body)
-    line = {"Company_Code": "MEC", "Customer_Code": "ACME", "Invoice_Or_Transaction": "BO-1002",
-            "Job_Number": "J100", "Line_Extension": Decimal("10.01")}
+    line = {
+        "Company_Code": "MEC",
+        "Customer_Code": "ACME",
+        "Invoice_Or_Transaction": "BO-1002",
+        "Job_Number": "J100",
+        "Line_Extension": Decimal("10.01"),
+    }
     with client(fake_dx) as dx:
         (result,) = dx.add_ar_invoice([line])
     assert result.ok is False
     assert (result.error_code, result.error_description, result.error_column) == (
-        "E", "Job J100 is closed", "Job_Number")
+        "E",
+        "Job J100 is closed",
+        "Job_Number",
+    )
 
 
 def test_given_two_unnumbered_items_and_one_anonymous_row_when_posted_over_rest_then_both_are_named_unconfirmed(
-        fake_dx, soap):
+    fake_dx, soap
+):
     # One row that names no document cannot be attributed to either of two items: the message counts items from 1.
     rows = [{"Error_Code": " ", "Error_Description": " ", "Error_Column": " "}]
-    fake_dx.handler = lambda seen: soap.Answer(body=json.dumps({"arInvoices": rows}).encode(),
-                                               content_type="application/json")
+    fake_dx.handler = lambda seen: soap.Answer(
+        body=json.dumps({"arInvoices": rows}).encode(), content_type="application/json"
+    )
     unnumbered = {"Company_Code": "MEC", "Customer_Code": "ACME", "invoiceDetails": [{"Line_Extension": "1.01"}]}
     with client(fake_dx) as dx, pytest.raises(PostingUnconfirmed, match=r"no result row for #1, #2"):
         dx.post_customer_invoices("MEC", [unnumbered, dict(unnumbered)])

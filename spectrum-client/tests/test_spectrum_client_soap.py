@@ -19,8 +19,9 @@ AUTH_ID = "TIEOUTAUTH01"
 
 
 def client(fake, **kw):
-    return DataExchangeClient(DataExchangeSettings(url=fake.url, authorization_id=AUTH_ID, use_wsdl=False,
-                                                   backoff_seconds=0.01, **kw))
+    return DataExchangeClient(
+        DataExchangeSettings(url=fake.url, authorization_id=AUTH_ID, use_wsdl=False, backoff_seconds=0.01, **kw)
+    )
 
 
 def test_given_get_job_when_envelope_built_then_document_literal_in_types_namespace_with_every_parameter():
@@ -48,9 +49,19 @@ def test_given_get_job_when_called_then_every_parameter_sent_in_order_with_fresh
     assert not first.truncated
     calls = fake_dx.soap_calls("GetJob")
     sent = soap.filters(calls[0])
-    assert list(sent) == ["Authorization_ID", "GUID", "pCompany_Code", "pDivision", "pStatus_Code",
-                          "pProject_Manager", "pSuperintendent", "pEstimator", "pCustomer_Code", "pCost_Center",
-                          "pSort_By"]
+    assert list(sent) == [
+        "Authorization_ID",
+        "GUID",
+        "pCompany_Code",
+        "pDivision",
+        "pStatus_Code",
+        "pProject_Manager",
+        "pSuperintendent",
+        "pEstimator",
+        "pCustomer_Code",
+        "pCost_Center",
+        "pSort_By",
+    ]
     assert sent["pStatus_Code"] == "A" and sent["pDivision"] == ""
     guids = [soap.filters(c)["GUID"] for c in calls]
     assert len(set(guids)) == 2 and all(uuid.UUID(g) for g in guids)
@@ -85,8 +96,7 @@ def test_given_capped_phases_when_read_with_job_partition_then_every_row_and_no_
 
     fake_dx.handler = handler
     with client(fake_dx) as dx:
-        rows = list(dx.get_all("GetPhase", {"pCompany_Code": "MEC"},
-                               [Partition("pJob_Number", lambda: sorted(jobs))]))
+        rows = list(dx.get_all("GetPhase", {"pCompany_Code": "MEC"}, [Partition("pJob_Number", lambda: sorted(jobs))]))
     assert len(rows) == 900
     assert len({(r["Job_Number"], r["Phase_Code"]) for r in rows}) == 900
     assert len(fake_dx.seen) == 4
@@ -99,8 +109,9 @@ def test_given_always_partition_when_read_then_split_up_front_including_complete
 
     fake_dx.handler = handler
     with client(fake_dx) as dx:
-        rows = list(dx.get_all("GetJob", {"pCompany_Code": "MEC"},
-                               [Partition("pStatus_Code", ["A", "I", "C"], always=True)]))
+        rows = list(
+            dx.get_all("GetJob", {"pCompany_Code": "MEC"}, [Partition("pStatus_Code", ["A", "I", "C"], always=True)])
+        )
     assert [r["Status_Code"] for r in rows] == ["A", "I", "C"]
 
 
@@ -111,11 +122,11 @@ def test_given_partition_still_capped_when_read_then_truncated_error_names_the_f
     assert "give values to split by pDivision" in str(info.value)
 
 
-def test_given_service_not_built_into_authorization_id_when_called_then_error_names_service_and_screen(
-    fake_dx, soap
-):
-    fault = ("Error identifying Web Service: class com.northgateis.proiv.ws.servlet."
-             "WebServiceIdentificationException: Could not find WebService named: GetJobMain")
+def test_given_service_not_built_into_authorization_id_when_called_then_error_names_service_and_screen(fake_dx, soap):
+    fault = (
+        "Error identifying Web Service: class com.northgateis.proiv.ws.servlet."
+        "WebServiceIdentificationException: Could not find WebService named: GetJobMain"
+    )
     fake_dx.handler = lambda seen: soap.Answer(status=500, body=soap.fault(fault))
     with client(fake_dx) as dx, pytest.raises(ServiceNotAuthorized) as info:
         dx.get("GetJobMain", {"pCompany_Code": "MEC"})
@@ -129,7 +140,8 @@ def test_given_service_not_built_into_authorization_id_when_called_then_error_na
 
 def test_given_wrong_authorization_id_row_when_called_then_authorization_rejected_names_setting(fake_dx, soap):
     fake_dx.handler = lambda seen: soap.Answer(
-        body=soap.error_row("GetJob", "E", "Invalid Authorization ID", "Authorization_ID"))
+        body=soap.error_row("GetJob", "E", "Invalid Authorization ID", "Authorization_ID")
+    )
     with client(fake_dx) as dx, pytest.raises(AuthorizationRejected) as info:
         dx.get("GetJob", {"pCompany_Code": "MEC"})
     assert "rejected the Authorization ID for GetJob" in str(info.value)
@@ -143,8 +155,9 @@ def test_given_wrong_authorization_id_fault_when_called_then_authorization_rejec
 
 
 def test_given_error_row_when_get_then_service_error_carries_code_and_column(fake_dx, soap):
-    fake_dx.handler = lambda seen: soap.Answer(body=soap.error_row("GetJob", "E", "Company not on file",
-                                                                   "pCompany_Code"))
+    fake_dx.handler = lambda seen: soap.Answer(
+        body=soap.error_row("GetJob", "E", "Company not on file", "pCompany_Code")
+    )
     with client(fake_dx) as dx, pytest.raises(ServiceError) as info:
         dx.get("GetJob", {"pCompany_Code": "ZZZ"})
     assert info.value.error_code == "E" and info.value.error_column == "pCompany_Code"
@@ -165,8 +178,10 @@ def test_given_503_then_success_when_get_then_retried(fake_dx, soap):
 
 
 def test_given_a_429_without_retry_after_when_get_then_retried(fake_dx, soap):
-    answers = [soap.Answer(status=429, body=b"too many requests"),
-               soap.Answer(body=soap.rows("GetJob", [{"Job_Number": "1"}]))]
+    answers = [
+        soap.Answer(status=429, body=b"too many requests"),
+        soap.Answer(body=soap.rows("GetJob", [{"Job_Number": "1"}])),
+    ]
     fake_dx.handler = lambda seen: answers.pop(0)
     with client(fake_dx) as dx:
         assert len(dx.get("GetJob", {"pCompany_Code": "MEC"}).rows) == 1
@@ -179,8 +194,9 @@ def test_given_nothing_listening_when_get_then_unreachable_names_url():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    settings = DataExchangeSettings(url=f"http://127.0.0.1:{port}", authorization_id=AUTH_ID, use_wsdl=False,
-                                    max_attempts=2, backoff_seconds=0.01)
+    settings = DataExchangeSettings(
+        url=f"http://127.0.0.1:{port}", authorization_id=AUTH_ID, use_wsdl=False, max_attempts=2, backoff_seconds=0.01
+    )
     with DataExchangeClient(settings) as dx, pytest.raises(DataExchangeUnreachable) as info:
         dx.get("GetJob", {"pCompany_Code": "MEC"})
     assert f"at http://127.0.0.1:{port} did not answer after 2 attempts" in str(info.value)

@@ -44,18 +44,31 @@ SPECTRUM_SCHEMAS = REPO / "source-spectrum" / "source_spectrum" / "schemas"
 
 # source-spectrum's stream for each Spectrum table (source-spectrum/README.md, "Streams").
 SPECTRUM_STREAMS = {
-    "JC_JOB_MASTER_MC": "jobs", "JC_PHASE_MASTER_MC": "phases", "JC_COST_TYPE_MASTER_MC": "cost_types",
-    "JC_PROJ_COST_HISTORY_MC": "phase_projections", "JC_JOB_PROGRESS_MC": "job_progress",
-    "JC_TRANSACTION_HISTORY_MC": "job_cost_transactions", "CR_CUSTOMER_MASTER_MC": "customers",
-    "CR_CONTRACT_MASTER_MC": "ar_contracts", "CR_INVOICE_HEADER_MC": "ar_invoices",
-    "CR_INVOICE_DETAIL_MC": "ar_invoice_lines", "CR_OPEN_ITEM_MC": "ar_open_items",
-    "CR_PAY_ADJUST_HISTORY_MC": "ar_payments", "CR_BILLING_HEADER_MC": "progress_billings",
-    "CR_BILL_DETAIL_MC": "progress_billing_items", "VN_VENDOR_MASTER_MC": "vendors",
-    "VN_DOC_TRACKING_MC": "vendor_compliance", "VN_SUBCONTRACT_MC": "subcontracts",
-    "VN_GL_DISTRIBUTION_HEADER_MC": "ap_invoices", "VN_GL_DISTRIBUTION_DETAIL_MC": "ap_invoice_lines",
-    "VN_OPEN_ITEMS_MC": "ap_open_items", "VN_PAYMENT_HISTORY_MC": "ap_payments",
-    "PR_TIME_CARD_HISTORY_MC": "payroll_time_cards", "GL_DETAIL_MC": "gl_detail",
-    "PR_EMPLOYEE_MASTER_1_MC": "employees", "PR_EMPLOYEE_MASTER_3_MC": "employee_emails",
+    "JC_JOB_MASTER_MC": "jobs",
+    "JC_PHASE_MASTER_MC": "phases",
+    "JC_COST_TYPE_MASTER_MC": "cost_types",
+    "JC_PROJ_COST_HISTORY_MC": "phase_projections",
+    "JC_JOB_PROGRESS_MC": "job_progress",
+    "JC_TRANSACTION_HISTORY_MC": "job_cost_transactions",
+    "CR_CUSTOMER_MASTER_MC": "customers",
+    "CR_CONTRACT_MASTER_MC": "ar_contracts",
+    "CR_INVOICE_HEADER_MC": "ar_invoices",
+    "CR_INVOICE_DETAIL_MC": "ar_invoice_lines",
+    "CR_OPEN_ITEM_MC": "ar_open_items",
+    "CR_PAY_ADJUST_HISTORY_MC": "ar_payments",
+    "CR_BILLING_HEADER_MC": "progress_billings",
+    "CR_BILL_DETAIL_MC": "progress_billing_items",
+    "VN_VENDOR_MASTER_MC": "vendors",
+    "VN_DOC_TRACKING_MC": "vendor_compliance",
+    "VN_SUBCONTRACT_MC": "subcontracts",
+    "VN_GL_DISTRIBUTION_HEADER_MC": "ap_invoices",
+    "VN_GL_DISTRIBUTION_DETAIL_MC": "ap_invoice_lines",
+    "VN_OPEN_ITEMS_MC": "ap_open_items",
+    "VN_PAYMENT_HISTORY_MC": "ap_payments",
+    "PR_TIME_CARD_HISTORY_MC": "payroll_time_cards",
+    "GL_DETAIL_MC": "gl_detail",
+    "PR_EMPLOYEE_MASTER_1_MC": "employees",
+    "PR_EMPLOYEE_MASTER_3_MC": "employee_emails",
     "EC_EQUIPMENT_MASTER_MC": "equipment",
 }
 # Child streams source-buildops derives from invoice detail (each carries its parent invoiceId).
@@ -74,8 +87,11 @@ def _buildops_times(value, key: str = ""):
         return {k: _buildops_times(v, k) for k, v in value.items()}
     if isinstance(value, list):
         return [_buildops_times(v, key) for v in value]
-    if BUILDOPS_TIME.search(key) and not isinstance(value, bool) and (
-            isinstance(value, int) or (isinstance(value, str) and value.isdigit())):
+    if (
+        BUILDOPS_TIME.search(key)
+        and not isinstance(value, bool)
+        and (isinstance(value, int) or (isinstance(value, str) and value.isdigit()))
+    ):
         return _iso_from_epoch(int(value))
     return value
 
@@ -92,12 +108,14 @@ def buildops_records(data_dir: Path) -> dict[str, list[dict]]:
     streams: dict[str, list[dict]] = {}
     for path in sorted((data_dir / "buildops").glob("*.jsonl")):
         with path.open() as handle:
-            streams[path.stem] = [{**_buildops_times(json.loads(line)), "tenantId": tenant_id}
-                                  for line in handle if line.strip()]
+            streams[path.stem] = [
+                {**_buildops_times(json.loads(line)), "tenantId": tenant_id} for line in handle if line.strip()
+            ]
     for child, field in INVOICE_CHILDREN.items():
         streams[child] = [
             {**item, "invoiceId": invoice["id"], "tenantId": tenant_id}
-            for invoice in streams.get("invoices", []) for item in invoice.get(field) or []
+            for invoice in streams.get("invoices", [])
+            for item in invoice.get(field) or []
         ]
     return streams
 
@@ -126,9 +144,15 @@ def spectrum_records(data_dir: Path) -> dict[str, list[dict]]:
         properties = json.loads(schema_file.read_text())["properties"]
         with path.open(newline="") as handle:
             streams[stream] = [
-                {key.lower(): _spectrum_value(value or "", properties.get(key.lower(), {}).get("type"),
-                                              properties.get(key.lower(), {}).get("format"))
-                 for key, value in row.items() if key.lower() in properties}
+                {
+                    key.lower(): _spectrum_value(
+                        value or "",
+                        properties.get(key.lower(), {}).get("type"),
+                        properties.get(key.lower(), {}).get("format"),
+                    )
+                    for key, value in row.items()
+                    if key.lower() in properties
+                }
                 for row in csv.DictReader(handle)
             ]
     return streams
@@ -140,8 +164,9 @@ def _messages(streams: dict[str, list[dict]]) -> Iterator[AirbyteMessage]:
         for record in records:
             # Decimal -> float: its shortest repr is the exact cents text the sources emit.
             data = {k: float(v) if isinstance(v, Decimal) else v for k, v in record.items()}
-            yield AirbyteMessage(type=Type.RECORD,
-                                 record=AirbyteRecordMessage(stream=name, data=data, emitted_at=emitted_at))
+            yield AirbyteMessage(
+                type=Type.RECORD, record=AirbyteRecordMessage(stream=name, data=data, emitted_at=emitted_at)
+            )
 
 
 def land(streams: dict[str, list[dict]], schemas: Path, cache) -> None:
@@ -151,15 +176,20 @@ def land(streams: dict[str, list[dict]], schemas: Path, cache) -> None:
 
     # PyAirbyte creates a table for every stream in the catalog, records or not.
     streams = {name: rows for name, rows in streams.items() if (schemas / f"{name}.json").is_file()}
-    catalog = ConfiguredAirbyteCatalog(streams=[
-        ConfiguredAirbyteStream(
-            stream=AirbyteStream(name=name, json_schema=json.loads((schemas / f"{name}.json").read_text()),
-                                 supported_sync_modes=[SyncMode.full_refresh]),
-            sync_mode=SyncMode.full_refresh,
-            destination_sync_mode=DestinationSyncMode.overwrite,
-        )
-        for name in streams
-    ])
+    catalog = ConfiguredAirbyteCatalog(
+        streams=[
+            ConfiguredAirbyteStream(
+                stream=AirbyteStream(
+                    name=name,
+                    json_schema=json.loads((schemas / f"{name}.json").read_text()),
+                    supported_sync_modes=[SyncMode.full_refresh],
+                ),
+                sync_mode=SyncMode.full_refresh,
+                destination_sync_mode=DestinationSyncMode.overwrite,
+            )
+            for name in streams
+        ]
+    )
     cache._write_airbyte_message_stream(  # the processor PyAirbyte itself uses for a sync
         _messages(streams),
         catalog_provider=CatalogProvider(catalog),
@@ -173,13 +203,20 @@ def caches(warehouse: Path, postgres_dsn: str | None):
     if postgres_dsn is None:
         from airbyte.caches import DuckDBCache
 
-        return (DuckDBCache(db_path=warehouse, schema_name="buildops_raw"),
-                DuckDBCache(db_path=warehouse, schema_name="spectrum_raw"))
+        return (
+            DuckDBCache(db_path=warehouse, schema_name="buildops_raw"),
+            DuckDBCache(db_path=warehouse, schema_name="spectrum_raw"),
+        )
     from airbyte.caches import PostgresCache
 
     params = dict(part.split("=", 1) for part in postgres_dsn.split())
-    common = {"host": params["host"], "port": int(params["port"]), "database": params["dbname"],
-              "username": params["user"], "password": params.get("password", "")}
+    common = {
+        "host": params["host"],
+        "port": int(params["port"]),
+        "database": params["dbname"],
+        "username": params["user"],
+        "password": params.get("password", ""),
+    }
     return PostgresCache(**common, schema_name="buildops_raw"), PostgresCache(**common, schema_name="spectrum_raw")
 
 

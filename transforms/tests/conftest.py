@@ -28,18 +28,34 @@ SCALE, SEED = "0.03", "1"
 
 
 def dbt_env(warehouse: Path | None, mapping_dir: Path, **extra: str) -> dict[str, str]:
-    env = {**os.environ, "DO_NOT_TRACK": "1", "AIRBYTE_OFFLINE_MODE": "1",
-           "TIEOUT_MAPPING_DIR": str(mapping_dir), **extra}
+    env = {
+        **os.environ,
+        "DO_NOT_TRACK": "1",
+        "AIRBYTE_OFFLINE_MODE": "1",
+        "TIEOUT_MAPPING_DIR": str(mapping_dir),
+        **extra,
+    }
     if warehouse is not None:
         env["TIEOUT_WAREHOUSE"] = str(warehouse)
     return env
 
 
-def run_dbt(command: list[str], *, env: dict[str, str], workdir: Path, dbt_vars: dict | None = None,
-            check: bool = True) -> subprocess.CompletedProcess:
+def run_dbt(
+    command: list[str], *, env: dict[str, str], workdir: Path, dbt_vars: dict | None = None, check: bool = True
+) -> subprocess.CompletedProcess:
     """Run the dbt CLI against transforms/, with target and logs kept out of the repo."""
-    args = [str(BIN / "dbt"), *command, "--project-dir", str(PROJECT), "--profiles-dir", str(PROJECT),
-            "--target-path", str(workdir / "target"), "--log-path", str(workdir / "logs")]
+    args = [
+        str(BIN / "dbt"),
+        *command,
+        "--project-dir",
+        str(PROJECT),
+        "--profiles-dir",
+        str(PROJECT),
+        "--target-path",
+        str(workdir / "target"),
+        "--log-path",
+        str(workdir / "logs"),
+    ]
     if dbt_vars is not None:
         args += ["--vars", json.dumps(dbt_vars)]
     result = subprocess.run(args, env=env, capture_output=True, text=True, timeout=600)
@@ -87,11 +103,18 @@ for name, config, schema in (("source-buildops", "source-buildops.json", "buildo
 def land_raw_with_hosts(data_dir: Path, warehouse: Path | None = None, *, postgres_dsn: str | None = None) -> None:
     """Serve the sandbox on free ports and sync both sources through PyAirbyte into its DuckDB cache, or into
     its PostgreSQL cache when a DSN is given (the route a contractor takes when it outgrows one machine)."""
-    target = ({"postgres": dict(part.split("=", 1) for part in postgres_dsn.split())} if postgres_dsn
-              else {"duckdb": str(warehouse)})
+    target = (
+        {"postgres": dict(part.split("=", 1) for part in postgres_dsn.split())}
+        if postgres_dsn
+        else {"duckdb": str(warehouse)}
+    )
     env = {**os.environ, "DO_NOT_TRACK": "1", "AIRBYTE_OFFLINE_MODE": "1"}
-    server = subprocess.Popen([str(BIN / "tieout-sandbox"), "serve", "--data", str(data_dir), "--port", "0",
-                               "--spectrum-port", "0"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
+    server = subprocess.Popen(
+        [str(BIN / "tieout-sandbox"), "serve", "--data", str(data_dir), "--port", "0", "--spectrum-port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env=env,
+    )
     try:
         info = data_dir / "sandbox.json"
         deadline = time.monotonic() + 60
@@ -99,8 +122,13 @@ def land_raw_with_hosts(data_dir: Path, warehouse: Path | None = None, *, postgr
             if server.poll() is not None or time.monotonic() > deadline:
                 raise AssertionError(f"tieout-sandbox serve did not start: {server.stdout.read().decode()[-2000:]}")
             time.sleep(0.2)
-        result = subprocess.run([sys.executable, "-c", PYAIRBYTE_SYNC, str(data_dir), json.dumps(target), str(BIN)],
-                                capture_output=True, text=True, timeout=900, env=env)
+        result = subprocess.run(
+            [sys.executable, "-c", PYAIRBYTE_SYNC, str(data_dir), json.dumps(target), str(BIN)],
+            capture_output=True,
+            text=True,
+            timeout=900,
+            env=env,
+        )
         if result.returncode != 0:
             raise AssertionError(f"PyAirbyte sync failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
     finally:
@@ -113,9 +141,13 @@ def land_raw_duckdb(data_dir: Path, warehouse: Path) -> None:
     if RAW_MODE == "hosts":
         land_raw_with_hosts(data_dir, warehouse)
         return
-    subprocess.run([sys.executable, str(PROJECT / "dev" / "land_sandbox_files.py"), str(data_dir), str(warehouse)],
-                   check=True, capture_output=True, timeout=600,
-                   env={**os.environ, "DO_NOT_TRACK": "1", "AIRBYTE_OFFLINE_MODE": "1"})
+    subprocess.run(
+        [sys.executable, str(PROJECT / "dev" / "land_sandbox_files.py"), str(data_dir), str(warehouse)],
+        check=True,
+        capture_output=True,
+        timeout=600,
+        env={**os.environ, "DO_NOT_TRACK": "1", "AIRBYTE_OFFLINE_MODE": "1"},
+    )
 
 
 @dataclass
@@ -137,23 +169,31 @@ class Warehouse:
 class Signatures:
     """Exceptions and truth anomalies reduced to (type, keys, amount) so they compare as multisets."""
 
-    NOT_KEYS = frozenset({"exception_id", "exception_type", "severity", "close_step", "occurred_on",
-                          "amount_at_stake", "description"})
+    NOT_KEYS = frozenset(
+        {"exception_id", "exception_type", "severity", "close_step", "occurred_on", "amount_at_stake", "description"}
+    )
 
     @classmethod
     def found(cls, rows: list[dict]) -> Counter:
         return Counter(
-            (row["exception_type"],
-             tuple(sorted((k, str(v)) for k, v in row.items() if k not in cls.NOT_KEYS and v is not None)),
-             format(Decimal(row["amount_at_stake"]).quantize(Decimal("0.01")), "f"))
-            for row in rows)
+            (
+                row["exception_type"],
+                tuple(sorted((k, str(v)) for k, v in row.items() if k not in cls.NOT_KEYS and v is not None)),
+                format(Decimal(row["amount_at_stake"]).quantize(Decimal("0.01")), "f"),
+            )
+            for row in rows
+        )
 
     @staticmethod
     def injected(anomalies: list[dict]) -> Counter:
         return Counter(
-            (a["type"], tuple(sorted((k, str(v)) for k, v in a["keys"].items() if v is not None)),
-             format(Decimal(a["amount"]).quantize(Decimal("0.01")), "f"))
-            for a in anomalies)
+            (
+                a["type"],
+                tuple(sorted((k, str(v)) for k, v in a["keys"].items() if v is not None)),
+                format(Decimal(a["amount"]).quantize(Decimal("0.01")), "f"),
+            )
+            for a in anomalies
+        )
 
 
 def copy_to_meltano_layout(warehouse: Path) -> None:
@@ -165,10 +205,13 @@ def copy_to_meltano_layout(warehouse: Path) -> None:
         for raw, tap in (("buildops_raw", "tap_buildops"), ("spectrum_raw", "tap_spectrum")):
             con.execute(f"create schema {tap}")
             for (table,) in con.execute(
-                    f"select table_name from information_schema.tables where table_schema = '{raw}' "
-                    "and table_name not like '\\_airbyte%' escape '\\'").fetchall():
-                con.execute(f"create table {tap}.{table} as select * exclude (_airbyte_extracted_at), "
-                            f"_airbyte_extracted_at as _sdc_extracted_at from {raw}.{table}")
+                f"select table_name from information_schema.tables where table_schema = '{raw}' "
+                "and table_name not like '\\_airbyte%' escape '\\'"
+            ).fetchall():
+                con.execute(
+                    f"create table {tap}.{table} as select * exclude (_airbyte_extracted_at), "
+                    f"_airbyte_extracted_at as _sdc_extracted_at from {raw}.{table}"
+                )
 
 
 class DbtTools:
@@ -193,8 +236,12 @@ def signatures() -> type[Signatures]:
 @pytest.fixture(scope="session")
 def sandbox_dir(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("sandbox") / "data"
-    subprocess.run([str(BIN / "tieout-sandbox"), "generate", "--out", str(out), "--scale", SCALE, "--seed", SEED],
-                   check=True, capture_output=True, timeout=600)
+    subprocess.run(
+        [str(BIN / "tieout-sandbox"), "generate", "--out", str(out), "--scale", SCALE, "--seed", SEED],
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
     return out
 
 
@@ -246,8 +293,13 @@ def load_mapping_postgres(dsn: str, mapping_dir: Path, schema: str = "tieout_map
 
 def postgres_env(dsn: str) -> dict[str, str]:
     params = dict(part.split("=", 1) for part in dsn.split())
-    return {"TIEOUT_DBT_TARGET": "postgres", "TIEOUT_PG_HOST": params["host"], "TIEOUT_PG_PORT": params["port"],
-            "TIEOUT_PG_DBNAME": params["dbname"], "TIEOUT_PG_USER": params["user"]}
+    return {
+        "TIEOUT_DBT_TARGET": "postgres",
+        "TIEOUT_PG_HOST": params["host"],
+        "TIEOUT_PG_PORT": params["port"],
+        "TIEOUT_PG_DBNAME": params["dbname"],
+        "TIEOUT_PG_USER": params["user"],
+    }
 
 
 @dataclass
@@ -273,10 +325,20 @@ def postgres_build(sandbox_dir, truth, tmp_path_factory) -> PostgresWarehouse:
     if RAW_MODE == "hosts":
         land_raw_with_hosts(sandbox_dir, postgres_dsn=dsn)
     else:
-        subprocess.run([sys.executable, str(PROJECT / "dev" / "land_sandbox_files.py"), str(sandbox_dir),
-                        str(workdir / "unused.duckdb"), "--postgres", dsn],
-                       check=True, capture_output=True, timeout=600,
-                       env={**os.environ, "DO_NOT_TRACK": "1", "AIRBYTE_OFFLINE_MODE": "1"})
+        subprocess.run(
+            [
+                sys.executable,
+                str(PROJECT / "dev" / "land_sandbox_files.py"),
+                str(sandbox_dir),
+                str(workdir / "unused.duckdb"),
+                "--postgres",
+                dsn,
+            ],
+            check=True,
+            capture_output=True,
+            timeout=600,
+            env={**os.environ, "DO_NOT_TRACK": "1", "AIRBYTE_OFFLINE_MODE": "1"},
+        )
     load_mapping_postgres(dsn, sandbox_dir / "mapping")
     env = dbt_env(None, sandbox_dir / "mapping", **postgres_env(dsn))
     run_dbt(["build"], env=env, workdir=workdir, dbt_vars=build_vars(sandbox_dir, truth))

@@ -14,8 +14,7 @@ def test_given_the_sandbox_when_dbt_builds_then_exceptions_equal_truth_anomalies
 
     missed, false_alarms = injected - found, found - injected
 
-    assert not missed and not false_alarms, (
-        f"missed {sorted(missed)}\nfalse alarms {sorted(false_alarms)}")
+    assert not missed and not false_alarms, f"missed {sorted(missed)}\nfalse alarms {sorted(false_alarms)}"
     assert sum(found.values()) == len(duckdb_build.truth["anomalies"]) > 0
 
 
@@ -32,6 +31,7 @@ def test_given_truth_when_grouping_exceptions_by_type_then_counts_match_the_gene
 def test_given_the_aging_rollup_when_summed_then_it_ties_to_the_invoice_level_aging(duckdb_build):
     by_invoice = duckdb_build.query("select sum(net_balance) as n, sum(gross_balance) as g from main.fct_ar_aging")[0]
     by_customer = duckdb_build.query(
-        "select sum(net_balance) as n, sum(gross_balance) as g from main.fct_ar_aging_customers")[0]
+        "select sum(net_balance) as n, sum(gross_balance) as g from main.fct_ar_aging_customers"
+    )[0]
 
     assert by_customer == by_invoice

@@ -22,12 +22,12 @@ from .store import DataFileError, Store
 @dataclass(frozen=True)
 class Route:
     resource: str
-    noun: str                      # for "<Noun> not found"
+    noun: str  # for "<Noun> not found"
     size_params: tuple[str, ...] = ("page_size",)  # the first one sent sets the page size
     extra: frozenset = frozenset()
-    envelope: str = "items"        # list key: "items" (with totalCount) or "departments" (the list alone)
+    envelope: str = "items"  # list key: "items" (with totalCount) or "departments" (the list alone)
     parent: tuple[str, str] | None = None  # child lists: (parent resource, parent noun for "not found")
-    first_page: int = 0            # customers are 1-based: page 0 repeats page 1, as a live cron found
+    first_page: int = 0  # customers are 1-based: page 0 repeats page 1, as a live cron found
 
 
 ROUTES = {
@@ -35,8 +35,9 @@ ROUTES = {
     "/v1/properties": Route("properties", "Property", extra=frozenset({"include_addresses"})),
     "/v1/jobs": Route("jobs", "Job", ("page_size", "limit"), frozenset({"lastUpdatedDateStart", "job_number"})),
     "/v1/visits": Route("visits", "Visit"),
-    "/v1/invoices": Route("invoices", "Invoice", extra=frozenset({"status", "start", "end", "dateFilterType",
-                                                                "invoice_number"})),
+    "/v1/invoices": Route(
+        "invoices", "Invoice", extra=frozenset({"status", "start", "end", "dateFilterType", "invoice_number"})
+    ),
     "/v1/payments": Route("payments", "Payment"),
     "/v1/quotes": Route("quotes", "Quote", extra=frozenset({"quote_number"})),
     "/v1/employees": Route("employees", "Employee", extra=frozenset({"include_inactive"})),
@@ -50,14 +51,20 @@ ROUTES = {
 }
 # Lists under one parent record (`/v1/<parents>/{id}/...`); an unknown parent id gives 404.
 CHILD_ROUTES = (
-    (re.compile(r"^/v1/customers/([^/]+)/our-representatives$"),
-     Route("customer_representatives", "Representative", parent=("customers", "Customer"))),
-    (re.compile(r"^/v1/properties/([^/]+)/representatives$"),
-     Route("property_representatives", "Representative", parent=("properties", "Property"))),
+    (
+        re.compile(r"^/v1/customers/([^/]+)/our-representatives$"),
+        Route("customer_representatives", "Representative", parent=("customers", "Customer")),
+    ),
+    (
+        re.compile(r"^/v1/properties/([^/]+)/representatives$"),
+        Route("property_representatives", "Representative", parent=("properties", "Property")),
+    ),
     # A live client reads customer contacts here and calls our-representatives "internal staff": which is
     # which is unresolved, so the twin serves the same contacts at both.
-    (re.compile(r"^/v1/customers/([^/]+)/representatives$"),
-     Route("customer_representatives", "Representative", parent=("customers", "Customer"))),
+    (
+        re.compile(r"^/v1/customers/([^/]+)/representatives$"),
+        Route("customer_representatives", "Representative", parent=("customers", "Customer")),
+    ),
 )
 # Read by id only (no list seen): a project (progress billing), a contact.
 DETAIL_ONLY = {
@@ -84,9 +91,17 @@ class HttpError(Exception):
         self.headers = list(headers)
 
 
-_REASONS = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
-            429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway",
-            503: "Service Unavailable", 504: "Gateway Timeout"}
+_REASONS = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+}
 _STATUS_LINES = {code: f"{code} {text}" for code, text in _REASONS.items()} | {200: "200 OK", 201: "201 Created"}
 
 
@@ -155,10 +170,14 @@ class BuildOpsApp:
             status, body, headers = 502, b"", []
         except DataFileError as err:
             print(f"tieout-sandbox: {err}", file=sys.stderr)
-            status, body, headers = 500, orjson.dumps({"statusCode": 500, "message": str(err),
-                                                       "error": "Internal Server Error"}), []
-        start_response(_STATUS_LINES.get(status, f"{status} Error"),
-                       [*JSON, ("Content-Length", str(len(body))), *headers])
+            status, body, headers = (
+                500,
+                orjson.dumps({"statusCode": 500, "message": str(err), "error": "Internal Server Error"}),
+                [],
+            )
+        start_response(
+            _STATUS_LINES.get(status, f"{status} Error"), [*JSON, ("Content-Length", str(len(body))), *headers]
+        )
         return [body]
 
     def dispatch(self, environ):
@@ -198,18 +217,22 @@ class BuildOpsApp:
             if not isinstance(body, dict):
                 raise ValueError
         except ValueError:
-            raise HttpError(400, "Request body must be a JSON object: {\"clientId\", \"clientSecret\"}") from None
+            raise HttpError(400, 'Request body must be a JSON object: {"clientId", "clientSecret"}') from None
         missing = [f"{name} should not be empty" for name in ("clientId", "clientSecret") if not body.get(name)]
         if missing:
             raise HttpError(400, missing)
         if not TokenIssuer.check_client(body["clientId"], body["clientSecret"]):
-            raise HttpError(401, "Invalid client credentials",
-                            {"error": "invalid_client", "message": "Invalid client credentials"})
+            raise HttpError(
+                401, "Invalid client credentials", {"error": "invalid_client", "message": "Invalid client credentials"}
+            )
         known = self.store.tenants()
         wanted = body.get("tenantId")
         if wanted is not None and wanted not in known:
-            raise HttpError(403, f"Client is not authorised for tenant {wanted}",
-                            {"error": "access_denied", "message": f"Client is not authorised for tenant {wanted}"})
+            raise HttpError(
+                403,
+                f"Client is not authorised for tenant {wanted}",
+                {"error": "access_denied", "message": f"Client is not authorised for tenant {wanted}"},
+            )
         return 200, orjson.dumps(self.tokens.issue([wanted] if wanted else known)), []
 
     def _claims(self, environ) -> dict:
@@ -241,8 +264,9 @@ class BuildOpsApp:
         key = f"{path}?{environ.get('QUERY_STRING', '')}|{tenant}"
         fault = self.faults.draw(key)
         if fault == "429":
-            raise HttpError(429, "ThrottlerException: Too Many Requests",
-                            headers=[("Retry-After", str(self.faults.retry_after))])
+            raise HttpError(
+                429, "ThrottlerException: Too Many Requests", headers=[("Retry-After", str(self.faults.retry_after))]
+            )
         if fault == "5xx":
             status = self.faults.status_for(key)
             raise HttpError(status, _REASONS[status])
@@ -313,7 +337,7 @@ class BuildOpsApp:
                 if len(snap.filtered) < 256:
                     snap.filtered[since] = rows
         start = max(page - route.first_page, 0) * size
-        chunk = b",".join(rows[start:start + size])
+        chunk = b",".join(rows[start : start + size])
         if route.envelope != "items":
             return 200, b'{"' + route.envelope.encode() + b'":[' + chunk + b"]}", []
         return 200, b'{"items":[' + chunk + b'],"totalCount":' + str(len(rows)).encode() + b"}", []

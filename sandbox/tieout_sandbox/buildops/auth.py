@@ -38,12 +38,20 @@ class TokenIssuer:
 
     def issue(self, tenants: list[str]) -> dict:
         now = int(time.time())
-        claims = {"sub": CLIENT_ID, "tenants": tenants, "iat": now, "exp": now + self.ttl_s,
-                  "jti": secrets.token_hex(8)}
+        claims = {
+            "sub": CLIENT_ID,
+            "tenants": tenants,
+            "iat": now,
+            "exp": now + self.ttl_s,
+            "jti": secrets.token_hex(8),
+        }
         signing_input = _b64(b'{"alg":"HS256","typ":"JWT"}') + b"." + _b64(orjson.dumps(claims))
         signature = _b64(hmac.new(self._key, signing_input, hashlib.sha256).digest())
-        return {"access_token": (signing_input + b"." + signature).decode(), "expires_in": self.ttl_s,
-                "token_type": "bearer"}
+        return {
+            "access_token": (signing_input + b"." + signature).decode(),
+            "expires_in": self.ttl_s,
+            "token_type": "bearer",
+        }
 
     def verify(self, authorization: str | None) -> dict:
         if not authorization:

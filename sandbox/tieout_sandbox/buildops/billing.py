@@ -89,8 +89,11 @@ def _service_lines(rng, cat: _Catalog, job, visits, taxable, when) -> list[dict]
     for code in fees:
         fee = cat.by_code[code]
         lines.append(_line(rng, "Fee", fee, 1, round(fee["unitPrice"] * 100), False, when))
-    disc_code = "DISC-AGR" if job["_kind"] == "agreement" and rng.random() < 0.4 else (
-        "DISC-PROMO" if rng.random() < 0.05 else None)
+    disc_code = (
+        "DISC-AGR"
+        if job["_kind"] == "agreement" and rng.random() < 0.4
+        else ("DISC-PROMO" if rng.random() < 0.05 else None)
+    )
     if disc_code:
         base_c = sum(x["_amount_c"] for x in lines if x["lineItemType"] == "LaborLineItem")
         off_c = round(base_c * rng.choice((0.05, 0.1, 0.15)))
@@ -140,8 +143,9 @@ def _plan(rng, job) -> list[tuple[int, list[dict], int | None]]:
         return []
     last = done[-1]["actualEndTime"] + rng.randint(0, 4) * DAY
     if len(done) > 1 and rng.random() < 0.7:
-        return [(v["actualEndTime"] + rng.randint(0, 3) * DAY, [v], None) for v in done if
-                v["actualEndTime"] < AS_OF - DAY]
+        return [
+            (v["actualEndTime"] + rng.randint(0, 3) * DAY, [v], None) for v in done if v["actualEndTime"] < AS_OF - DAY
+        ]
     return [(last, done, None)] if job["status"] == "Complete" and last < AS_OF else []
 
 
@@ -169,8 +173,7 @@ def invoices_and_payments(ctx: Ctx, job_list, custs, props, products, agreements
             for i, line in enumerate(lines):
                 line["sortOrder"] = i + 1
             final = pct == 100 if pct is not None else n == len(plan) - 1
-            invoices.append(_invoice(rng, ctx, job, site, cust_by_id, agr_by_id, lines, when, final, taxable,
-                                     ten_name))
+            invoices.append(_invoice(rng, ctx, job, site, cust_by_id, agr_by_id, lines, when, final, taxable, ten_name))
     # Duplicates started by mistake and deleted: soft-deleted drafts that still come back in lists.
     for src in rng.sample(invoices, k=min(len(invoices), max(1, round(len(invoices) * 0.005)))):
         dup = dict(src, id=new_id(rng), status="Draft", postingDate=None, closedDate=None, payments=[])
@@ -240,8 +243,10 @@ def _invoice(rng, ctx, job, site, cust_by_id, agr_by_id, lines, when, final, tax
         "tenantCompanyName": ten_name,
         "tenantCompanyLogoUrl": None,
         "showLineItems": True,
-        "addresses": [address(rng, "billingAddress", when, bill_to=billing["name"]),
-                      dict(site["addresses"][0], id=new_id(rng))],
+        "addresses": [
+            address(rng, "billingAddress", when, bill_to=billing["name"]),
+            dict(site["addresses"][0], id=new_id(rng)),
+        ],
         "invoiceItems": lines,
         "payments": [],
         "version": 1,
@@ -252,8 +257,15 @@ def _invoice(rng, ctx, job, site, cust_by_id, agr_by_id, lines, when, final, tax
 
 
 def _paid_probability(age_days: int) -> float:
-    return 0.97 if age_days > 120 else 0.9 if age_days > 90 else 0.75 if age_days > 60 else (
-        0.5 if age_days > 30 else 0.15)
+    return (
+        0.97
+        if age_days > 120
+        else 0.9
+        if age_days > 90
+        else 0.75
+        if age_days > 60
+        else (0.5 if age_days > 30 else 0.15)
+    )
 
 
 def _apply_payments(rng, invoices, cust_by_id) -> list[dict]:
@@ -313,14 +325,28 @@ def _payment(rng, inv, amount_c, when, cust_by_id) -> dict:
         "customerName": cust_by_id[inv["billingCustomerId"]]["name"],
         # The API models a payment's allocations as line items (/v1/payments/{id}/line-items); their field
         # names are not public (unverified, docs/evidence/buildops.csv).
-        "lineItems": [{"id": new_id(rng), "invoiceId": inv["id"], "invoiceNumber": inv["invoiceNumber"],
-                       "amount": money(amount_c)}],
+        "lineItems": [
+            {
+                "id": new_id(rng),
+                "invoiceId": inv["id"],
+                "invoiceNumber": inv["invoiceNumber"],
+                "amount": money(amount_c),
+            }
+        ],
         "version": 1,
         "audit": audit(rng, when, when + rng.randint(0, 2) * DAY),
     }
-    inv["payments"].append({"id": payment["id"], "paymentNumber": None, "paymentStatus": "Posted",
-                            "paymentAmount": payment["paymentAmount"], "appliedAmount": money(amount_c),
-                            "paymentDate": when, "_payment": payment})
+    inv["payments"].append(
+        {
+            "id": payment["id"],
+            "paymentNumber": None,
+            "paymentStatus": "Posted",
+            "paymentAmount": payment["paymentAmount"],
+            "appliedAmount": money(amount_c),
+            "paymentDate": when,
+            "_payment": payment,
+        }
+    )
     return payment
 
 

@@ -14,8 +14,12 @@ DAY = 86400
 YEAR_START = AS_OF - 365 * DAY
 
 AUDIT_USERS = (
-    "dispatch@lonestarmf.com", "billing@lonestarmf.com", "office.manager@lonestarmf.com",
-    "pm.team@lonestarmf.com", "integration.user@lonestarmf.com", "mobile.app",
+    "dispatch@lonestarmf.com",
+    "billing@lonestarmf.com",
+    "office.manager@lonestarmf.com",
+    "pm.team@lonestarmf.com",
+    "integration.user@lonestarmf.com",
+    "mobile.app",
 )
 
 

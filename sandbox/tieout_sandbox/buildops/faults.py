@@ -50,8 +50,10 @@ class FaultPlan:
             if "=" in token:
                 name, _, value = token.partition("=")
                 if name not in OPTIONS:
-                    raise FaultSpecError(f"--faults: unknown option {name!r} in {token!r}; "
-                                         f"options are {', '.join(o + '=' for o in OPTIONS)}")
+                    raise FaultSpecError(
+                        f"--faults: unknown option {name!r} in {token!r}; "
+                        f"options are {', '.join(o + '=' for o in OPTIONS)}"
+                    )
                 try:
                     setattr(plan, name, OPTIONS[name](value))
                 except ValueError:
@@ -59,15 +61,18 @@ class FaultPlan:
                 continue
             kind, sep, value = token.partition(":")
             if kind not in KINDS:
-                raise FaultSpecError(f"--faults: unknown fault {kind!r} in {token!r}; "
-                                     f"faults are {', '.join(KINDS)} (e.g. '429:0.05,5xx:0.02')")
+                raise FaultSpecError(
+                    f"--faults: unknown fault {kind!r} in {token!r}; "
+                    f"faults are {', '.join(KINDS)} (e.g. '429:0.05,5xx:0.02')"
+                )
             try:
                 rate = float(value) if sep else -1.0
             except ValueError:
                 rate = -1.0
             if not 0 <= rate <= 1:
-                raise FaultSpecError(f"--faults: {kind} needs a probability between 0 and 1, as in "
-                                     f"'{kind}:0.05' (got {token!r})")
+                raise FaultSpecError(
+                    f"--faults: {kind} needs a probability between 0 and 1, as in '{kind}:0.05' (got {token!r})"
+                )
             plan.rates[kind] = rate
         if sum(plan.rates.values()) > 1:
             raise FaultSpecError("--faults: the probabilities add up to more than 1")

@@ -18,14 +18,30 @@ from .common import Ctx
 
 # File names = stream names of source-buildops (docs/ARCHITECTURE.md).
 RESOURCES = (
-    "customers", "properties", "customer_representatives", "property_representatives", "jobs", "visits",
-    "invoices", "payments", "quotes", "employees", "departments", "job_types", "pricebook_items", "vendors",
-    "purchase_orders", "timesheets", "service_agreements", "projects",
+    "customers",
+    "properties",
+    "customer_representatives",
+    "property_representatives",
+    "jobs",
+    "visits",
+    "invoices",
+    "payments",
+    "quotes",
+    "employees",
+    "departments",
+    "job_types",
+    "pricebook_items",
+    "vendors",
+    "purchase_orders",
+    "timesheets",
+    "service_agreements",
+    "projects",
 )
 
 
-def generate(seed: int, scale: float, tenant_id: str = MAIN_TENANT_ID,
-             tenant_name: str = MAIN_TENANT_NAME) -> dict[str, list[dict]]:
+def generate(
+    seed: int, scale: float, tenant_id: str = MAIN_TENANT_ID, tenant_name: str = MAIN_TENANT_NAME
+) -> dict[str, list[dict]]:
     """Every BuildOps resource of one tenant, records exactly as the API returns them (invoices in detail form)."""
     with no_gc():
         return _generate(Ctx(seed, scale, tenant_id, tenant_name))
@@ -60,16 +76,28 @@ def _generate(ctx: Ctx) -> dict[str, list[dict]]:
     visits, sheets = work.visits_and_timesheets(ctx, job_list, emps)
     quotes = work.quotes(ctx, job_list, props, custs, emps)
     pos = purchasing.purchase_orders(ctx, job_list, vends, products, emps)
-    invoices, payments = billing.invoices_and_payments(ctx, job_list, custs, props, products, agreements,
-                                                       tenant_name)
+    invoices, payments = billing.invoices_and_payments(ctx, job_list, custs, props, products, agreements, tenant_name)
     project_list = projects.projects(ctx, job_list, invoices, props)
     _cost_jobs(job_list, products)
     data = {
-        "customers": custs, "properties": props, "customer_representatives": reps,
-        "property_representatives": site_reps, "jobs": job_list,
-        "visits": visits, "invoices": invoices, "payments": payments, "quotes": quotes, "employees": emps,
-        "departments": depts, "job_types": types, "pricebook_items": products, "vendors": vends,
-        "purchase_orders": pos, "timesheets": sheets, "service_agreements": agreements, "projects": project_list,
+        "customers": custs,
+        "properties": props,
+        "customer_representatives": reps,
+        "property_representatives": site_reps,
+        "jobs": job_list,
+        "visits": visits,
+        "invoices": invoices,
+        "payments": payments,
+        "quotes": quotes,
+        "employees": emps,
+        "departments": depts,
+        "job_types": types,
+        "pricebook_items": products,
+        "vendors": vends,
+        "purchase_orders": pos,
+        "timesheets": sheets,
+        "service_agreements": agreements,
+        "projects": project_list,
     }
     for records in data.values():
         for record in records:
@@ -101,7 +129,7 @@ def write_dataset(buildops_dir: Path, data: dict[str, list[dict]]) -> dict[str, 
         tmp = buildops_dir / f".{name}.jsonl.tmp"
         with tmp.open("wb") as fh:
             for start in range(0, len(records), 2000):
-                fh.write(b"".join(orjson.dumps(r) + b"\n" for r in records[start:start + 2000]))
+                fh.write(b"".join(orjson.dumps(r) + b"\n" for r in records[start : start + 2000]))
         tmp.replace(buildops_dir / f"{name}.jsonl")  # a running server never sees a half-written file
         counts[name] = len(records)
     return counts

@@ -32,34 +32,55 @@ def departments(ctx: Ctx) -> list[dict]:
     rng = ctx.rng("departments")
     out = []
     for code, company, name, kind in DEPARTMENTS:
-        out.append({
-            "id": new_id(rng),
-            "name": f"{company} - {name}",
-            "tagName": name,
-            "accountingAttributes": {
-                "accountingRefId": f"{company}-{code}",
-                "accountingEntity": company,
-                "syncStatus": "InSync",
-            },
-            "isActive": True,
-            "version": 1,
-            "audit": audit(rng, LONG_AGO),
-            "_kind": kind,
-        })
+        out.append(
+            {
+                "id": new_id(rng),
+                "name": f"{company} - {name}",
+                "tagName": name,
+                "accountingAttributes": {
+                    "accountingRefId": f"{company}-{code}",
+                    "accountingEntity": company,
+                    "syncStatus": "InSync",
+                },
+                "isActive": True,
+                "version": 1,
+                "audit": audit(rng, LONG_AGO),
+                "_kind": kind,
+            }
+        )
     return out
 
 
 def job_types(ctx: Ctx) -> list[dict]:
     rng = ctx.rng("job_types")
     out = [
-        {"id": new_id(rng), "name": name, "tagName": tag, "isActive": True, "version": 1,
-         "audit": audit(rng, LONG_AGO), "_kind": kind, "_billing": billing, "_share": share}
+        {
+            "id": new_id(rng),
+            "name": name,
+            "tagName": tag,
+            "isActive": True,
+            "version": 1,
+            "audit": audit(rng, LONG_AGO),
+            "_kind": kind,
+            "_billing": billing,
+            "_share": share,
+        }
         for name, tag, kind, billing, share in JOB_TYPES
     ]
     # Tenants accumulate retired job types; nothing uses this one any more.
-    out.append({"id": new_id(rng), "name": "Warranty (legacy)", "tagName": "WAR", "isActive": False,
-                "version": 3, "audit": audit(rng, LONG_AGO, LONG_AGO + 400 * DAY), "_kind": "service",
-                "_billing": "Time & Material", "_share": 0.0})
+    out.append(
+        {
+            "id": new_id(rng),
+            "name": "Warranty (legacy)",
+            "tagName": "WAR",
+            "isActive": False,
+            "version": 3,
+            "audit": audit(rng, LONG_AGO, LONG_AGO + 400 * DAY),
+            "_kind": "service",
+            "_billing": "Time & Material",
+            "_share": 0.0,
+        }
+    )
     return out
 
 
@@ -79,29 +100,40 @@ def employees(ctx: Ctx, depts: list[dict]) -> list[dict]:
         if is_tech:
             title = "Project Foreman" if dept["_kind"] == "project" and rng.random() < 0.2 else "Technician"
         else:
-            title = rng.choice(("Project Manager", "Service Sales", "Dispatcher", "Billing Specialist",
-                                "Account Manager", "Controller", "Service Manager"))
+            title = rng.choice(
+                (
+                    "Project Manager",
+                    "Service Sales",
+                    "Dispatcher",
+                    "Billing Specialist",
+                    "Account Manager",
+                    "Controller",
+                    "Service Manager",
+                )
+            )
         active = rng.random() > 0.06
         created = rng.randint(LONG_AGO, AS_OF - 30 * DAY)
-        out.append({
-            "id": new_id(rng),
-            "employeeNumber": str(1001 + i),
-            "name": f"{first} {last}",
-            "firstName": first,
-            "lastName": last,
-            "middleName": None,
-            "email": f"{first[0].lower()}{last.lower()}{i}@lonestarmf.com",
-            "cellPhone": phone(rng),
-            "landlinePhone": None,
-            "userTitle": title,
-            "isTech": is_tech,
-            "isSales": title in ("Service Sales", "Account Manager"),
-            "isActive": active,
-            "status": "active" if active else "inactive",
-            "departments": [{"id": dept["id"], "name": dept["name"]}],
-            "version": rng.randint(1, 6),
-            "audit": audit(rng, created, rng.randint(created, AS_OF)),
-        })
+        out.append(
+            {
+                "id": new_id(rng),
+                "employeeNumber": str(1001 + i),
+                "name": f"{first} {last}",
+                "firstName": first,
+                "lastName": last,
+                "middleName": None,
+                "email": f"{first[0].lower()}{last.lower()}{i}@lonestarmf.com",
+                "cellPhone": phone(rng),
+                "landlinePhone": None,
+                "userTitle": title,
+                "isTech": is_tech,
+                "isSales": title in ("Service Sales", "Account Manager"),
+                "isActive": active,
+                "status": "active" if active else "inactive",
+                "departments": [{"id": dept["id"], "name": dept["name"]}],
+                "version": rng.randint(1, 6),
+                "audit": audit(rng, created, rng.randint(created, AS_OF)),
+            }
+        )
     return out
 
 
@@ -111,23 +143,25 @@ def pricebook(ctx: Ctx) -> list[dict]:
 
     def product(code, name, ptype, category, uom, cost_c, price_c, taxable, company):
         created = rng.randint(LONG_AGO, YEAR_START + 200 * DAY)
-        out.append({
-            "id": new_id(rng),
-            "code": code,
-            "name": name,
-            "description": f"{name} ({category})",
-            "productType": ptype,
-            "category": category,
-            "unitOfMeasure": uom,
-            "unitCost": money(cost_c),
-            "unitPrice": money(price_c),
-            "markup": round((price_c - cost_c) / cost_c * 100, 2) if cost_c else None,
-            "taxable": taxable,
-            "isActive": rng.random() > 0.03,
-            "version": rng.randint(1, 4),
-            "audit": audit(rng, created, rng.randint(created, AS_OF)),
-            "_company": company,
-        })
+        out.append(
+            {
+                "id": new_id(rng),
+                "code": code,
+                "name": name,
+                "description": f"{name} ({category})",
+                "productType": ptype,
+                "category": category,
+                "unitOfMeasure": uom,
+                "unitCost": money(cost_c),
+                "unitPrice": money(price_c),
+                "markup": round((price_c - cost_c) / cost_c * 100, 2) if cost_c else None,
+                "taxable": taxable,
+                "isActive": rng.random() > 0.03,
+                "version": rng.randint(1, 4),
+                "audit": audit(rng, created, rng.randint(created, AS_OF)),
+                "_company": company,
+            }
+        )
 
     for code, name, company, cost, price in LABOR_PRODUCTS:
         product(code, name, "Labor", "Labor", "HR", round(cost * 100), round(price * 100), False, company)
@@ -159,23 +193,25 @@ def vendors(ctx: Ctx) -> list[dict]:
             name = base if i < len(VENDOR_SUPPLIERS) else f"{base} #{i // len(VENDOR_SUPPLIERS) + 1}"
         active = rng.random() > 0.05
         created = rng.randint(LONG_AGO, AS_OF - 60 * DAY)
-        out.append({
-            "id": new_id(rng),
-            "vendorNumber": f"V{10001 + i}",
-            "name": name,
-            "vendorType": "Subcontractor" if is_sub else "Supplier",
-            "trade": trade,
-            "email": f"ap{i}@{name.split()[0].lower()}.example.com",
-            "phonePrimary": phone(rng),
-            "status": "active" if active else "inactive",
-            "isActive": active,
-            "is1099": is_sub,
-            "paymentTermName": rng.choice(PAYMENT_TERMS[:4]),
-            "addresses": [address(rng, "billingAddress", created, bill_to=name)],
-            "accountingAttributes": {"accountingRefId": None, "accountingVersion": None, "syncStatus": None},
-            "version": rng.randint(1, 5),
-            "audit": audit(rng, created, rng.randint(created, AS_OF)),
-        })
+        out.append(
+            {
+                "id": new_id(rng),
+                "vendorNumber": f"V{10001 + i}",
+                "name": name,
+                "vendorType": "Subcontractor" if is_sub else "Supplier",
+                "trade": trade,
+                "email": f"ap{i}@{name.split()[0].lower()}.example.com",
+                "phonePrimary": phone(rng),
+                "status": "active" if active else "inactive",
+                "isActive": active,
+                "is1099": is_sub,
+                "paymentTermName": rng.choice(PAYMENT_TERMS[:4]),
+                "addresses": [address(rng, "billingAddress", created, bill_to=name)],
+                "accountingAttributes": {"accountingRefId": None, "accountingVersion": None, "syncStatus": None},
+                "version": rng.randint(1, 5),
+                "audit": audit(rng, created, rng.randint(created, AS_OF)),
+            }
+        )
     return out
 
 
@@ -203,8 +239,7 @@ def customers(ctx: Ctx) -> list[dict]:
         else:
             kind = rng.choice(tuple(COMPANY_KINDS))
             name = f"{rng.choice(COMPANY_WORDS).replace('-', ' ')} {rng.choice(COMPANY_KINDS[kind])}"
-        status = rng.choices(("active", "inactive", "creditHold", "collections", "suspended"),
-                             (88, 6, 3, 2, 1))[0]
+        status = rng.choices(("active", "inactive", "creditHold", "collections", "suspended"), (88, 6, 3, 2, 1))[0]
         cid = new_id(rng)
         billing_parent = rng.choice(parent_ids) if parent_ids and i >= n_parents and rng.random() < 0.12 else None
         if i < n_parents:
@@ -214,8 +249,18 @@ def customers(ctx: Ctx) -> list[dict]:
     for j in range(max(1, round(n * 0.01))):
         orig = out[rng.randrange(len(out))]
         created = rng.randint(YEAR_START, AS_OF - 20 * DAY)
-        dup = _customer_record(rng, ctx, new_id(rng), n + j, orig["name"] + " ", orig["customerType"],
-                               "inactive", created, None, deleted_s=created + rng.randint(1, 15) * DAY)
+        dup = _customer_record(
+            rng,
+            ctx,
+            new_id(rng),
+            n + j,
+            orig["name"] + " ",
+            orig["customerType"],
+            "inactive",
+            created,
+            None,
+            deleted_s=created + rng.randint(1, 15) * DAY,
+        )
         out.append(dup)
     return out
 
@@ -255,8 +300,11 @@ def _customer_record(rng, ctx, cid, i, name, kind, status, created, billing_pare
         "version": rng.randint(1, 8),
         "addresses": {"items": [address(rng, "billingAddress", created, bill_to=name)], "totalCount": 1},
         "audit": audit(rng, created, rng.randint(created, AS_OF), deleted_s),
-        "accountingAttributes": {"accountingRefId": None, "accountingVersion": None,
-                                 "syncStatus": rng.choice(("InSync", "InSync", "NotSynced"))},
+        "accountingAttributes": {
+            "accountingRefId": None,
+            "accountingVersion": None,
+            "syncStatus": rng.choice(("InSync", "InSync", "NotSynced")),
+        },
     }
 
 
@@ -324,23 +372,25 @@ def representatives(ctx: Ctx, custs: list[dict], props: list[dict]) -> list[dict
             first, last = _person(rng)
             created = cust["audit"]["createdDateTime"] // 1000 + rng.randint(0, 60) * DAY
             site = props_by_customer.get(cust["id"])
-            out.append({
-                "id": new_id(rng),
-                "customerId": cust["id"],
-                "firstName": first,
-                "lastName": last,
-                "email": f"{first.lower()}.{last.lower()}@{cust['email'].split('@')[1]}",
-                "cellPhone": phone(rng),
-                "landlinePhone": phone(rng) if rng.random() < 0.3 else None,
-                "isActive": rng.random() > 0.08,
-                "isDoNotCall": rng.random() < 0.03,
-                "isEmailOptOut": rng.random() < 0.05,
-                "isSmsOptOut": rng.random() < 0.1,
-                "propertyId": rng.choice(site)["id"] if site and rng.random() < 0.4 else None,
-                "companyId": ctx.tenant_company_id,
-                "version": rng.randint(1, 3),
-                "audit": audit(rng, min(created, AS_OF - DAY), rng.randint(min(created, AS_OF - DAY), AS_OF)),
-            })
+            out.append(
+                {
+                    "id": new_id(rng),
+                    "customerId": cust["id"],
+                    "firstName": first,
+                    "lastName": last,
+                    "email": f"{first.lower()}.{last.lower()}@{cust['email'].split('@')[1]}",
+                    "cellPhone": phone(rng),
+                    "landlinePhone": phone(rng) if rng.random() < 0.3 else None,
+                    "isActive": rng.random() > 0.08,
+                    "isDoNotCall": rng.random() < 0.03,
+                    "isEmailOptOut": rng.random() < 0.05,
+                    "isSmsOptOut": rng.random() < 0.1,
+                    "propertyId": rng.choice(site)["id"] if site and rng.random() < 0.4 else None,
+                    "companyId": ctx.tenant_company_id,
+                    "version": rng.randint(1, 3),
+                    "audit": audit(rng, min(created, AS_OF - DAY), rng.randint(min(created, AS_OF - DAY), AS_OF)),
+                }
+            )
     return out
 
 
@@ -360,21 +410,23 @@ def property_representatives(ctx: Ctx, custs: list[dict], props: list[dict]) -> 
         for _ in range(rng.choices((0, 1, 2), (45, 40, 15))[0]):
             first, last = _person(rng)
             created = min(prop["audit"]["createdDateTime"] // 1000 + rng.randint(0, 90) * DAY, AS_OF - DAY)
-            out.append({
-                "id": new_id(rng),
-                "propertyId": prop["id"],
-                "customerId": prop["customerId"],
-                "firstName": first,
-                "lastName": last,
-                "email": f"{first.lower()}.{last.lower()}@{domain}" if rng.random() < 0.8 else None,
-                "cellPhone": phone(rng),
-                "landlinePhone": phone(rng) if rng.random() < 0.4 else None,
-                "isActive": rng.random() > 0.1,
-                "isDoNotCall": rng.random() < 0.03,
-                "isEmailOptOut": rng.random() < 0.05,
-                "isSmsOptOut": rng.random() < 0.1,
-                "companyId": ctx.tenant_company_id,
-                "version": rng.randint(1, 3),
-                "audit": audit(rng, created, rng.randint(created, AS_OF)),
-            })
+            out.append(
+                {
+                    "id": new_id(rng),
+                    "propertyId": prop["id"],
+                    "customerId": prop["customerId"],
+                    "firstName": first,
+                    "lastName": last,
+                    "email": f"{first.lower()}.{last.lower()}@{domain}" if rng.random() < 0.8 else None,
+                    "cellPhone": phone(rng),
+                    "landlinePhone": phone(rng) if rng.random() < 0.4 else None,
+                    "isActive": rng.random() > 0.1,
+                    "isDoNotCall": rng.random() < 0.03,
+                    "isEmailOptOut": rng.random() < 0.05,
+                    "isSmsOptOut": rng.random() < 0.1,
+                    "companyId": ctx.tenant_company_id,
+                    "version": rng.randint(1, 3),
+                    "audit": audit(rng, created, rng.randint(created, AS_OF)),
+                }
+            )
     return out

@@ -12,8 +12,14 @@ from __future__ import annotations
 from .common import AS_OF, Ctx, audit, money, new_id
 
 RETAINAGE_PERCENT = 10
-SOV_ITEMS = ("General conditions", "Equipment", "Piping and ductwork", "Controls", "Start-up and commissioning",
-             "Closeout and documentation")
+SOV_ITEMS = (
+    "General conditions",
+    "Equipment",
+    "Piping and ductwork",
+    "Controls",
+    "Start-up and commissioning",
+    "Closeout and documentation",
+)
 CANCELLED = ("Void", "Bypassed", "Deleted")
 
 
@@ -34,8 +40,11 @@ def projects(ctx: Ctx, job_list, invoices, props) -> list[dict]:
         name = f"{job['customerPropertyName']} - {job['jobTypeName']}"
         site = site_by_id.get(job["customerPropertyId"]) or {}
         where = (site.get("addresses") or [{}])[0]
-        status = "Work Complete" if job["status"] == "Complete" else (
-            "Void" if job["status"] == "Canceled" else "Work in Progress")
+        status = (
+            "Work Complete"
+            if job["status"] == "Complete"
+            else ("Void" if job["status"] == "Canceled" else "Work in Progress")
+        )
         updated = max([job["audit"]["lastUpdatedDateTime"]] + [inv["audit"]["lastUpdatedDateTime"] for inv in billed])
         record = {
             "id": new_id(rng),
@@ -67,5 +76,7 @@ def _schedule_of_values(rng, contract_c: int) -> list[dict]:
     weights = [rng.randint(5, 30) for _ in range(count)]
     shares = [contract_c * w // sum(weights) for w in weights]
     shares[-1] += contract_c - sum(shares)  # the lines add up to the contract to the cent
-    return [{"id": new_id(rng), "lineNumber": n + 1, "description": SOV_ITEMS[n], "scheduledValue": money(c)}
-            for n, c in enumerate(shares)]
+    return [
+        {"id": new_id(rng), "lineNumber": n + 1, "description": SOV_ITEMS[n], "scheduledValue": money(c)}
+        for n, c in enumerate(shares)
+    ]

@@ -40,34 +40,39 @@ def purchase_orders(ctx: Ctx, job_list, vends, products, emps) -> list[dict]:
             total_c = sum(line.pop("_total_c") for line in lines)
             received = ordered + rng.randint(2, 14) * DAY < AS_OF
             # The product's PO states (help centre): Draft, Ordered, Partially Fulfilled, Fulfilled, Void.
-            status = ("Fulfilled" if received else "Ordered") if not is_sub else (
-                "Fulfilled" if job["status"] == "Complete" else "Ordered")
+            status = (
+                ("Fulfilled" if received else "Ordered")
+                if not is_sub
+                else ("Fulfilled" if job["status"] == "Complete" else "Ordered")
+            )
             if rng.random() < 0.02:
                 status = "Void"
             for line in lines:
                 line["quantityReceived"] = line["quantity"] if status == "Fulfilled" else 0
-            out.append({
-                "id": new_id(rng),
-                "poNumber": None,
-                "status": status,
-                "poType": "Subcontract" if is_sub else "Materials",
-                "vendorId": vendor["id"],
-                "vendorName": vendor["name"],
-                "jobId": job["id"],
-                "jobNumber": job["jobNumber"],
-                "departmentId": job["_dept"]["id"],
-                "orderedById": rng.choice(buyers)["id"],
-                "dateOfPurchase": ordered,
-                "requiredByDate": ordered + rng.randint(3, 21) * DAY,
-                "description": (f"{vendor['trade']} subcontract" if is_sub else "Materials") + f" for job "
-                               f"{job['jobNumber']}",
-                "freight": 0.0 if is_sub else money(rng.choice((0, 0, 2500, 4500))),
-                "tax": 0.0,
-                "totalCost": money(total_c),
-                "purchaseOrderLines": lines,
-                "version": rng.randint(1, 4),
-                "audit": audit(rng, ordered, min(AS_OF, ordered + rng.randint(0, 20) * DAY)),
-            })
+            out.append(
+                {
+                    "id": new_id(rng),
+                    "poNumber": None,
+                    "status": status,
+                    "poType": "Subcontract" if is_sub else "Materials",
+                    "vendorId": vendor["id"],
+                    "vendorName": vendor["name"],
+                    "jobId": job["id"],
+                    "jobNumber": job["jobNumber"],
+                    "departmentId": job["_dept"]["id"],
+                    "orderedById": rng.choice(buyers)["id"],
+                    "dateOfPurchase": ordered,
+                    "requiredByDate": ordered + rng.randint(3, 21) * DAY,
+                    "description": (f"{vendor['trade']} subcontract" if is_sub else "Materials") + f" for job "
+                    f"{job['jobNumber']}",
+                    "freight": 0.0 if is_sub else money(rng.choice((0, 0, 2500, 4500))),
+                    "tax": 0.0,
+                    "totalCost": money(total_c),
+                    "purchaseOrderLines": lines,
+                    "version": rng.randint(1, 4),
+                    "audit": audit(rng, ordered, min(AS_OF, ordered + rng.randint(0, 20) * DAY)),
+                }
+            )
             job["_po_cost_c"] = job.get("_po_cost_c", 0) + (0 if status == "Void" else total_c)
     out.sort(key=lambda po: po["dateOfPurchase"])
     for i, po in enumerate(out):

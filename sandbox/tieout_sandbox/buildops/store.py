@@ -24,9 +24,9 @@ class Snapshot:
     """One version of one resource file. List slices join these byte strings; nothing is re-encoded."""
 
     stamp: tuple[int, int]
-    lines: list[bytes]                    # list form, file order
-    detail: dict[str, bytes]              # id -> detail form
-    active: list[bytes] | None = None     # without isActive == false (include_inactive not set)
+    lines: list[bytes]  # list form, file order
+    detail: dict[str, bytes]  # id -> detail form
+    active: list[bytes] | None = None  # without isActive == false (include_inactive not set)
     with_addresses: list[bytes] | None = None  # properties with include_addresses=true
     updated_ms: list[int] = field(default_factory=list)
     facets: list[dict] = field(default_factory=list)  # invoices: what the list filters compare, per line
@@ -61,8 +61,10 @@ def _load(path: Path, resource: str, stamp: tuple[int, int]) -> Snapshot:
             record = orjson.loads(raw)
             record_id = record["id"]
         except (orjson.JSONDecodeError, KeyError, TypeError) as exc:
-            raise DataFileError(f"{path} line {number}: not a JSON object with an 'id' ({exc}); fix or "
-                                f"regenerate the file with `tieout-sandbox generate`") from None
+            raise DataFileError(
+                f"{path} line {number}: not a JSON object with an 'id' ({exc}); fix or "
+                f"regenerate the file with `tieout-sandbox generate`"
+            ) from None
         listed = raw
         if resource == "invoices":  # the list returns headers; items and payments come with the detail
             listed = _exact(orjson.dumps({k: v for k, v in record.items() if k not in ("invoiceItems", "payments")}))

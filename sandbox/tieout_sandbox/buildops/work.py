@@ -19,8 +19,11 @@ def service_agreements(ctx: Ctx, custs, props, depts) -> list[dict]:
     by_customer: dict[str, list[dict]] = {}
     for p in sites:
         by_customer.setdefault(p["customerId"], []).append(p)
-    pm_depts = [d for d in depts if d["tagName"] in ("HVAC Service", "Plumbing Service", "Fire Alarm & Inspection",
-                                                        "Fire Sprinkler Service")]
+    pm_depts = [
+        d
+        for d in depts
+        if d["tagName"] in ("HVAC Service", "Plumbing Service", "Fire Alarm & Inspection", "Fire Sprinkler Service")
+    ]
     out = []
     for i in range(n):
         site = rng.choice(sites)
@@ -36,30 +39,35 @@ def service_agreements(ctx: Ctx, custs, props, depts) -> list[dict]:
         elif roll < 0.06 and start > AS_OF - 60 * DAY:
             status = "Draft"
         is_fire = dept["accountingAttributes"]["accountingEntity"] == "FPR"
-        freq = rng.choice(("Quarterly", "Semi-Annual", "Annual")) if is_fire else rng.choice(
-            ("Monthly", "Quarterly", "Quarterly", "Semi-Annual"))
+        freq = (
+            rng.choice(("Quarterly", "Semi-Annual", "Annual"))
+            if is_fire
+            else rng.choice(("Monthly", "Quarterly", "Quarterly", "Semi-Annual"))
+        )
         label = "Fire Inspection" if is_fire else "Planned Maintenance"
         value_c = rng.randint(12, 240) * 10000 * len(covered)
-        out.append({
-            "id": new_id(rng),
-            "agreementNumber": f"SA-{1001 + i}",
-            "agreementName": f"{cust['name'].strip()} {freq} {label}",
-            "status": status,
-            "customerId": cust["id"],
-            "customerName": cust["name"],
-            "billingCustomerId": site["billingCustomerId"],
-            "departmentId": dept["id"],
-            "properties": [{"id": p["id"], "companyName": p["companyName"]} for p in covered],
-            "startDate": start,
-            "endDate": end,
-            "termMonths": 12,
-            "visitFrequency": freq,
-            "billingFrequency": rng.choice(("Per Visit", "Per Visit", "Monthly", "Annual")),
-            "contractValue": money(value_c),
-            "autoRenew": rng.random() < 0.6,
-            "version": rng.randint(1, 4),
-            "audit": audit(rng, start - rng.randint(5, 40) * DAY, rng.randint(start, AS_OF)),
-        })
+        out.append(
+            {
+                "id": new_id(rng),
+                "agreementNumber": f"SA-{1001 + i}",
+                "agreementName": f"{cust['name'].strip()} {freq} {label}",
+                "status": status,
+                "customerId": cust["id"],
+                "customerName": cust["name"],
+                "billingCustomerId": site["billingCustomerId"],
+                "departmentId": dept["id"],
+                "properties": [{"id": p["id"], "companyName": p["companyName"]} for p in covered],
+                "startDate": start,
+                "endDate": end,
+                "termMonths": 12,
+                "visitFrequency": freq,
+                "billingFrequency": rng.choice(("Per Visit", "Per Visit", "Monthly", "Annual")),
+                "contractValue": money(value_c),
+                "autoRenew": rng.random() < 0.6,
+                "version": rng.randint(1, 4),
+                "audit": audit(rng, start - rng.randint(5, 40) * DAY, rng.randint(start, AS_OF)),
+            }
+        )
     return out
 
 
@@ -67,8 +75,9 @@ class _Picker:
     """Chooses live properties created before a given time, with a heavy-tailed preference."""
 
     def __init__(self, rng, props):
-        live = sorted((p for p in props if p["audit"]["deletedDateTime"] is None),
-                      key=lambda p: p["audit"]["createdDateTime"])
+        live = sorted(
+            (p for p in props if p["audit"]["deletedDateTime"] is None), key=lambda p: p["audit"]["createdDateTime"]
+        )
         self.props = live
         self.created = [p["audit"]["createdDateTime"] // 1000 for p in live]
         weights = [rng.paretovariate(1.2) for _ in live]
@@ -276,10 +285,15 @@ def visits_and_timesheets(ctx: Ctx, job_list, emps) -> tuple[list[dict], list[di
 def _embed_in_detail(rng, job) -> None:
     """The job detail embeds its visits (visitNumber, scheduledFor, status) and notes, as a live client read
     them; the list leaves both out (store.py). Note fields are not public: the twin's guess."""
-    job["visits"] = [{"id": v["id"], "visitNumber": v["visitNumber"], "scheduledFor": v["scheduledFor"],
-                      "status": v["status"]} for v in job.get("_visits", ())]
-    job["notes"] = [{"id": new_id(rng), "note": job["issueDescription"], "createdDateTime":
-                     job["audit"]["createdDateTime"]}] if rng.random() < 0.3 else []
+    job["visits"] = [
+        {"id": v["id"], "visitNumber": v["visitNumber"], "scheduledFor": v["scheduledFor"], "status": v["status"]}
+        for v in job.get("_visits", ())
+    ]
+    job["notes"] = (
+        [{"id": new_id(rng), "note": job["issueDescription"], "createdDateTime": job["audit"]["createdDateTime"]}]
+        if rng.random() < 0.3
+        else []
+    )
 
 
 def _timesheets_for(rng, job, visit, crew, when, minutes, approvers) -> list[dict]:
@@ -292,27 +306,29 @@ def _timesheets_for(rng, job, visit, crew, when, minutes, approvers) -> list[dic
         for entry_type, begin, mins in entries:
             approved = begin < AS_OF - 7 * DAY
             hour_type = "Overtime" if (mins > 480 or rng.random() < 0.07) and entry_type == "Work" else "Regular"
-            out.append({
-                "id": new_id(rng),
-                "employeeId": tech["id"],
-                "employeeName": tech["name"],
-                "jobId": job["id"],
-                "jobNumber": job["jobNumber"],
-                "visitId": visit["id"],
-                "departmentId": visit["departmentId"],
-                "entryType": entry_type,
-                "payrollHourType": hour_type,
-                "workDate": day_start(begin),
-                "startTime": begin,
-                "endTime": begin + mins * 60,
-                "durationMinutes": mins,
-                "isBillable": entry_type == "Work",
-                # The product's timesheet states (help centre): Pending Approval, Disputed, Approved.
-                "status": "Approved" if approved else rng.choices(("Pending Approval", "Disputed"), (9, 1))[0],
-                "approvedById": rng.choice(approvers)["id"] if approved else None,
-                "version": rng.randint(1, 3),
-                "audit": audit(rng, begin + mins * 60, min(AS_OF, begin + mins * 60 + rng.randint(1, 96) * 3600)),
-            })
+            out.append(
+                {
+                    "id": new_id(rng),
+                    "employeeId": tech["id"],
+                    "employeeName": tech["name"],
+                    "jobId": job["id"],
+                    "jobNumber": job["jobNumber"],
+                    "visitId": visit["id"],
+                    "departmentId": visit["departmentId"],
+                    "entryType": entry_type,
+                    "payrollHourType": hour_type,
+                    "workDate": day_start(begin),
+                    "startTime": begin,
+                    "endTime": begin + mins * 60,
+                    "durationMinutes": mins,
+                    "isBillable": entry_type == "Work",
+                    # The product's timesheet states (help centre): Pending Approval, Disputed, Approved.
+                    "status": "Approved" if approved else rng.choices(("Pending Approval", "Disputed"), (9, 1))[0],
+                    "approvedById": rng.choice(approvers)["id"] if approved else None,
+                    "version": rng.randint(1, 3),
+                    "audit": audit(rng, begin + mins * 60, min(AS_OF, begin + mins * 60 + rng.randint(1, 96) * 3600)),
+                }
+            )
     return out
 
 
@@ -322,23 +338,57 @@ def quotes(ctx: Ctx, job_list, props, custs, emps) -> list[dict]:
     out = []
     for job in job_list:
         if job["_kind"] == "project" and rng.random() < 0.85:
-            out.append(_quote(rng, job["_start"] - rng.randint(10, 60) * DAY, "Approved", job["amountQuoted"],
-                              job, job["customerPropertyId"], job["customerId"], job["billingCustomerId"],
-                              job["_dept"]["id"], rng.choice(sales)))
+            out.append(
+                _quote(
+                    rng,
+                    job["_start"] - rng.randint(10, 60) * DAY,
+                    "Approved",
+                    job["amountQuoted"],
+                    job,
+                    job["customerPropertyId"],
+                    job["customerId"],
+                    job["billingCustomerId"],
+                    job["_dept"]["id"],
+                    rng.choice(sales),
+                )
+            )
         elif job["_kind"] == "service" and job["status"] == "Complete" and rng.random() < 0.15:
             status = rng.choices(("Approved", "Sent", "Rejected", "Expired"), (45, 20, 20, 15))[0]
             issued = min(AS_OF - DAY, job["_end"] + rng.randint(0, 5) * DAY)
-            out.append(_quote(rng, issued, status, money(rng.randint(800, 25000) * 100), job,
-                              job["customerPropertyId"], job["customerId"], job["billingCustomerId"],
-                              job["_dept"]["id"], rng.choice(sales)))
+            out.append(
+                _quote(
+                    rng,
+                    issued,
+                    status,
+                    money(rng.randint(800, 25000) * 100),
+                    job,
+                    job["customerPropertyId"],
+                    job["customerId"],
+                    job["billingCustomerId"],
+                    job["_dept"]["id"],
+                    rng.choice(sales),
+                )
+            )
     live_props = [p for p in props if p["audit"]["deletedDateTime"] is None]
     target = ctx.count(2500, minimum=len(out) + 1)
     for _ in range(max(1, target - len(out))):  # proposals that never became work
         site = rng.choice(live_props)
         status = rng.choices(("Draft", "Sent", "Rejected", "Expired"), (15, 30, 30, 25))[0]
         issued = rng.randint(YEAR_START, AS_OF - DAY)
-        out.append(_quote(rng, issued, status, money(rng.randint(500, 90000) * 100), None, site["id"],
-                          site["customerId"], site["billingCustomerId"], None, rng.choice(sales)))
+        out.append(
+            _quote(
+                rng,
+                issued,
+                status,
+                money(rng.randint(500, 90000) * 100),
+                None,
+                site["id"],
+                site["customerId"],
+                site["billingCustomerId"],
+                None,
+                rng.choice(sales),
+            )
+        )
     out.sort(key=lambda q: q["audit"]["createdDateTime"])
     for i, q in enumerate(out):
         q["quoteNumber"] = str(7001 + i)
@@ -350,8 +400,8 @@ def _quote(rng, issued, status, amount, job, property_id, customer_id, billing_i
     return {
         "id": new_id(rng),
         "quoteNumber": None,
-        "name": (job["issueDescription"] if job else "Proposal") + (" - repair" if job and job["_kind"] == "service"
-                                                                     else ""),
+        "name": (job["issueDescription"] if job else "Proposal")
+        + (" - repair" if job and job["_kind"] == "service" else ""),
         "status": status,
         "propertyId": property_id,
         "customerId": customer_id,

@@ -153,8 +153,12 @@ def _post_from_both_sides(run: Run, ar: Receivables) -> None:
         run.anomaly(
             "routing_ambiguous",
             # One anomaly per invoice billed from both sides, so the invoice is part of its key.
-            {"company_code": job.company, "job_number": job.number.strip(), "buildops_job_id": job.buildops_id,
-             "invoice_or_transaction": number},
+            {
+                "company_code": job.company,
+                "job_number": job.number.strip(),
+                "buildops_job_id": job.buildops_id,
+                "invoice_or_transaction": number,
+            },
             bo.money(invoice.get("totalAmount")),
             reason="billed_from_both_sides",
             buildops_invoice_ids=[invoice["id"]],

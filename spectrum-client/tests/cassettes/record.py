@@ -58,13 +58,32 @@ def main(base: str) -> None:
     with rec.use_cassette("wrong_authorization_id.yaml"), contextlib.suppress(SpectrumError):
         client(base, "NOT-THE-ID").get("GetJob", {"pCompany_Code": "MEC"})
     with rec.use_cassette("add_jc_trans_rejected.yaml"):
-        client(base, "TIEOUTSBX01").add_jc_trans([{
-            "Company_Code": "MEC", "Job_Number": "NOPE", "Phase_Code": "100", "Cost_Type": "L",
-            "Tran_Amount": Decimal("1.00"), "Tran_Date": "11/20/2026", "Batch_Code": "T1", "Reference_1": "X"}])
+        client(base, "TIEOUTSBX01").add_jc_trans(
+            [
+                {
+                    "Company_Code": "MEC",
+                    "Job_Number": "NOPE",
+                    "Phase_Code": "100",
+                    "Cost_Type": "L",
+                    "Tran_Amount": Decimal("1.00"),
+                    "Tran_Date": "11/20/2026",
+                    "Batch_Code": "T1",
+                    "Reference_1": "X",
+                }
+            ]
+        )
     with rec.use_cassette("customer_invoice_rejected.yaml"):
-        client(base, "TIEOUTSBX01").post_customer_invoices("MEC", [{
-            "Company_Code": "MEC", "Customer_Code": "ZZNOSUCH", "Invoice_Or_Transaction": "T1",
-            "invoiceDetails": [{"Line_Extension": Decimal("1.00")}]}])
+        client(base, "TIEOUTSBX01").post_customer_invoices(
+            "MEC",
+            [
+                {
+                    "Company_Code": "MEC",
+                    "Customer_Code": "ZZNOSUCH",
+                    "Invoice_Or_Transaction": "T1",
+                    "invoiceDetails": [{"Line_Extension": Decimal("1.00")}],
+                }
+            ],
+        )
     with rec.use_cassette("rest_vendors.yaml"):
         client(base, "TIEOUTSBX01").rest_get("/vendors/MEC", "MEC")
     print(f"cassettes written to {HERE}")

@@ -152,8 +152,10 @@ class Faults:
                 elif name not in self.IGNORED:
                     raise ValueError(name)
             except ValueError:
-                raise ValueError(f"unknown Spectrum fault '{token}'; use 5xx:<probability>, soap_fault[:Service], "
-                                 "5xx_burst:N or 5xx_every:K") from None
+                raise ValueError(
+                    f"unknown Spectrum fault '{token}'; use 5xx:<probability>, soap_fault[:Service], "
+                    "5xx_burst:N or 5xx_every:K"
+                ) from None
         self._random = random.Random(self.seed)
 
     def http_error(self) -> Response | None:
