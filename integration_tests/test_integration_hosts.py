@@ -210,7 +210,17 @@ def test_given_one_sandbox_when_pyairbyte_and_meltano_land_it_then_every_stream_
 
 
 EXCEPTION_NOT_KEYS = frozenset(
-    {"exception_id", "exception_type", "severity", "close_step", "occurred_on", "amount_at_stake", "description"}
+    {
+        "exception_id",
+        "exception_type",
+        "severity",
+        "close_step",
+        "occurred_on",
+        "buildops_value",
+        "spectrum_value",
+        "amount_at_stake",
+        "description",
+    }
 )
 
 

@@ -12,8 +12,12 @@
 
 {#- select list for one exception type: `keys` maps key column -> SQL expression; `occurred_on` is the SQL
     expression for the business date the problem belongs to (close_checklist counts it in that month and
-    every later one). Every type must say it: pass 'null' for an undated problem, which always counts. -#}
-{% macro exception_select(exception_type, severity, amount, description, keys, occurred_on=none) -%}
+    every later one). Every type must say it: pass 'null' for an undated problem, which always counts.
+    `buildops_value` and `spectrum_value` are what each system holds for the thing compared (as text: an
+    amount, hours, a name), so the row shows both sides without a second query; a rule that compares two
+    Spectrum figures names both in `spectrum_value`. -#}
+{% macro exception_select(exception_type, severity, amount, description, keys, occurred_on=none,
+                          buildops_value='null', spectrum_value='null') -%}
   {%- if occurred_on is none -%}
     {{ exceptions.raise_compiler_error("exception_select('" ~ exception_type ~ "'): pass occurred_on, the date the problem belongs to ('null' when it has none)") }}
   {%- endif -%}
@@ -23,10 +27,23 @@
   cast({{ keys.get(column, 'null') }} as {{ dbt.type_string() }}) as {{ column }},
   {%- endfor %}
   cast({{ occurred_on }} as date) as occurred_on,
+  cast({{ buildops_value }} as {{ dbt.type_string() }}) as buildops_value,
+  cast({{ spectrum_value }} as {{ dbt.type_string() }}) as spectrum_value,
   cast({{ amount }} as decimal(18, 2)) as amount_at_stake,
   cast({{ description }} as {{ dbt.type_string() }}) as description
 {%- endmacro %}
 
 {% macro text(expr) -%}
   coalesce(cast({{ expr }} as {{ dbt.type_string() }}), '')
+{%- endmacro %}
+
+{#- The exception's id: a hash of its type and every key column, nothing else. Keys are identity fields
+    (company, customer, job, invoice, employee-week, ...), never an amount, a date the rule computes or a row
+    number, so the same open problem keeps its id across rebuilds and while its amount changes. -#}
+{% macro exception_id() -%}
+  {%- set parts = ["exception_type"] -%}
+  {%- for column in exception_key_columns() -%}
+    {%- do parts.append("'|'") -%}{%- do parts.append(text(column)) -%}
+  {%- endfor -%}
+  {{ dbt.hash(dbt.concat(parts)) }}
 {%- endmacro %}

@@ -170,7 +170,17 @@ class Signatures:
     """Exceptions and truth anomalies reduced to (type, keys, amount) so they compare as multisets."""
 
     NOT_KEYS = frozenset(
-        {"exception_id", "exception_type", "severity", "close_step", "occurred_on", "amount_at_stake", "description"}
+        {
+            "exception_id",
+            "exception_type",
+            "severity",
+            "close_step",
+            "occurred_on",
+            "buildops_value",
+            "spectrum_value",
+            "amount_at_stake",
+            "description",
+        }
     )
 
     @classmethod

@@ -2,8 +2,9 @@
 -- find it in BuildOps and Spectrum (named as truth.json names them), the money at stake and a sentence
 -- saying what is wrong and what to do. Each rule is its own model, int_exceptions__<type>
 -- (models/intermediate/exceptions, the rule's sentence in its .yml); this mart unions them and adds the id
--- and the close step. Rules that destination-spectrum also enforces (mapping, routing, compliance) read the
--- same mapping CSV and policy (macros/policy.sql), so both reach the same verdict.
+-- (macro exception_id: a hash of the type and keys only) and the close step. Rules that destination-spectrum
+-- also enforces (mapping, routing, compliance) read the same mapping CSV and policy (macros/policy.sql), so
+-- both reach the same verdict.
 
 with all_exceptions as (
     select * from {{ ref('int_exceptions__payment_status_drift') }}
@@ -21,11 +22,7 @@ with all_exceptions as (
 
 final as (
     select
-        {{ dbt.concat(["exception_type"] + ([ "'|'" ] | list) + [text('company_code'), "'|'", text('customer_code'), "'|'",
-            text('job_number'), "'|'", text('invoice_or_transaction'), "'|'", text('duplicate_invoice_or_transaction'),
-            "'|'", text('employee_code'), "'|'", text('period_end_date'), "'|'", text('application_number'), "'|'",
-            text('po_number'), "'|'", text('product_code'), "'|'", text('phase_code'), "'|'", text('cost_type'),
-            "'|'", text('buildops_invoice_id')]) }} as exception_id,
+        {{ exception_id() }} as exception_id,
         exception_type,
         severity,
         case exception_type
@@ -43,7 +40,9 @@ final as (
         end as close_step,
         occurred_on,
         {% for column in exception_key_columns() %}{{ column }},
-        {% endfor %}amount_at_stake,
+        {% endfor %}buildops_value,
+        spectrum_value,
+        amount_at_stake,
         description
     from all_exceptions
 )

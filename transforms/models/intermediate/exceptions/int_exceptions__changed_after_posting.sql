@@ -13,7 +13,8 @@ changed_after_posting as (
             {'company_code': 'company_code', 'customer_code': 'spectrum_customer_code',
              'invoice_or_transaction': 'canonical_invoice_number', 'buildops_invoice_id': 'buildops_invoice_id',
              'buildops_invoice_number': 'buildops_invoice_number'},
-            occurred_on='invoice_date') }}
+            occurred_on='invoice_date',
+            buildops_value=text('buildops_total'), spectrum_value=text('spectrum_total')) }}
     from invoices
     where buildops_invoice_id is not null
       and spectrum_status <> 'not_posted'

@@ -15,7 +15,11 @@ compliance_lapsed_assignment as (
              'buildops_purchase_order_id': 'buildops_purchase_order_id', 'po_number': 'po_number',
              'job_number': 'job_number'},
             occurred_on='case when coi_lapsed_on > ordered_date then coi_lapsed_on
-                              else coalesce(ordered_date, coi_lapsed_on) end') }}
+                              else coalesce(ordered_date, coi_lapsed_on) end',
+            buildops_value="'assigned ' || po_number",
+            spectrum_value="case when coi_lapsed then 'COI lapsed ' else '' end
+              || case when w9_lapsed then 'no W-9 ' else '' end
+              || case when lien_waiver_lapsed then 'no lien waiver' else '' end") }}
     from {{ ref('int_sub_assignments') }}
     where coi_lapsed or w9_lapsed or lien_waiver_lapsed
 )

@@ -68,7 +68,8 @@ customer_unmatched as (
               || ' but no crosswalk row, code or name ties them; add the pair to customer_crosswalk.csv.'",
             {'company_code': 'u.company_code', 'customer_code': 'u.customer_code',
              'buildops_customer_id': 'u.buildops_billing_customer_id'},
-            occurred_on='coalesce(d.first_invoice_date, d.first_job_date)') }}
+            occurred_on='coalesce(d.first_invoice_date, d.first_job_date)',
+            buildops_value="coalesce(c.customer_name, u.buildops_billing_customer_id)", spectrum_value='u.spectrum_customer_name') }}
     from unmatched_customers as u
     left join customer_billing as b
         on b.company_code = u.company_code and b.buildops_billing_customer_id = u.buildops_billing_customer_id

@@ -28,7 +28,9 @@ double_billed as (
             {'company_code': 'm.company_code', 'customer_code': 'm.customer_code',
              'job_number': "coalesce(m.job_number, '')", 'invoice_or_transaction': 'o.canonical_invoice_number',
              'duplicate_invoice_or_transaction': 'm.invoice_number', 'buildops_invoice_id': 'o.buildops_invoice_id'},
-            occurred_on='m.invoice_date') }}
+            occurred_on='m.invoice_date',
+            buildops_value=text('o.buildops_total'),
+            spectrum_value="'2 invoices of ' || " ~ text('m.invoice_total') ~ " || ': ' || o.canonical_invoice_number || ', ' || m.invoice_number") }}
     from keyed_in_spectrum as m
     inner join posted_from_buildops as o
         on o.company_code = m.company_code

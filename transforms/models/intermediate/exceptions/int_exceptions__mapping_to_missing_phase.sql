@@ -12,7 +12,9 @@ mapping_to_missing_phase as (
               || phase_code || ' x cost type ' || cost_type || ', which the job does not have in Spectrum; add the phase to the job or fix the mapping.'",
             {'company_code': 'company_code', 'job_number': 'spectrum_job_number', 'phase_code': 'phase_code',
              'cost_type': 'cost_type'},
-            occurred_on='min(issued_date)') }}
+            occurred_on='min(issued_date)',
+            buildops_value=text('count(*)') ~ " || ' line(s) mapped to ' || phase_code || ' x ' || cost_type",
+            spectrum_value="'no such phase x cost type on the job'") }}
     from mapped_lines
     where mapping_status = 'phase_not_on_job'
     group by company_code, spectrum_job_number, phase_code, cost_type

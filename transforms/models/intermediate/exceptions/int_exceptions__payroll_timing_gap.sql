@@ -8,7 +8,8 @@ payroll_timing_gap as (
               || " ~ text('check_date') ~ " || '); job cost is understated until payroll posts them.'",
             {'company_code': 'company_code', 'employee_code': 'employee_code',
              'buildops_employee_id': 'buildops_employee_id', 'period_end_date': 'period_end_date'},
-            occurred_on='first_work_date') }}
+            occurred_on='first_work_date',
+            buildops_value=text('buildops_hours'), spectrum_value=text('spectrum_hours')) }}
     from {{ ref('int_payroll_weeks') }}
     where is_payroll_due and spectrum_hours = 0 and buildops_hours > 0
 )

@@ -8,7 +8,8 @@ retainage_mismatch as (
               || " ~ text('i.retention_amount') ~ " || '; correct the invoice so retainage receivable ties to the draw.'",
             {'company_code': 'b.company_code', 'customer_code': 'b.customer_code', 'job_number': 'b.job_number',
              'application_number': 'b.application_number', 'invoice_or_transaction': 'b.invoice_number'},
-            occurred_on='coalesce(i.invoice_date, b.application_date)') }}
+            occurred_on='coalesce(i.invoice_date, b.application_date)',
+            spectrum_value="'application ' || " ~ text('b.retention_amount') ~ " || ', invoice ' || " ~ text('i.retention_amount')) }}
     from {{ ref('stg_spectrum__progress_billings') }} as b
     inner join {{ ref('stg_spectrum__ar_invoices') }} as i
         on i.company_code = b.company_code and i.customer_code = b.customer_code

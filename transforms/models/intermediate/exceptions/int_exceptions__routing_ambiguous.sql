@@ -43,7 +43,8 @@ routing_ambiguous as (
               || canonical_invoice_number || ' was also posted to Spectrum AR; void one of the two bills.'",
             {'company_code': 'company_code', 'job_number': 'spectrum_job_number', 'buildops_job_id': 'buildops_job_id',
              'invoice_or_transaction': 'canonical_invoice_number'},
-            occurred_on='invoice_date') }}
+            occurred_on='invoice_date',
+            buildops_value=text('total_amount'), spectrum_value="'posted to AR on a progress-billed job'") }}
     from both_sides_invoices
     union all
     select
@@ -52,7 +53,8 @@ routing_ambiguous as (
               ~ " || ' AIA draw(s) in Spectrum while BuildOps billed ' || " ~ text('buildops_invoiced')
               ~ " || '; decide in policy.yml who bills it before either side bills again.'",
             {'company_code': 'company_code', 'job_number': 'spectrum_job_number', 'buildops_job_id': 'buildops_job_id'},
-            occurred_on='coalesce(d.first_billed_date, j.created_date)') }}
+            occurred_on='coalesce(d.first_billed_date, j.created_date)',
+            buildops_value=text('buildops_invoiced'), spectrum_value=text('spectrum_draw_count') ~ " || ' draw(s)'") }}
     from jobs as j
     left join job_first_billed as d on d.billed_job_id = j.buildops_job_id
     where billing_route = 'ambiguous' and not is_progress_billed_type

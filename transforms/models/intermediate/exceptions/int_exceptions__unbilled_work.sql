@@ -17,7 +17,8 @@ unbilled_work as (
             "'Service job ' || spectrum_job_number || ' was completed in BuildOps and carries ' || "
               ~ text('job_cost_to_date') ~ " || ' of cost in Spectrum, but nobody has invoiced it; bill it or write it off.'",
             {'company_code': 'company_code', 'job_number': 'spectrum_job_number', 'buildops_job_id': 'buildops_job_id'},
-            occurred_on='coalesce(j.completed_date, v.last_visit_date)') }}
+            occurred_on='coalesce(j.completed_date, v.last_visit_date)',
+            buildops_value="'complete, 0 invoices'", spectrum_value="'job cost ' || " ~ text('job_cost_to_date') ~ " || ', 0 invoices'") }}
     from jobs as j
     left join job_last_visit as v on v.job_id = j.buildops_job_id
     where work_kind = 'service'

@@ -12,7 +12,8 @@ unmapped_pricebook_item as (
               || company_code || ' and no default applies; ' || " ~ text('count(*)')
               ~ " || ' invoice line(s) cannot post until it is mapped.'",
             {'company_code': 'company_code', 'product_code': 'product_code'},
-            occurred_on='min(issued_date)') }}
+            occurred_on='min(issued_date)',
+            buildops_value=text('count(*)') ~ " || ' line(s)'", spectrum_value="'no mapping row'") }}
     from mapped_lines
     where mapping_status = 'unmapped'
     group by company_code, product_code
