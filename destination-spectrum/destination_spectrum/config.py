@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -177,3 +178,17 @@ class DestinationSpectrumConfig(ConnectorConfig):
             return self.vendor_crosswalk_path
         beside = Path(self.mapping_path).with_name("vendor_crosswalk.csv")
         return str(beside) if beside.is_file() else None
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    """What the posting engine is told, from the config: AR prefix, which streams carry what, dry run, companies."""
+
+    ar_prefix: str = ""
+    invoice_streams: tuple[str, ...] = ("invoices",)
+    invoice_item_streams: tuple[str, ...] = ("invoice_items",)
+    job_streams: tuple[str, ...] = ("jobs",)
+    vendor_streams: tuple[str, ...] = ("vendors",)
+    sub_bill_streams: tuple[str, ...] = ("purchase_orders", "bills", "sub_bills")
+    dry_run: bool = False
+    companies: tuple[str, ...] = ()  # empty: any company

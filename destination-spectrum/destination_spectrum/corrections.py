@@ -1,7 +1,7 @@
 """The posting engine's half for invoices that come back changed after posting (see changes.py for the rules).
 
-`_compare` decides for a record the ledger says Spectrum holds: unchanged (skipped, as before), changed back
-(posted again in the ledger), held for a person (the default), or to be corrected. `_queue_correction` queues
+`Corrections.compare` decides for a record the ledger says Spectrum holds: unchanged (skipped, as before), changed back
+(posted again in the ledger), held for a person (the default), or to be corrected. `Corrections.queue` queues
 the correction as two postings, each with its intent, in this order: the credit memo reversing the posted
 document, then the new invoice under its revision number (for a void, the credit memo alone). Both numbers
 are derived from the content, so a rerun or a run after a kill asks Spectrum for them and never posts either
@@ -11,9 +11,9 @@ twice; the new invoice is never sent when its credit memo was not taken.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from destination_spectrum.batch import BatchReport, Posting, deleted_or_void, to_payload
+from destination_spectrum.batch import Batch
 from destination_spectrum.changes import (
     Change,
     adopted,
@@ -23,29 +23,24 @@ from destination_spectrum.changes import (
     restored,
     revision_number,
 )
-from destination_spectrum.documents import ReadyInvoice, detail_document
-from destination_spectrum.gateway import PostResult
+from destination_spectrum.documents import ReadyInvoice, ar_outcomes, detail_document
+from destination_spectrum.gateway import Gateway, PostResult
 from destination_spectrum.ledger import Known, Outcome, PendingDocument, PostedLine
 from destination_spectrum.money import FieldError
-from destination_spectrum.records import parse_invoice
-
-if TYPE_CHECKING:
-    from destination_spectrum.gateway import Gateway
-    from destination_spectrum.ledger import Ledger
-    from destination_spectrum.policy import Policy
+from destination_spectrum.policy import Policy
+from destination_spectrum.postings import Posting, to_payload
+from destination_spectrum.records import deleted_or_void, parse_invoice
 
 VOID_FINGERPRINT = "void"  # what a reversed (voided) posting "holds": a void record compares equal to it
 
 
-class CorrectionsMixin:
-    gateway: Gateway
-    ledger: Ledger
-    policy: Policy
+class Corrections:
+    def __init__(self, *, gateway: Gateway, policy: Policy):
+        self.gateway, self.policy = gateway, policy
 
-    def _compare(
-        self, known: Known, raw: Any, stream: str, tenant: str, key: str, items, report: BatchReport
-    ) -> Change | None:
+    def compare(self, known: Known, raw: Any, stream: str, tenant: str, key: str, items, batch: Batch) -> Change | None:
         """None when nothing more is to be done for this record now; a Change to correct otherwise."""
+        report = batch.report
         invoice, problem = None, ""
         if isinstance(raw, Mapping):
             try:
@@ -58,7 +53,7 @@ class CorrectionsMixin:
         now = VOID_FINGERPRINT if void else (fingerprint(invoice) if invoice else "")
         if now and now == known.content_fingerprint:
             if known.state == "changed_after_posting":
-                self._settle([], report, restored(known, stream, tenant, key))
+                batch.settle(restored(known, stream, tenant, key))
             else:
                 report.already_posted += 1
             return None
@@ -66,8 +61,8 @@ class CorrectionsMixin:
             # Posted before fingerprints were kept, and the total still matches: take today's content as what
             # was posted (the one comparison possible), so later edits are caught.
             report.already_posted += 1
-            if not self.settings.dry_run:
-                self._deferred_outcomes.append(adopted(known, stream, tenant, key, now))
+            if not batch.dry_run:
+                batch.outcomes.append(adopted(known, stream, tenant, key, now))
             return None
         change = Change(known, invoice, now, void, problem)
         number = invoice.invoice_number if invoice else key
@@ -88,14 +83,15 @@ class CorrectionsMixin:
             why = f"the record no longer parses ({problem}); fix it in BuildOps"
         else:
             return change  # the destination corrects it (after the usual gates)
-        self._settle([], report, change.verdict(stream, tenant, key, change.held_reason(number, why)))
+        batch.settle(change.verdict(stream, tenant, key, change.held_reason(number, why)))
         return None
 
-    def _queue_correction(
-        self, change: Change, item: ReadyInvoice | None, stream: str, tenant: str, key: str, report: BatchReport
+    def queue(
+        self, change: Change, item: ReadyInvoice | None, stream: str, tenant: str, key: str, batch: Batch
     ) -> None:
         known, invoice = change.known, change.invoice
-        prefix = self.settings.ar_prefix
+        report = batch.report
+        prefix = batch.settings.ar_prefix
         credit_no = credit_number(prefix, known.company_code, known.spectrum_document, known.content_fingerprint)
         new_no = revision_number(prefix, tenant, key, change.new_fingerprint) if item is not None else ""
         credit = credit_memo(
@@ -110,7 +106,7 @@ class CorrectionsMixin:
         if new_doc is not None:
             found.update(self.gateway.ar_documents(new_doc.company_code, [new_no]))
         label = f"{known.spectrum_document} ({change.old_total})"
-        if self.settings.dry_run:
+        if batch.dry_run:
             report.states["posted" if item is not None or change.void else "changed_after_posting"] += 1
             report.would_post.append(
                 {
@@ -131,7 +127,7 @@ class CorrectionsMixin:
                 f"({change.new_total})"
             )
 
-        def final(batch: str) -> tuple[list[Outcome], list[PostedLine]]:
+        def final(batch_code: str) -> tuple[list[Outcome], list[PostedLine]]:
             if new_doc is None:  # a void: the reversal is the posting; the void record compares equal to it
                 return [
                     Outcome(
@@ -141,7 +137,7 @@ class CorrectionsMixin:
                         "posted",
                         done,
                         credit.company_code,
-                        batch,
+                        batch_code,
                         credit_no,
                         "detail",
                         amount=change.new_total,
@@ -149,7 +145,7 @@ class CorrectionsMixin:
                         posted_amount=change.new_total,
                     )
                 ], []
-            return self._ar_outcomes(new_doc, [item], "posted", done, batch)
+            return ar_outcomes(new_doc, [item], "posted", done, batch_code)
 
         def failed(what: str) -> tuple[list[Outcome], list[PostedLine]]:
             reason = change.held_reason(invoice.invoice_number if invoice else key, what)
@@ -174,7 +170,7 @@ class CorrectionsMixin:
                 # progress) only matters to a recovery after a kill.
                 return final(result.batch_code) if new_doc is None else ([], [])
 
-            self._queue.append(
+            batch.queue.append(
                 Posting(
                     PendingDocument(
                         "AR", credit.company_code, "", credit_no, f"credit:{key}", to_payload(pending_outcomes, [])
@@ -186,13 +182,13 @@ class CorrectionsMixin:
                 )
             )
         elif new_doc is None:
-            self._deferred(*final(found[credit_no].batch_code))
+            batch.defer(*final(found[credit_no].batch_code))
             report.states["posted"] += 1
             return
         if new_doc is None:
             return
         if new_no in found:
-            self._deferred(*final(found[new_no].batch_code))
+            batch.defer(*final(found[new_no].batch_code))
             report.states["posted"] += 1
             report.found_in_spectrum += 1
             return
@@ -214,7 +210,7 @@ class CorrectionsMixin:
                 f"Spectrum ({result.message}); fix that and sync again (the credit memo is not sent twice)"
             )
 
-        self._queue.append(
+        batch.queue.append(
             Posting(
                 PendingDocument("AR", new_doc.company_code, "", new_no, key, to_payload(ok_outcomes, ok_lines)),
                 call_new,
@@ -223,7 +219,3 @@ class CorrectionsMixin:
                 f"AR invoice {new_no} (correction)",
             )
         )
-
-    def _deferred(self, outcomes: list[Outcome], lines: list[PostedLine]) -> None:
-        self._deferred_outcomes.extend(outcomes)
-        self._deferred_lines.extend(lines)

@@ -32,8 +32,8 @@ from tieout_core import ConfigError, ConnectorError, TransientError, airbyte_spe
 from tieout_core.errors import to_airbyte_exception
 
 from destination_spectrum.config import DOCUMENTATION_URL, DestinationSpectrumConfig
-from destination_spectrum.engine import PostingInterrupted
 from destination_spectrum.ledger import ledger_path_problem
+from destination_spectrum.postings import PostingInterrupted
 from destination_spectrum.session import PostingSession, load_rules, open_gateway
 
 logger = logging.getLogger("airbyte")

@@ -7,7 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
+from destination_spectrum.changes import document_json, fingerprint
 from destination_spectrum.gateway import ARDocument, ARLine
+from destination_spectrum.ledger import Outcome, PostedLine
 from destination_spectrum.mapping import Distribution
 from destination_spectrum.money import CENTS, ZERO, spread
 from destination_spectrum.records import Invoice, Line
@@ -111,3 +113,51 @@ def summary_document(tickets: Sequence[ReadyInvoice], number: str) -> ARDocument
         lines=lines,
         remarks=f"BuildOps daily summary {day.isoformat()}: {len(tickets)} service tickets",
     )
+
+
+def ar_outcomes(
+    document: ARDocument, members: list[ReadyInvoice], state: str, reason: str, batch: str
+) -> tuple[list[Outcome], list[PostedLine]]:
+    """The ledger rows an AR document makes for the invoices it carries (lines only when it posted)."""
+    summary = len(members) > 1 or members[0].mode == "daily_summary"
+    posted = state == "posted"
+    outcomes = [
+        Outcome(
+            m.invoice.source_stream,
+            m.invoice.source_key,
+            m.invoice.tenant_id,
+            state,
+            reason,
+            document.company_code,
+            batch,
+            document.number if posted else "",
+            m.mode,
+            m.summary_key if summary else "",
+            m.invoice.total,
+            content_fingerprint=fingerprint(m.invoice) if posted else "",
+            posted_amount=m.invoice.total if posted else None,
+            posted_document=document_json(document) if posted and not summary else "",
+        )
+        for m in members
+    ]
+    lines = (
+        [
+            PostedLine(
+                m.invoice.source_stream,
+                m.invoice.source_key,
+                m.invoice.tenant_id,
+                line.line_no,
+                document.company_code,
+                document.number,
+                dist.phase_code,
+                dist.cost_type,
+                line.description[:60],
+                line.amount,
+            )
+            for m in members
+            for line, dist in m.mapped
+        ]
+        if state == "posted"
+        else []
+    )
+    return outcomes, lines

@@ -1,6 +1,6 @@
 """What the posting engine needs from Spectrum, as one small interface.
 
-`SpectrumGateway` (spectrum.py) implements it with spectrum_client: ODBC reads of what Spectrum holds and the
+`SpectrumGateway` (spectrum_gateway.py) implements it with spectrum_client: ODBC reads of what Spectrum holds and the
 typed Put calls. Tests substitute an in-memory twin. Keeping the engine behind this seam is what lets the
 exactly-once logic be tested against a Spectrum that fails at the worst moment.
 """
@@ -123,5 +123,19 @@ class Gateway(Protocol):
     def post_ar(self, document: ARDocument) -> PostResult: ...
 
     def post_ap(self, document: APDocument) -> PostResult: ...
+
+    # Lookups the engine falls back on when the crosswalks are silent; a gateway without the data answers
+    # "" or None ("not found"), and the record is held with the reason it would have had without them.
+    def customer_code_by_name(self, company_code: str, name: str) -> str:
+        """The one customer whose normalised name equals `name`, else ""."""
+        ...
+
+    def vendor_code_by_name(self, company_code: str, name: str) -> str:
+        """The one vendor named `name`, else ""."""
+        ...
+
+    def subcontract_default(self, company_code: str, vendor_code: str, number: str) -> tuple[str, str] | None:
+        """The subcontract's default (phase, cost type) when Spectrum names both, else None."""
+        ...
 
     def close(self) -> None: ...

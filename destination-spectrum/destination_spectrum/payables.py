@@ -7,27 +7,39 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import replace
 from decimal import Decimal
+from typing import Any
 
 from destination_spectrum import numbering
-from destination_spectrum.batch import (
-    BILLED_STATUSES,
-    BatchReport,
-    Posting,
-    deleted_or_void,
-    to_payload,
-)
-from destination_spectrum.gateway import APDocument, APLine, PostResult
-from destination_spectrum.ledger import Outcome, PendingDocument, PostedLine
-from destination_spectrum.mapping import Distribution
+from destination_spectrum.batch import Batch
+from destination_spectrum.crosswalk import CustomerCrosswalk, VendorCrosswalk
+from destination_spectrum.gateway import APDocument, APLine, Gateway, PostResult
+from destination_spectrum.ledger import Ledger, Outcome, PendingDocument, PostedLine
+from destination_spectrum.lookups import Lookups
+from destination_spectrum.mapping import CostCodeMapping, Distribution
 from destination_spectrum.money import FieldError
-from destination_spectrum.policy import ComplianceDecision
-from destination_spectrum.records import Line, SubBill, parse_sub_bill
+from destination_spectrum.policy import ComplianceDecision, Policy
+from destination_spectrum.postings import Posting, to_payload
+from destination_spectrum.records import BILLED_STATUSES, Line, SubBill, deleted_or_void, parse_sub_bill
 
 
-class PayablesMixin:
-    """Mixed into PostingEngine (which provides the gateway, ledger, policy, mapping and lookups)."""
+class Payables:
+    def __init__(
+        self,
+        *,
+        gateway: Gateway,
+        ledger: Ledger,
+        policy: Policy,
+        mapping: CostCodeMapping,
+        crosswalk: CustomerCrosswalk,
+        vendor_crosswalk: VendorCrosswalk | None,
+        lookups: Lookups,
+    ):
+        self.gateway, self.ledger, self.policy, self.mapping = gateway, ledger, policy, mapping
+        self.crosswalk, self.vendor_crosswalk, self.lookups = crosswalk, vendor_crosswalk, lookups
 
-    def _post_sub_bills(self, bills, outcomes, report) -> None:
+    def post(self, bills: Mapping[tuple[str, str, str], Mapping[str, Any]], batch: Batch) -> None:
+        """Gate each sub bill (or PO) and queue the AP document Spectrum does not already hold."""
+        report = batch.report
         by_stream: dict[str, list[tuple[str, str]]] = defaultdict(list)
         for stream, tenant, key in bills:
             by_stream[stream].append((tenant, key))
@@ -47,11 +59,7 @@ class PayablesMixin:
                 tenant=tenant,
                 key=key,
             ) -> None:
-                self._settle(
-                    outcomes,
-                    report,
-                    Outcome(stream, key, tenant, state, reason, company, posting_mode="ap", amount=amount),
-                )
+                batch.settle(Outcome(stream, key, tenant, state, reason, company, posting_mode="ap", amount=amount))
 
             if not isinstance(raw, Mapping):
                 settle("rejected", "malformed record: not a JSON object")
@@ -65,20 +73,21 @@ class PayablesMixin:
             if void:
                 settle("held", f"not posted: bill {bill.bill_number} is {void}", amount=bill.amount)
                 continue
-            self._post_bill(bill, settle, report)
+            self._post_bill(bill, settle, batch)
 
-    def _post_bill(self, bill: SubBill, settle, report: BatchReport) -> None:
-        job = self._job(bill.tenant_id, bill.job_id)
+    def _post_bill(self, bill: SubBill, settle, batch: Batch) -> None:
+        report, settings = batch.report, batch.settings
+        job = self.lookups.job(bill.tenant_id, bill.job_id)
         job_number = bill.job_number or (job.job_number if job else "")
         job_type = job.job_type if job else ""
-        company = bill.company_code or self._company(
+        company = bill.company_code or self.lookups.company(
             job_number, [c.company_code for c in self.crosswalk.candidates(job.customer_id if job else "")]
         )
-        if company and self.settings.companies and company not in self.settings.companies:
+        if company and settings.companies and company not in settings.companies:
             settle(
                 "held",
                 f"company: {company} is not one of this destination's companies "
-                f"({', '.join(self.settings.companies)}); add it to `companies` to post there",
+                f"({', '.join(settings.companies)}); add it to `companies` to post there",
                 company,
                 bill.amount,
             )
@@ -91,12 +100,12 @@ class PayablesMixin:
                 amount=bill.amount,
             )
             return
-        vendor = self._vendors.get((bill.tenant_id, bill.vendor_id))
+        vendor = self.lookups.vendors.get((bill.tenant_id, bill.vendor_id))
         vendor_code = bill.vendor_code
         if not vendor_code and self.vendor_crosswalk is not None:
             vendor_code = self.vendor_crosswalk.vendor_code(bill.vendor_id, company)
         vendor_code = vendor_code or (vendor[0] if vendor else "")
-        if not vendor_code and bill.vendor_name and hasattr(self.gateway, "vendor_code_by_name"):
+        if not vendor_code and bill.vendor_name:
             vendor_code = self.gateway.vendor_code_by_name(company, bill.vendor_name)
         if not vendor_code:
             settle(
@@ -118,11 +127,11 @@ class PayablesMixin:
             )
             return
         label = f"{job_number or '(none)'} in {company}"
-        spectrum_job = self._spectrum_job(company, job_number)
-        grid = self._grid(company, job_number) if spectrum_job else None
+        spectrum_job = self.lookups.spectrum_job(company, job_number)
+        grid = self.lookups.grid(company, job_number) if spectrum_job else None
         lines = bill.lines or (Line(1, f"Bill {bill.bill_number}", bill.amount, line_item_type="Subcontract"),)
         default = None
-        if is_sub and hasattr(self.gateway, "subcontract_default"):
+        if is_sub:
             # The subcontract in Spectrum names its default phase x cost type: a controller codes to it.
             default = self.gateway.subcontract_default(company, vendor_code, bill.bill_number)
         if default:
@@ -199,7 +208,7 @@ class PayablesMixin:
         found = self.gateway.ap_documents(company, vendor_code, [number]).get(number)
         if found is not None:
             report.states["posted"] += 1
-            if self.settings.dry_run:
+            if batch.dry_run:
                 report.would_post.append(
                     {
                         "source_key": bill.source_key,
@@ -210,17 +219,13 @@ class PayablesMixin:
                     }
                 )
             else:
-                self._deferred_outcomes.append(
-                    outcome(
-                        "posted",
-                        f"found in Spectrum as {found.number} (batch {found.batch_code}); not posted again"
-                        + (f"; {hold_note}" if hold_note else ""),
-                        found.batch_code,
-                    )
+                found_note = f"found in Spectrum as {found.number} (batch {found.batch_code}); not posted again"
+                batch.defer(
+                    [outcome("posted", found_note + (f"; {hold_note}" if hold_note else ""), found.batch_code)],
+                    posted_lines,
                 )
-                self._deferred_lines.extend(posted_lines)
             return
-        if self.settings.dry_run:
+        if batch.dry_run:
             report.states["posted"] += 1
             report.documents["AP"] += 1
             report.would_post.append(
@@ -251,7 +256,7 @@ class PayablesMixin:
                 return [outcome("posted", hold_note, result.batch_code)], posted_lines
             return [outcome("rejected", f"Spectrum: {result.message}")], []
 
-        self._queue.append(
+        batch.queue.append(
             Posting(
                 pending,
                 lambda: self.gateway.post_ap(document),

@@ -8,6 +8,8 @@ listed here, in one place. A record that cannot be parsed raises FieldError and 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
@@ -16,6 +18,11 @@ from typing import Any
 from destination_spectrum.money import FieldError, in_range, spread, to_date, to_money
 
 _MISSING = object()
+
+# BuildOps invoice statuses that are not a claim to post: `deleted` and `bypassed` (kept out of the accounting
+# export) are live list-filter values beside draft and void.
+VOID_STATUSES = frozenset({"void", "voided", "draft", "canceled", "cancelled", "deleted", "bypassed"})
+BILLED_STATUSES = frozenset({"fulfilled", "received", "closed", "billed", "invoiced", "posted", "exported", ""})
 
 
 def pick(record: Mapping[str, Any], *names: str, default: Any = None) -> Any:
@@ -291,3 +298,18 @@ def parse_sub_bill(raw: Mapping[str, Any], stream: str) -> SubBill:
         kind=_text(pick(raw, "poType", "billType", "type", default="")),
         status=_text(pick(raw, "status", default="")),
     )
+
+
+def record_key(raw: Mapping[str, Any]) -> str:
+    """The record's id, or a digest of the record when even the id is missing (it is still rejected once)."""
+    key = pick(raw, "id")
+    if key is not None:
+        return str(key)
+    return "sha256:" + hashlib.sha256(json.dumps(raw, sort_keys=True, default=str).encode()).hexdigest()[:32]
+
+
+def deleted_or_void(raw: Mapping[str, Any]) -> str:
+    if pick(raw, "audit.deletedDateTime", "audit.deletedDate"):
+        return "deleted in BuildOps"
+    status = str(pick(raw, "status", default="")).strip().lower()
+    return f"status '{pick(raw, 'status')}' in BuildOps" if status in VOID_STATUSES else ""

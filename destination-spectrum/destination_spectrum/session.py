@@ -10,13 +10,14 @@ from typing import Any
 
 from tieout_core import ConfigError
 
-from destination_spectrum.config import DestinationSpectrumConfig
+from destination_spectrum.config import DestinationSpectrumConfig, EngineSettings
 from destination_spectrum.crosswalk import CrosswalkFileError, CustomerCrosswalk, VendorCrosswalk
-from destination_spectrum.engine import BatchReport, EngineSettings, PostingEngine
+from destination_spectrum.engine import PostingEngine
 from destination_spectrum.gateway import Gateway
 from destination_spectrum.ledger import Ledger
 from destination_spectrum.mapping import CostCodeMapping, MappingFileError
 from destination_spectrum.policy import Policy, PolicyFileError
+from destination_spectrum.report import BatchReport
 
 logger = logging.getLogger("destination_spectrum")
 
@@ -39,7 +40,7 @@ def load_rules(
 
 
 def open_gateway(config: DestinationSpectrumConfig) -> Gateway:
-    from destination_spectrum.spectrum import SpectrumGateway
+    from destination_spectrum.spectrum_gateway import SpectrumGateway
 
     return SpectrumGateway(config)
 

@@ -16,7 +16,7 @@ from tieout_core import ConnectorError, config_json_schema
 from tieout_core.singer import builtin_setting_names
 
 from destination_spectrum.config import DestinationSpectrumConfig
-from destination_spectrum.engine import PostingInterrupted
+from destination_spectrum.postings import PostingInterrupted
 from destination_spectrum.session import PostingSession
 
 

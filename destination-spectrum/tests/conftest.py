@@ -51,6 +51,16 @@ class MemorySpectrum:
     def phase_grid(self, company, job_number):
         return set(self.grids.get((company, job_number), set()))
 
+    # No customer or vendor master by name and no subcontracts: the engine falls back as on a Spectrum without them.
+    def customer_code_by_name(self, company, name):
+        return ""
+
+    def vendor_code_by_name(self, company, name):
+        return ""
+
+    def subcontract_default(self, company, vendor_code, number):
+        return None
+
     def vendor_compliance(self, company, vendor_code, on, subcontract=""):
         return self.vendors.get(vendor_code, VendorCompliance(vendor_code, found=False))
 
@@ -199,8 +209,9 @@ def build():
 @pytest.fixture
 def make_engine(files, spectrum, tmp_path):
     """An engine over the in-memory Spectrum and a DuckDB ledger file that survives 'restarts'."""
+    from destination_spectrum.config import EngineSettings
     from destination_spectrum.crosswalk import CustomerCrosswalk
-    from destination_spectrum.engine import EngineSettings, PostingEngine
+    from destination_spectrum.engine import PostingEngine
     from destination_spectrum.ledger import Ledger
     from destination_spectrum.mapping import CostCodeMapping
     from destination_spectrum.policy import Policy

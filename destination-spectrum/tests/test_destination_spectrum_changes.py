@@ -196,7 +196,7 @@ def test_given_a_ledger_file_of_the_previous_version_when_opened_then_rows_are_k
 
 
 def test_given_an_intent_written_before_fingerprints_when_recovered_then_it_settles(tmp_path):
-    from destination_spectrum.batch import from_payload
+    from destination_spectrum.postings import from_payload
 
     outcomes, _ = from_payload(
         {

@@ -4,7 +4,7 @@ vendors, a lost answer Spectrum cannot settle, an unreachable database in `check
 import pytest
 from destination_spectrum.crosswalk import CrosswalkFileError, CustomerCrosswalk, VendorCrosswalk
 from destination_spectrum.destination import DestinationSpectrum
-from destination_spectrum.engine import PostingInterrupted
+from destination_spectrum.postings import PostingInterrupted
 
 
 def test_given_a_missing_or_headerless_crosswalk_when_loading_then_error_names_setting_and_column(tmp_path):

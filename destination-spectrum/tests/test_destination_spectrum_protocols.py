@@ -228,7 +228,7 @@ def test_given_plain_http_to_this_machine_when_parsed_then_accepted(config, url)
 
 
 def test_given_the_opt_in_when_the_gateway_is_built_then_plain_http_to_a_remote_host_reaches_the_client(config):
-    from destination_spectrum.spectrum import SpectrumGateway
+    from destination_spectrum.spectrum_gateway import SpectrumGateway
 
     parsed = DestinationSpectrumConfig.parse(
         {
