@@ -1,4 +1,5 @@
 import base64
+import dataclasses
 import datetime as dt
 import json
 from decimal import Decimal
@@ -8,6 +9,7 @@ from lxml import etree
 from spectrum_client import (
     AuthorizationRejected,
     DataExchangeClient,
+    DataExchangeError,
     DataExchangeSettings,
     PostingOutcomeUnknown,
     PostingUnconfirmed,
@@ -379,3 +381,123 @@ def test_given_two_unnumbered_items_and_one_anonymous_row_when_posted_over_rest_
     unnumbered = {"Company_Code": "MEC", "Customer_Code": "ACME", "invoiceDetails": [{"Line_Extension": "1.01"}]}
     with client(fake_dx) as dx, pytest.raises(PostingUnconfirmed, match=r"no result row for #1, #2"):
         dx.post_customer_invoices("MEC", [unnumbered, dict(unnumbered)])
+
+
+# --- make mutate survivors (issue 19): what a REST answer must look like before it counts -----------------------
+
+
+def rest_answer(soap, body, status=200):
+    return lambda seen: soap.Answer(status=status, body=json.dumps(body).encode(), content_type="application/json")
+
+
+def test_given_an_answer_that_only_echoes_the_invoice_without_error_codes_when_posted_then_unconfirmed(fake_dx, soap):
+    # A proxy or a misconfigured endpoint that hands the request back is not Spectrum saying "posted".
+    fake_dx.handler = rest_answer(soap, {"arInvoices": [{"Invoice_Or_Transaction": "BO-7", "Customer_Code": "ACME"}]})
+    with client(fake_dx) as dx, pytest.raises(PostingUnconfirmed, match="with no result rows"):
+        dx.post_customer_invoices("MEC", [INVOICE])
+
+
+def test_given_an_error_row_wrapped_one_level_inside_a_list_when_posted_then_the_document_is_rejected(fake_dx, soap):
+    wrapped = [
+        {
+            "result": {
+                "Invoice_Or_Transaction": "BO-7",
+                "Error_Code": "E",
+                "Error_Description": "Job J100 is closed",
+                "Error_Column": "Job_Number",
+            }
+        }
+    ]
+    fake_dx.handler = rest_answer(soap, wrapped)
+    with client(fake_dx) as dx:
+        [result] = dx.post_customer_invoices("MEC", [INVOICE])
+    assert (result.ok, result.error_code, result.error_column) == (False, "E", "Job_Number")
+
+
+def test_given_a_400_answer_without_error_rows_when_posted_then_a_refusal_naming_the_status_not_an_unknown_outcome(
+    fake_dx, soap
+):
+    fake_dx.handler = rest_answer(soap, {"message": "Bad Request"}, status=400)
+    with client(fake_dx) as dx, pytest.raises(DataExchangeError) as info:
+        dx.post_customer_invoices("MEC", [INVOICE])
+    assert not isinstance(info.value, PostingOutcomeUnknown), "a 400 is Spectrum refusing the request"
+    assert "REST /customer/invoice answered HTTP 400" in str(info.value), str(info.value)
+
+
+def test_given_a_400_answer_with_the_error_row_when_posted_then_the_document_is_rejected_with_spectrums_reason(
+    fake_dx, soap
+):
+    row = {"Invoice_Or_Transaction": "BO-7", "Error_Code": "E", "Error_Description": "Customer not on file"}
+    fake_dx.handler = rest_answer(soap, [row], status=400)
+    with client(fake_dx) as dx:
+        [result] = dx.post_customer_invoices("MEC", [INVOICE])
+    assert (result.ok, result.error_description) == (False, "Customer not on file")
+
+
+def test_given_two_errors_for_one_document_when_posted_then_the_first_is_reported(fake_dx, soap):
+    rows = [
+        {"Invoice_Or_Transaction": "BO-7", "Error_Code": "E1", "Error_Description": "GL period closed"},
+        {"Invoice_Or_Transaction": "BO-7", "Error_Code": "E2", "Error_Description": "Phase not on file"},
+    ]
+    fake_dx.handler = rest_answer(soap, rows)
+    with client(fake_dx) as dx:
+        [result] = dx.post_customer_invoices("MEC", [INVOICE])
+    assert (result.ok, result.error_code, result.error_description) == (False, "E1", "GL period closed")
+
+
+def test_given_a_header_row_with_the_batch_and_a_detail_row_both_ok_when_posted_then_the_verdict_carries_the_header(
+    fake_dx, soap
+):
+    # The destination records the batch Spectrum put the document in from the verdict's row.
+    rows = [
+        {"Invoice_Or_Transaction": "BO-7", "Error_Code": " ", "Batch_Code": "TIEOUT01"},
+        {"Invoice_Or_Transaction": "BO-7", "Error_Code": " ", "Sequence": 1},
+    ]
+    fake_dx.handler = rest_answer(soap, rows)
+    with client(fake_dx) as dx:
+        [result] = dx.post_customer_invoices("MEC", [INVOICE])
+    assert result.ok and result.response["Batch_Code"] == "TIEOUT01"
+
+
+def test_given_an_invoice_with_flags_a_sequence_and_a_blank_when_posted_over_rest_then_each_keeps_its_json_type(
+    fake_dx, soap
+):
+    fake_dx.handler = rest_answer(soap, [{"Invoice_Or_Transaction": "BO-7", "Error_Code": ""}])
+    invoice = {
+        **INVOICE,
+        "Taxable": True,
+        "Retainage_Billed": False,
+        "Remarks": None,
+        "invoiceDetails": [{"Sequence": 2, "Line_Extension": Decimal("10.005")}],
+    }
+    with client(fake_dx) as dx:
+        dx.post_customer_invoices("MEC", [invoice])
+    sent = json.loads(fake_dx.seen[0].body)["arInvoices"][0]
+    assert (sent["Taxable"], sent["Retainage_Billed"], sent["Remarks"]) == ("Y", "N", None)
+    assert sent["invoiceDetails"] == [{"Sequence": 2, "Line_Extension": "10.005"}]
+
+
+def test_given_yes_no_values_when_put_over_soap_then_sent_as_y_and_n(fake_dx, soap):
+    fake_dx.handler = lambda seen: soap.Answer(body=soap.rows("AddAPInvoice", [{}]))
+    with client(fake_dx) as dx:
+        dx.add_ap_invoice([{"Company_Code": "MEC", "Status": True}, {"Company_Code": "MEC", "Status": False}])
+    sent = [soap.filters(call)["Status"] for call in fake_dx.soap_calls("AddAPInvoice")]
+    assert sent == ["Y", "N"]
+
+
+def test_given_two_rest_posts_when_made_then_the_client_counts_two_calls(fake_dx, soap):
+    # `calls` is the figure the destination's logs and the benchmarks report.
+    fake_dx.handler = rest_answer(soap, [{"Invoice_Or_Transaction": "BO-7", "Error_Code": ""}])
+    with client(fake_dx) as dx:
+        dx.post_customer_invoices("MEC", [INVOICE])
+        dx.post_customer_invoices("MEC", [INVOICE])
+        assert dx.calls == 2
+
+
+def test_given_a_verdict_when_a_caller_tries_to_change_it_then_it_is_refused(fake_dx, soap):
+    # The ledger records Spectrum's verdict as given; nothing downstream may turn a rejection into a post.
+    fake_dx.handler = rest_answer(soap, [{"Invoice_Or_Transaction": "BO-7", "Error_Code": "E"}])
+    with client(fake_dx) as dx:
+        [result] = dx.post_customer_invoices("MEC", [INVOICE])
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        result.ok = True  # type: ignore[misc]
