@@ -334,15 +334,23 @@ def main() -> int:
     env = environment()
     equivalents = load_equivalents()
     rows = [run_target(target, env, equivalents) for target in targets]
-    lines = [f"{'target':<22} {'killed':>7} {'mutants':>8} {'equiv':>6} {'score':>7} {'time':>7}"]
-    lines += [
+    measured = time.strftime("%Y-%m-%d %H:%M", time.gmtime())
+    header = f"{'target':<22} {'killed':>7} {'mutants':>8} {'equiv':>6} {'score':>7} {'time':>7}  measured (UTC)"
+    lines = [
         f"{r['name']:<22} {r['killed']:>7} {r['counted']:>8} {r['equivalent']:>6} {r['score']:>6.1f}% "
-        f"{r['seconds']:>6.0f}s"
+        f"{r['seconds']:>6.0f}s  {measured}"
         for r in rows
     ]
+    print("\n".join([header, *lines]))
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "summary.txt").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    summary = RESULTS / "summary.txt"
+    # One row per target, kept across runs: a run of some targets replaces their rows and keeps the others'.
+    earlier = summary.read_text().splitlines()[1:] if summary.exists() else []
+    kept = {line.split()[0]: line for line in earlier if line.strip()}
+    kept.update({r["name"]: line for r, line in zip(rows, lines, strict=True)})
+    order = [t.name for t in TARGETS]
+    ranked = sorted(kept.values(), key=lambda line: order.index(line.split()[0]) if line.split()[0] in order else 99)
+    summary.write_text("\n".join([header, *ranked]) + "\n")
     print(f"survivors with their diffs: {RESULTS.relative_to(ROOT)}/<target>.txt")
     return 0
 
