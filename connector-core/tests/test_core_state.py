@@ -112,3 +112,75 @@ def test_given_states_of_the_wrong_inner_shape_when_checked_then_the_error_says_
         with pytest.raises(StateShapeError) as caught:
             check_watermark_state(state, "s")
         assert str(caught.value) == message
+
+
+# --- make mutate survivors (issue 19) -------------------------------------------------------------------------
+
+
+def test_given_timestamps_with_an_offset_or_none_when_read_then_both_are_utc_instants():
+    assert from_iso("2026-01-01T12:00:00+02:00") == datetime(2026, 1, 1, 10, tzinfo=timezone.utc)
+    assert from_iso("2026-01-01T12:00:00.250Z") == datetime(2026, 1, 1, 12, 0, 0, 250_000, tzinfo=timezone.utc)
+    naive = from_iso("2026-01-01T12:00:00")
+    assert naive == datetime(2026, 1, 1, 12, tzinfo=timezone.utc) and naive.utcoffset() == timedelta(0)
+    assert to_iso(datetime(2026, 1, 1, 12, 0, 0, 999_999, tzinfo=timezone(timedelta(hours=-5)))) == (
+        "2026-01-01T17:00:00.999Z"
+    )
+
+
+def test_given_only_a_late_row_below_the_watermark_when_completing_then_the_watermark_does_not_move_back():
+    lookback = timedelta(minutes=10)
+    _, state = run_pass(None, [("a", T0)], now=T0 + timedelta(hours=1), lookback=lookback)
+    late = T0 - timedelta(minutes=3)
+    emitted, state = run_pass(state, [("late", late)], now=T0 + timedelta(hours=2), lookback=lookback)
+    assert emitted == ["late"]
+    assert state["watermark"] == to_iso(T0)
+
+
+def test_given_a_checkpoint_after_a_newer_row_when_the_resumed_pass_sees_only_older_ones_then_the_newer_counts():
+    cursor = WatermarkCursor(None, start=START, lookback=timedelta(0), now=T0)
+    cursor.observe("newest", T0 - timedelta(hours=1))
+    checkpoint = cursor.checkpoint(next_page=1)
+    assert checkpoint["resume"]["max_seen"] == to_iso(T0 - timedelta(hours=1))
+    resumed = WatermarkCursor(checkpoint, start=START, lookback=timedelta(0), now=T0 + timedelta(hours=5))
+    resumed.observe("older", T0 - timedelta(days=3))
+    assert resumed.complete()["watermark"] == to_iso(T0 - timedelta(hours=1))
+    empty = WatermarkCursor(None, start=START, lookback=timedelta(0), now=T0).checkpoint(next_page=0)
+    assert empty["resume"]["max_seen"] is None and empty["watermark"] is None
+
+
+def test_given_a_long_pass_when_rows_are_observed_then_memory_keeps_only_what_the_lookback_can_still_need():
+    # Millions of rows in one pass: keys far below the running watermark are dropped as the pass goes.
+    cursor = WatermarkCursor(None, start=START, lookback=timedelta(minutes=1), now=T0 + timedelta(days=1))
+    for i in range(8192):
+        cursor.observe(f"k{i}", T0 + timedelta(seconds=i))
+    assert len(cursor._emitted) <= 61
+    assert set(cursor.complete()["recent"]) == {f"k{i}" for i in range(8131, 8192)}
+
+
+def test_given_partition_states_when_the_low_water_mark_is_asked_then_the_lowest_or_none_if_any_has_none():
+    from tieout_core.state import low_water_mark
+
+    tenants = {
+        "tenants": {"t1": {"watermark": "2026-01-02T00:00:00.000Z"}, "t2": {"watermark": "2026-01-01T00:00:00.000Z"}}
+    }
+    assert low_water_mark(tenants) == "2026-01-01T00:00:00.000Z"
+    assert (
+        low_water_mark({"companies": {"MEC": {"cursor": "2026-01-03"}, "FPR": {"cursor": "2026-01-04"}}})
+        == "2026-01-03"
+    )
+    assert low_water_mark({"tenants": {"t1": {"watermark": "2026-01-02T00:00:00.000Z"}, "t2": {"recent": {}}}}) is None
+    assert low_water_mark({}) is None
+    assert low_water_mark({"tenants": {}, "version": 2}) is None
+
+
+def test_given_a_long_value_in_a_bad_state_when_reported_then_it_is_shown_up_to_60_characters():
+    import pytest
+    from tieout_core import StateShapeError, check_watermark_state
+
+    for shown in ("x" * 57, "x" * 58):  # 59 and 60 characters with the quotes
+        with pytest.raises(StateShapeError) as whole:
+            check_watermark_state({"watermark": shown}, "s")
+        assert f"is {shown!r}, expected" in str(whole.value)
+    with pytest.raises(StateShapeError) as cut:
+        check_watermark_state({"watermark": "x" * 59}, "s")  # 61 characters: cut to 57 and "..."
+    assert f"is '{'x' * 56}..., expected" in str(cut.value)
