@@ -28,8 +28,10 @@ def decimal_converter(places: int) -> Callable[[Any], float | None]:
     def exact(value: Any) -> float | None:
         try:
             number = to_decimal(value, quantum)
-        except InvalidOperation:  # NaN / Infinity: no JSON number can carry them
-            raise ValueError(f"not a finite number: {value!r}") from None
+        except InvalidOperation:  # Infinity: no JSON number can carry it
+            number = Decimal("NaN")
+        if number is not None and not number.is_finite():  # NaN quantizes without a signal: refuse it here
+            raise ValueError(f"not a finite number: {value!r}")
         return None if number is None else float(number)
 
     def convert(value: Any) -> float | None:
