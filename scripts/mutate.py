@@ -118,7 +118,10 @@ TARGETS = (
     Target(
         "spectrum-normalise",
         ("source-spectrum/source_spectrum/normalise.py",),
-        ("source-spectrum/tests/test_source_spectrum_records.py",),
+        (
+            "source-spectrum/tests/test_source_spectrum_normalise.py",
+            "source-spectrum/tests/test_source_spectrum_records.py",
+        ),
     ),
     Target(
         "spectrum-resume",
@@ -127,8 +130,21 @@ TARGETS = (
     ),
     Target(
         "duckdb-columns",
-        ("target-duckdb/tieout_target_duckdb/columns.py",),
-        ("target-duckdb/tests/test_target_duckdb.py",),
+        ("target-duckdb/tieout_target_duckdb/columns.py", "target-duckdb/tieout_target_duckdb/sink.py"),
+        ("target-duckdb/tests/test_target_duckdb_columns.py", "target-duckdb/tests/test_target_duckdb.py"),
+        # The column types and each value's text that DuckDB casts to them; not the sink's table management.
+        definitions=(
+            "<module>",
+            "Column",
+            "is_json",
+            "sql_type",
+            "table_name",
+            "columns_for",
+            "quote",
+            "_text",
+            "_json_default",
+            "_csv_line",
+        ),
     ),
 )
 
