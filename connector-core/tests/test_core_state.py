@@ -184,3 +184,33 @@ def test_given_a_long_value_in_a_bad_state_when_reported_then_it_is_shown_up_to_
     with pytest.raises(StateShapeError) as cut:
         check_watermark_state({"watermark": "x" * 59}, "s")  # 61 characters: cut to 57 and "..."
     assert f"is '{'x' * 56}..., expected" in str(cut.value)
+
+
+def test_given_a_watermark_exactly_at_the_pass_start_when_read_then_it_is_not_reported_as_in_the_future():
+    cursor = WatermarkCursor({"watermark": to_iso(T0)}, start=START, lookback=timedelta(0), now=T0)
+    assert cursor.future_watermark is None and cursor.watermark == T0
+
+
+def test_given_keys_remembered_by_an_earlier_pass_when_a_later_pass_moves_the_watermark_on_then_they_are_forgotten():
+    lookback = timedelta(minutes=10)
+    _, state = run_pass(None, [("old", T0)], now=T0 + timedelta(hours=1), lookback=lookback)
+    assert state["recent"] == {"old": to_iso(T0)}
+    later = T0 + timedelta(days=1)
+    _, state = run_pass(state, [("new", later)], now=later + timedelta(hours=1), lookback=lookback)
+    assert state["recent"] == {"new": to_iso(later)}
+
+
+def test_given_milliseconds_at_the_edges_when_written_then_they_are_truncated_to_three_digits():
+    assert to_iso(datetime(2026, 1, 1, 0, 0, 0, 999_000, tzinfo=timezone.utc)) == "2026-01-01T00:00:00.999Z"
+    assert to_iso(datetime(2026, 1, 1, 0, 0, 0, 1_000, tzinfo=timezone.utc)) == "2026-01-01T00:00:00.001Z"
+    assert to_iso(datetime(2026, 1, 1, 0, 0, 0, 999, tzinfo=timezone.utc)) == "2026-01-01T00:00:00.000Z"
+
+
+def test_given_resume_pages_at_the_edges_when_checked_then_zero_is_a_page_and_negative_or_true_are_not():
+    import pytest
+    from tieout_core import StateShapeError, check_watermark_state
+
+    check_watermark_state({"resume": {"page": 0}}, "s")
+    for page in (-1, True):
+        with pytest.raises(StateShapeError, match=r"s\.resume\.page is .*, expected a page number \(0 or more\)"):
+            check_watermark_state({"resume": {"page": page}}, "s")
