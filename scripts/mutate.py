@@ -19,6 +19,7 @@ out); a mutant costs one pytest start plus that kill set, so pick targets with M
     MUTATE_TARGETS=core-retry,dest-money make mutate
     MUTATE_PHASE=python make mutate               # python | dbt | all (default)
     MUTATE_REPORT_ONLY=1 MUTATE_TARGETS=dest-money python scripts/mutate.py   # score an interrupted run
+    MUTATE_RETEST_SURVIVORS=1 MUTATE_TARGETS=core-state make mutate   # after adding tests: rerun last survivors
 
 Writes benchmarks/results/mutation/<target>.txt (each survivor with its diff) and summary.txt, and prints a
 score per target: killed / (mutants - equivalent). Equivalent mutants are listed by name, with the reason,
@@ -28,9 +29,11 @@ in scripts/mutation/equivalents.toml.
 from __future__ import annotations
 
 import fnmatch
+import json
 import os
 import re
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
@@ -250,7 +253,35 @@ def run_target(target: Target, env: dict[str, str], equivalents: list[dict]) -> 
         )
     config = WORK / f"{target.name}.toml"
     session = WORK / f"{target.name}.sqlite"
+    sources = WORK / f"{target.name}.sources.json"
+    current = {module: (ROOT / module).read_text() for module in target.modules}
+    cosmic_ray = str(ROOT / ".venv" / "bin" / "cosmic-ray")
+    if os.environ.get("MUTATE_RETEST_SURVIVORS") and session.exists():
+        # After adding tests: the mutants killed last time stay killed (tests were added, none taken away), so
+        # only last run's survivors run again, against the kill set as it is now. Only valid while the mutated
+        # modules are byte for byte what that run mutated (the same mutants, at the same places).
+        if not sources.exists() or json.loads(sources.read_text()) != current:
+            raise SystemExit(
+                f"{target.name}: its modules changed since its last run (or that run did not record them), so the"
+                " mutants are not the same ones; run it whole, without MUTATE_RETEST_SURVIVORS"
+            )
+        from cosmic_ray.work_db import WorkDB, use_db
+
+        with use_db(str(session), WorkDB.Mode.open) as db:  # equivalent ones cannot be killed: not rerun
+            rerun = [
+                item.job_id
+                for item, result in db.completed_work_items
+                if result.test_outcome == "survived"
+                and not is_equivalent(item.mutations[0], result.diff or "", equivalents)
+            ]
+        with sqlite3.connect(session) as db:
+            db.executemany("DELETE FROM work_results WHERE job_id = ?", [(job,) for job in rerun])
+        again = len(rerun)
+        print(f"==> {target.name}: {again} survivors of the last run again, kill set {baseline_s:.1f} s", flush=True)
+        subprocess.run([cosmic_ray, "exec", str(config), str(session)], cwd=TREE, env=env, check=True)
+        return report(target, session, equivalents, started)
     session.unlink(missing_ok=True)
+    sources.write_text(json.dumps(current))
     modules = ", ".join(f'"{TREE / module}"' for module in target.modules)
     config.write_text(
         "[cosmic-ray]\n"
@@ -261,7 +292,6 @@ def run_target(target: Target, env: dict[str, str], equivalents: list[dict]) -> 
         "[cosmic-ray.distributor]\n"
         'name = "local"\n'
     )
-    cosmic_ray = str(ROOT / ".venv" / "bin" / "cosmic-ray")
     subprocess.run([cosmic_ray, "init", str(config), str(session)], cwd=TREE, env=env, check=True)
 
     skipped = WorkResult(worker_outcome=WorkerOutcome.SKIPPED, output="not a realistic slip or outside the target")
