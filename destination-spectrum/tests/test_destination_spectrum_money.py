@@ -88,3 +88,87 @@ def test_given_a_discount_of_exactly_one_dollar_when_made_positive_then_it_is_sp
         (Line(3, "Discount", Decimal("-1.00")), where),
     ]
     assert [line.amount for line, _ in positive_lines(mapped)] == [Decimal("29.70"), Decimal("69.30")]
+
+
+# --- documents built from non-round invoices (make mutate dest-money) ------------------------------------------
+
+
+def ready(number: str, lines: list, *, tax: str = "0.00", retention: str = "0.00", percent: str = "0", day=None):
+    from destination_spectrum.documents import ReadyInvoice
+    from destination_spectrum.records import Invoice
+
+    total = sum((line.amount for line, _ in lines), Decimal("0.00")) + Decimal(tax)
+    invoice = Invoice(
+        "invoices",
+        f"key-{number}",
+        "tenant-1",
+        number,
+        "job-1",
+        "J100",
+        "cust-1",
+        "cust-1",
+        day or dt.date(2026, 11, 25),
+        None,
+        "PO-7",
+        total,
+        Decimal(tax),
+        Decimal(percent),
+        Decimal(retention),
+        tuple(line for line, _ in lines),
+    )
+    return ReadyInvoice(invoice, "MEC", "ACME", "J100", "SVC", "detail", tuple(lines))
+
+
+def test_given_an_invoice_with_long_descriptions_tax_and_uneven_retention_when_built_then_spectrum_gets_exact_lines():
+    from destination_spectrum.documents import detail_document
+
+    parts, labor = Distribution("100", "M", "test"), Distribution("200", "L", "test")
+    item = ready(
+        "BO-1001",
+        [
+            (Line(1, "Condenser fan motor 1/3 HP 1075 RPM", Decimal("33.33")), parts),  # 35 characters
+            (Line(2, "", Decimal("66.67"), product_code="LAB-STD"), labor),
+            (Line(3, "", Decimal("0.01"), line_item_type="Fee"), labor),
+        ],
+        tax="7.01",
+        retention="10.01",
+        percent="10",
+    )
+    document = detail_document(item, "BO1001")
+    assert [line.description for line in document.lines] == ["Condenser fan motor 1/3 HP 107", "LAB-STD", "Fee"]
+    assert [line.retention_amount for line in document.lines] == [Decimal("3.34"), Decimal("6.67"), Decimal("0.00")]
+    assert sum(line.retention_amount for line in document.lines) == Decimal("10.01")
+    assert [line.sales_tax_amount for line in document.lines] == [Decimal("7.01"), Decimal("0.00"), Decimal("0.00")]
+    assert [(line.phase_code, line.cost_type) for line in document.lines] == [("100", "M"), ("200", "L"), ("200", "L")]
+    assert (document.number, document.remarks, document.customer_po) == ("BO1001", "BuildOps invoice BO-1001", "PO-7")
+    assert (document.company_code, document.customer_code, document.job_number) == ("MEC", "ACME", "J100")
+    assert document.retention_percent == Decimal("10") and document.invoice_date == dt.date(2026, 11, 25)
+
+
+def test_given_service_tickets_of_one_day_when_summarised_then_lines_sum_per_phase_and_cost_type_to_the_cent():
+    from destination_spectrum.documents import summary_document
+
+    labor = Distribution("01-100-2000-HVAC", "LAB", "test")  # a long phase: the line text is cut to 30
+    parts = Distribution("100", "M", "test")
+    first = ready(
+        "T-1",
+        [(Line(1, "Labor", Decimal("100.01")), labor), (Line(2, "Part", Decimal("0.99")), parts)],
+        tax="1.11",
+        retention="5.55",
+    )
+    second = ready("T-2", [(Line(1, "Labor", Decimal("49.99")), labor)], tax="2.22", retention="2.50")
+    document = summary_document([first, second], "S1125A")
+    by_key = {(line.phase_code, line.cost_type): line for line in document.lines}
+    assert by_key[("01-100-2000-HVAC", "LAB")].amount == Decimal("150.00")
+    assert by_key[("100", "M")].amount == Decimal("0.99")
+    assert sum(line.retention_amount for line in document.lines) == Decimal("8.05")
+    # T-1's 5.55 splits 5.50 / 0.05 over 100.01 and 0.99; T-2's 2.50 is all labour
+    assert [line.retention_amount for line in document.lines] == [Decimal("8.00"), Decimal("0.05")]
+    assert [line.sales_tax_amount for line in document.lines] == [Decimal("3.33"), Decimal("0.00")]
+    assert [line.description for line in document.lines] == [
+        "Svc tickets 11/25 01-100-2000-",
+        "Svc tickets 11/25 100 M",
+    ]
+    assert document.retention_percent == Decimal("5.33")  # 8.05 of 150.99, to the cent
+    assert document.remarks == "BuildOps daily summary 2026-11-25: 2 service tickets"
+    assert document.invoice_date == dt.date(2026, 11, 25) and document.number == "S1125A"
