@@ -1,5 +1,5 @@
 # Thin, discoverable targets. Each installs what it needs by itself.
-.PHONY: install demo test lint bench dist mutate clean
+.PHONY: install demo test lint artefacts bench dist mutate clean
 
 install:
 	@scripts/install.sh
@@ -13,6 +13,10 @@ test: install
 lint: install
 	@.venv/bin/ruff check .
 	@.venv/bin/ruff format --check .
+
+# Regenerate every connector's committed spec, catalogs, schemas, README settings table and meltano.yml settings.
+artefacts: install
+	@.venv/bin/python -m tieout_core.artefacts
 
 bench: install
 	@scripts/bench.sh

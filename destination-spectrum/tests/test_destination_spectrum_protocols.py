@@ -2,6 +2,7 @@
 
 import io
 import json
+from pathlib import Path
 
 import pytest
 from airbyte_cdk.models import (
@@ -108,6 +109,14 @@ def test_given_a_line_that_is_not_json_on_stdin_when_writing_then_it_stops_namin
 
 def test_given_the_committed_spec_when_compared_with_the_model_then_they_match():
     assert check_spec_file(DestinationSpectrumConfig, DOCUMENTATION_URL, SPEC_PATH) is None
+
+
+def test_given_the_code_when_regenerating_then_spec_and_meltano_settings_are_not_stale():
+    from destination_spectrum.artefacts import ARTEFACTS
+    from tieout_core.artefacts import stale
+
+    root = Path(__file__).resolve().parents[2]
+    assert stale(ARTEFACTS, root) == [], "run: .venv/bin/python -m tieout_core.artefacts"
 
 
 def test_given_records_and_states_when_writing_then_each_state_follows_its_records_outcomes(

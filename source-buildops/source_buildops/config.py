@@ -53,7 +53,8 @@ def _is_loopback(host: str) -> bool:
 class BuildOpsConfig(ConnectorConfig):
     base_url: str = Field(
         "https://public-api.live.buildops.com",
-        description="BuildOps public API root (the dev environment is https://public-api.dev.buildops.com).",
+        description="BuildOps public API root: https (plain http only for loopback unless allow_insecure_http); the"
+        " dev environment is https://public-api.dev.buildops.com.",
     )
     client_id: str = Field(min_length=1, description="API client id issued by BuildOps support.")
     client_secret: SecretStr = Field(description="API client secret issued with the client id.")

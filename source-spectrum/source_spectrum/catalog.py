@@ -4,7 +4,7 @@ Columns are `Spectrum_Name:kind`: `key` (trimmed with LTRIM(RTRIM()) in SQL: Spe
 right-justifies Job_Number), `dec2`/`dec4`/`dec6` (exact Decimal at that scale), `date`, `tdate` (a date
 Spectrum stores as `YYYYMMDD` text), `int`, `masked` (only the last four characters leave the source), and
 no suffix for plain text (trailing pad removed). Output names are the Spectrum names lower-cased. The
-JSON schemas in `schemas/` are generated from this file (`python -m source_spectrum.schema_gen`), and a test
+JSON schemas in `schemas/` are generated from this file (`python -m tieout_core.artefacts`), and a test
 fails when they drift.
 """
 

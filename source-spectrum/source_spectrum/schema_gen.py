@@ -1,18 +1,14 @@
-"""Generate `schemas/<stream>.json` from catalog.py: `python -m source_spectrum.schema_gen`.
+"""Each stream's JSON schema (`schemas/<stream>.json`), from catalog.py's columns.
 
-A test compares the committed files with what this would write, so a catalog change without regenerated
-schemas fails in review rather than at a customer.
+`python -m tieout_core.artefacts` writes the files (see artefacts.py); a test compares the committed files with
+them, so a catalog change without regenerated schemas fails in review rather than at a customer.
 """
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
-from .catalog import Column, all_stream_names, merged_columns
-
-SCHEMA_DIR = Path(__file__).parent / "schemas"
+from .catalog import Column, merged_columns
 
 
 def column_schema(column: Column) -> dict[str, Any]:
@@ -38,27 +34,3 @@ def stream_schema(name: str) -> dict[str, Any]:
         "additionalProperties": True,
         "properties": {c.out: column_schema(c) for c in merged_columns(name)},
     }
-
-
-def render(name: str) -> str:
-    return json.dumps(stream_schema(name), indent=2) + "\n"
-
-
-def stale_schemas() -> list[str]:
-    """Streams whose committed schema file differs from the catalog."""
-    return [
-        n
-        for n in all_stream_names()
-        if not (SCHEMA_DIR / f"{n}.json").exists() or (SCHEMA_DIR / f"{n}.json").read_text() != render(n)
-    ]
-
-
-def main() -> None:
-    SCHEMA_DIR.mkdir(exist_ok=True)
-    for name in all_stream_names():
-        (SCHEMA_DIR / f"{name}.json").write_text(render(name))
-    print(f"wrote {len(all_stream_names())} schemas to {SCHEMA_DIR}")
-
-
-if __name__ == "__main__":
-    main()

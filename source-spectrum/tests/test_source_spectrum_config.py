@@ -2,12 +2,16 @@ import json
 from pathlib import Path
 
 import pytest
+from source_spectrum.artefacts import ARTEFACTS, CATALOG_DIR, SCHEMA_DIR
 from source_spectrum.catalog import DX_STREAMS, SQL_STREAMS
 from source_spectrum.config import SpectrumConfig
-from source_spectrum.schema_gen import stale_schemas
 from source_spectrum.source import CONNECTOR, DOCS, SPEC_PATH
 from tieout_core import ConfigError
+from tieout_core.artefacts import stale
 from tieout_core.config import check_spec_file
+
+ROOT = Path(__file__).resolve().parents[2]
+REGENERATE = "run: .venv/bin/python -m tieout_core.artefacts"
 
 SQL = {"transport": "sql", "companies": ["MEC", "FPR"], "odbc": {"driver": "SQLite3", "database": "/x.sqlite"}}
 DX = {
@@ -22,7 +26,7 @@ def test_given_committed_spec_when_compared_with_model_then_current():
 
 
 def test_given_committed_schemas_when_compared_with_catalog_then_current():
-    assert stale_schemas() == [], "run: python -m source_spectrum.schema_gen"
+    assert [path for path in stale(ARTEFACTS, ROOT) if path.startswith(SCHEMA_DIR)] == [], REGENERATE
 
 
 def test_given_spec_when_read_then_nested_secrets_are_found_by_the_airbyte_masker():
@@ -118,12 +122,12 @@ def test_given_readme_when_read_then_support_table_lists_every_stream():
 
 
 def test_given_committed_catalog_snapshot_when_rediscovered_then_current():
-    import importlib.util
+    assert [path for path in stale(ARTEFACTS, ROOT) if path.startswith(CATALOG_DIR)] == [], REGENERATE
 
-    spec = importlib.util.spec_from_file_location("source_spectrum_snapshot", Path(__file__).with_name("snapshot.py"))
-    snapshot = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(snapshot)
-    assert snapshot.stale() == [], "run: .venv/bin/python source-spectrum/tests/snapshot.py"
+
+def test_given_the_code_when_regenerating_then_no_committed_artefact_is_stale():
+    """Spec, schemas, catalogs and meltano.yml's tap-spectrum settings: all what the code writes."""
+    assert stale(ARTEFACTS, ROOT) == [], REGENERATE
 
 
 def test_given_plain_http_data_exchange_url_to_a_remote_host_when_parsed_then_refused_naming_field_and_fix():
