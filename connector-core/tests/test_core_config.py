@@ -40,6 +40,34 @@ def test_given_a_secret_field_when_rendering_singer_settings_then_it_is_marked_s
     assert schema["properties"]["window"]["properties"]["minutes"]["minimum"] == 0
 
 
+class Vault(BaseModel):
+    password: SecretStr | None = Field(None, description="optional secret, two levels down")
+    user: str = ""
+
+
+class Connection(BaseModel):
+    token: SecretStr = Field(description="nested secret")
+    vault: Vault = Field(default_factory=Vault)
+
+
+class NestedConfig(ConnectorConfig):
+    connection: Connection
+
+
+def test_given_secrets_in_nested_settings_when_rendering_both_flavours_then_each_is_marked_at_its_depth():
+    airbyte = airbyte_spec(NestedConfig, "https://docs.invalid")["connectionSpecification"]["properties"]
+    singer = config_json_schema(NestedConfig, "singer")["properties"]
+    for flavour, flag, props in (("airbyte", "airbyte_secret", airbyte), ("singer", "secret", singer)):
+        connection = props["connection"]["properties"]
+        vault = connection["vault"]["properties"]
+        assert connection["token"][flag] is True, flavour
+        assert vault["password"][flag] is True, flavour
+        assert flag not in vault["user"] and flag not in props["connection"], flavour
+        assert "writeOnly" not in str(props) and "password" not in str(vault["password"].get("anyOf")), flavour
+    assert "secret" not in airbyte["connection"]["properties"]["token"]
+    assert "airbyte_secret" not in singer["connection"]["properties"]["token"]
+
+
 def test_given_an_out_of_range_value_when_parsing_then_the_error_names_the_field_and_the_limit():
     with pytest.raises(ConfigError) as caught:
         ExampleConfig.parse({"base_url": "https://x", "client_secret": "s3cr3t-value", "page_size": 500})

@@ -102,8 +102,8 @@ def config_json_schema(model: type[BaseModel], flavour: Flavour) -> dict[str, An
     definitions = schema.pop("$defs", {})
     schema = _inline_refs(schema, definitions)
     schema["$schema"] = "http://json-schema.org/draft-07/schema#"
+    _mark_secrets(schema.get("properties", {}), flavour)
     for order, (name, prop) in enumerate(schema.get("properties", {}).items()):
-        _mark_property(prop, flavour)
         if flavour == "airbyte":
             prop["order"] = order
         prop.setdefault("title", name)
@@ -134,6 +134,15 @@ def check_spec_file(model: type[BaseModel], documentation_url: str, path: Path) 
     if actual == expected:
         return None
     return f"{path} is out of date with the config model; regenerate it (see the connector README)"
+
+
+def _mark_secrets(properties: Mapping[str, Any], flavour: Flavour) -> None:
+    """Mark every secret, however deep: a nested settings object (`odbc`, `data_exchange`) is walked too, so a
+    connector declares a secret as `SecretStr` and nothing else."""
+    for prop in properties.values():
+        _mark_property(prop, flavour)
+        for variant in (prop, *prop.get("anyOf", [])):
+            _mark_secrets(variant.get("properties", {}), flavour)
 
 
 def _mark_property(prop: dict[str, Any], flavour: Flavour) -> None:

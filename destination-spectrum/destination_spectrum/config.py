@@ -14,9 +14,6 @@ from tieout_core.tls import CA_BUNDLE_DESCRIPTION, check_ca_bundle
 
 DOCUMENTATION_URL = "https://github.com/tieout/tieout/tree/main/destination-spectrum"
 SPEC_PATH = Path(__file__).with_name("spec.json")
-# Nested secrets: connector-core marks only top-level SecretStr fields, so these carry the flags of both
-# protocols themselves (Airbyte masks them in its UI and logs; Singer hosts treat them as secrets).
-SECRET = {"airbyte_secret": True, "secret": True}
 # Spectrum's Company_Code, as source-spectrum takes it: refused rather than normalised, because a code that
 # differs from Spectrum's in case or spaces would be compared (and matched) nowhere else in the pipeline.
 COMPANY_CODE = re.compile(r"^[A-Z0-9]{1,3}$")
@@ -32,14 +29,11 @@ class DataExchange(BaseModel):
         examples=["https://acme.dexterchaney.com:8482"],
     )
     authorization_id: SecretStr = Field(
-        json_schema_extra=SECRET,
         description="Data Exchange Authorization ID (System Administration > Installation > Data Exchange) with "
         "the customer invoice (AddARInvoice) and vendor invoice (AddAPInvoice) services built in",
     )
     client_id: str | None = Field(None, description="Enhanced Authentication (OAuth) client id, when enabled")
-    client_secret: SecretStr | None = Field(
-        None, json_schema_extra=SECRET, description="Enhanced Authentication (OAuth) client secret"
-    )
+    client_secret: SecretStr | None = Field(None, description="Enhanced Authentication (OAuth) client secret")
     timeout_seconds: float = Field(60.0, gt=0, description="Request timeout")
     allow_insecure_http: bool = Field(
         False,
@@ -72,7 +66,6 @@ class Odbc(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
     connection_string: SecretStr = Field(
-        json_schema_extra=SECRET,
         description="ODBC connection string of the Spectrum database (Info-Link user): the phase grid, vendor "
         "compliance and the invoice numbers Spectrum already holds are read here",
         examples=["Driver=SQLite3;Database=/data/spectrum/spectrum.sqlite"],

@@ -20,8 +20,6 @@ from tieout_core.tls import CA_BUNDLE_DESCRIPTION, check_ca_bundle
 from .catalog import SQL_STREAMS
 
 COMPANY_CODE = re.compile(r"^[A-Z0-9]{1,3}$")
-# Nested secrets: connector-core marks top-level SecretStr fields; these are marked here for both protocols.
-SECRET = {"airbyte_secret": True, "secret": True}
 
 
 def _no_default(schema: dict[str, Any]) -> None:
@@ -33,7 +31,6 @@ class OdbcConfig(BaseModel):
 
     connection_string: SecretStr | None = Field(
         default=None,
-        json_schema_extra=SECRET,
         description="A full ODBC connection string (takes precedence over the parts below), e.g."
         " `Driver={ODBC Driver 18 for SQL Server};Server=tcp:host,1433;Database=Spectrum_001;Uid=u;Pwd=p;Encrypt=yes`.",
     )
@@ -45,7 +42,7 @@ class OdbcConfig(BaseModel):
     port: int | None = Field(default=None, ge=1, le=65535, description="Database port (SQL Server: 1433).")
     database: str | None = Field(default=None, description="Database name (Spectrum_0012345), or the SQLite file.")
     user: str | None = Field(default=None, description="The Info-Link SQL user.")
-    password: SecretStr | None = Field(default=None, json_schema_extra=SECRET, description="Its password.")
+    password: SecretStr | None = Field(default=None, description="Its password.")
     options: dict[str, str] = Field(default_factory=dict, description='Extra keywords, e.g. {"Encrypt": "yes"}.')
     fetch_size: int = Field(default=5000, ge=100, le=100_000, description="Rows fetched per round trip.")
     child_process_reads: bool = Field(
@@ -132,14 +129,11 @@ class DataExchangeConfig(BaseModel):
     base_url: str = Field(description="Data Exchange base URL, e.g. https://acme.dexterchaney.com:8482.")
     authorization_id: SecretStr | None = Field(
         default=None,
-        json_schema_extra=SECRET,
         description="The Authorization ID (System Administration > Installation > Data Exchange); the Get"
         " services read must be built into it.",
     )
     client_id: str | None = Field(default=None, description="OAuth client id (Enhanced Authentication).")
-    client_secret: SecretStr | None = Field(
-        default=None, json_schema_extra=SECRET, description="OAuth client secret (Enhanced Authentication)."
-    )
+    client_secret: SecretStr | None = Field(default=None, description="OAuth client secret (Enhanced Authentication).")
     verify_tls: bool = Field(
         default=True,
         description="Verify the server's TLS certificate. Leave it on: for a self-signed or private-CA certificate"
