@@ -37,3 +37,15 @@ def test_given_a_mutation_target_when_read_then_its_modules_functions_and_kill_s
         defined |= {n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
     missing = [name for name in target.definitions if name not in defined]
     assert not missing, f"{target.name}: no function or class named {missing} in {', '.join(target.modules)}"
+
+
+def test_given_the_dbt_phase_when_read_then_every_model_it_mutates_exists_and_each_exception_rule_is_one():
+    spec = importlib.util.spec_from_file_location("tieout_mutate_dbt", ROOT / "scripts" / "mutate_dbt.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    for model, path in module.MODELS.items():
+        assert (ROOT / "transforms" / path).is_file(), f"dbt {model}: transforms/{path} does not exist"
+    rules = {p.stem for p in (ROOT / "transforms/models/intermediate/exceptions").glob("int_exceptions__*.sql")}
+    assert rules and rules <= set(module.MODELS)
+    assert {"fct_ar_aging", "fct_wip", "cash_conversion_cycle"} <= set(module.MODELS)

@@ -11,6 +11,7 @@ truth comparison in transforms/tests (which needs a whole build per mutant, too 
 
     MUTATE_PHASE=dbt make mutate
     MUTATE_DBT_MODELS=fct_ar_aging python scripts/mutate_dbt.py
+    MUTATE_DBT_MODELS='int_exceptions__*' python scripts/mutate_dbt.py   # the exception rules, one model each
 
 Writes benchmarks/results/mutation/dbt-<model>.txt (survivors with their diffs) and prints a score per model.
 The mutants are made from the model source, not target/compiled: the rules are plain SQL there, and mutating the
@@ -20,6 +21,7 @@ source keeps the lines a person reads (macro bodies such as days_between are not
 from __future__ import annotations
 
 import difflib
+import fnmatch
 import os
 import re
 import shutil
@@ -37,10 +39,21 @@ BIN = ROOT / ".venv" / "bin"
 SCALE, SEED = "0.03", "1"  # as transforms/tests/conftest.py
 MODELS = {
     "fct_ar_aging": "models/marts/fct_ar_aging.sql",
-    "exceptions": "models/marts/exceptions.sql",
     "fct_wip": "models/marts/fct_wip.sql",
     "cash_conversion_cycle": "models/marts/cash_conversion_cycle.sql",
 }
+# The exception rules live one per model (ephemeral, inlined into the exceptions mart): each is mutated on its own,
+# built with the mart (its unit tests, then the mart's data tests), and its effect read from the mart's rows.
+RULES = ROOT / "transforms" / "models" / "intermediate" / "exceptions"
+MODELS.update(
+    {rule.stem: f"models/intermediate/exceptions/{rule.name}" for rule in sorted(RULES.glob("int_exceptions__*.sql"))}
+)
+
+
+def shown_in(model: str) -> str:
+    """The model whose rows a mutant of `model` changes (an ephemeral rule has no table of its own)."""
+    return "exceptions" if model.startswith("int_exceptions__") else model
+
 
 FLIPS = {"<=": "<", "<": "<=", ">=": ">", ">": ">=", "=": "<>", "<>": "=", "!=": "="}
 COMPARISON = re.compile(r"(?<![<>!=%{])(<=|>=|<>|!=|<|>|=)(?![=%}>])")
@@ -187,7 +200,8 @@ def rows_of(model: str, env: dict[str, str]) -> list[tuple]:
 def run_model(model: str, relative: str, env: dict[str, str], dbt_vars: str) -> dict:
     path = PROJECT / relative
     source = path.read_text()
-    baseline = rows_of(model, env)
+    selected = [model] if shown_in(model) == model else [model, shown_in(model)]
+    baseline = rows_of(shown_in(model), env)
     killed, incompetent, survived = 0, 0, []
     started = time.monotonic()
     candidates = mutants(source)
@@ -197,10 +211,10 @@ def run_model(model: str, relative: str, env: dict[str, str], dbt_vars: str) -> 
             lines = source.splitlines()
             lines[mutant.line_no - 1] = mutant.mutated
             path.write_text("\n".join(lines) + "\n")
-            result = dbt(["build", "--select", model], env, dbt_vars)
+            result = dbt(["build", "--select", *selected], env, dbt_vars)
             output = result.stdout
             if result.returncode == 0:
-                changed = rows_of(model, env) != baseline
+                changed = rows_of(shown_in(model), env) != baseline
                 diff = "".join(
                     difflib.unified_diff(
                         [mutant.original + "\n"],
@@ -217,12 +231,12 @@ def run_model(model: str, relative: str, env: dict[str, str], dbt_vars: str) -> 
                 killed += 1
     finally:
         path.write_text(source)
-        dbt(["build", "--select", model], env, dbt_vars)
+        dbt(["build", "--select", *selected], env, dbt_vars)
     counted = killed + len(survived)
     score = 100.0 * killed / counted if counted else 100.0
     report = [
         f"# dbt {model}: {score:.1f}% killed ({killed}/{counted}; {incompetent} not valid SQL, not counted)",
-        f"# kill set: dbt build --select {model} (its unit tests and data tests)",
+        f"# kill set: dbt build --select {' '.join(selected)} (the unit tests and data tests of those)",
         "",
     ]
     for mutant, changed, diff in survived:
@@ -245,20 +259,27 @@ def run_model(model: str, relative: str, env: dict[str, str], dbt_vars: str) -> 
 
 
 def main() -> int:
-    wanted = [m.strip() for m in os.environ.get("MUTATE_DBT_MODELS", "").split(",") if m.strip()] or list(MODELS)
-    unknown = [m for m in wanted if m not in MODELS]
+    patterns = [m.strip() for m in os.environ.get("MUTATE_DBT_MODELS", "").split(",") if m.strip()] or ["*"]
+    unknown = [p for p in patterns if not fnmatch.filter(MODELS, p)]
     if unknown:
         raise SystemExit(f"MUTATE_DBT_MODELS names {', '.join(unknown)}; the models are {', '.join(MODELS)}")
+    wanted = list(dict.fromkeys(m for p in patterns for m in fnmatch.filter(MODELS, p)))
     env, dbt_vars = prepare()
     rows = [run_model(model, MODELS[model], env, dbt_vars) for model in wanted]
-    lines = [f"{'dbt model':<28} {'killed':>7} {'mutants':>8} {'invalid':>8} {'score':>7} {'time':>7}"]
-    lines += [
-        f"{r['name']:<28} {r['killed']:>7} {r['counted']:>8} {r['invalid']:>8} {r['score']:>6.1f}% "
-        f"{r['seconds']:>6.0f}s"
+    measured = time.strftime("%Y-%m-%d %H:%M", time.gmtime())
+    header = f"{'dbt model':<50} {'killed':>7} {'mutants':>8} {'invalid':>8} {'score':>7} {'time':>7}  measured (UTC)"
+    lines = [
+        f"{r['name']:<50} {r['killed']:>7} {r['counted']:>8} {r['invalid']:>8} {r['score']:>6.1f}% "
+        f"{r['seconds']:>6.0f}s  {measured}"
         for r in rows
     ]
-    (RESULTS / "summary-dbt.txt").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    print("\n".join([header, *lines]))
+    # One row per model, kept across runs: a run of some models replaces their rows and keeps the others'.
+    summary = RESULTS / "summary-dbt.txt"
+    earlier = summary.read_text().splitlines()[1:] if summary.exists() else []
+    kept = {" ".join(line.split()[:2]): line for line in earlier if line.strip()}
+    kept.update({r["name"]: line for r, line in zip(rows, lines, strict=True)})
+    summary.write_text("\n".join([header, *sorted(kept.values())]) + "\n")
     print(f"survivors with their diffs: {RESULTS.relative_to(ROOT)}/dbt-<model>.txt")
     return 0
 
