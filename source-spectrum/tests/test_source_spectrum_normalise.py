@@ -32,6 +32,7 @@ from source_spectrum.normalise import (
         ("16.0", "16.00"),
         ("10", "10.00"),
         (".5", "0.50"),
+        (".125", "0.13"),  # no leading zero and more places than the column: still rounded
         ("12.50-", "-12.50"),  # Spectrum's trailing minus on some reports
         ("1e3", "1000.00"),
         ("5e-3", "0.01"),  # an exponent is never taken as it stands: half a cent, rounded
