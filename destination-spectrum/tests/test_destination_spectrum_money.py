@@ -4,6 +4,7 @@ Round test data lets a wrong rounding mode or a lost remainder cent pass unnotic
 here sits on a half cent or leaves a remainder."""
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -172,3 +173,65 @@ def test_given_service_tickets_of_one_day_when_summarised_then_lines_sum_per_pha
     assert document.retention_percent == Decimal("5.33")  # 8.05 of 150.99, to the cent
     assert document.remarks == "BuildOps daily summary 2026-11-25: 2 service tickets"
     assert document.invoice_date == dt.date(2026, 11, 25) and document.number == "S1125A"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        1795600000,
+        1795600000000,
+        "1795600000",
+        " 1795600000000 ",
+        1795600000.75,
+        "2026-11-25",
+        " 2026-11-25 ",
+        "2026-11-25T09:46:40Z",
+        "2026-11-25T23:59:59.999-00:00",
+        dt.date(2026, 11, 25),
+        dt.datetime(2026, 11, 25, 23, 59),
+    ],
+)
+def test_given_a_date_in_any_shape_buildops_sends_when_read_then_it_is_the_utc_day(raw):
+    assert to_date(raw, "issuedDate") == dt.date(2026, 11, 25)
+
+
+@pytest.mark.parametrize(
+    ("raw", "said"),
+    [
+        (True, "is True; expected an amount such as 125.50"),
+        ("12,50", "is '12,50'; expected an amount such as 125.50"),
+        ("NaN", "is 'NaN'; expected a finite amount"),
+        ("-Infinity", "is '-Infinity'; expected a finite amount"),
+        (None, "is missing; expected an amount such as 125.50"),
+    ],
+)
+def test_given_a_value_that_is_not_an_amount_when_parsed_then_the_error_names_the_field_and_what_was_sent(raw, said):
+    with pytest.raises(FieldError) as caught:
+        to_money(raw, "totalAmount")
+    assert str(caught.value) == f"field 'totalAmount' {said}"
+    assert caught.value.field == "totalAmount"
+
+
+@pytest.mark.parametrize(
+    ("raw", "said"),
+    [
+        (None, "is missing"),
+        ("", "is missing"),
+        ("25/11/2026", "is '25/11/2026'; expected an ISO 8601 date"),
+        (False, "is False; expected an ISO 8601 date"),
+        ([2026, 11, 25], "is [2026, 11, 25]; expected an ISO 8601 date"),
+    ],
+)
+def test_given_a_value_that_is_not_a_date_when_read_then_the_error_names_the_field(raw, said):
+    with pytest.raises(FieldError, match=rf"^field 'dueDate' {re.escape(said)}"):
+        to_date(raw, "dueDate")
+
+
+def test_given_nothing_to_spread_when_spread_then_zero_shares_one_per_weight():
+    assert spread(Decimal("0.00"), [Decimal("1.10"), Decimal("2.20")]) == [Decimal("0.00"), Decimal("0.00")]
+    assert spread(Decimal("5.00"), []) == []
+    assert spread(Decimal("0.01"), [Decimal("1"), Decimal("1"), Decimal("1")]) == [
+        Decimal("0.00"),
+        Decimal("0.00"),
+        Decimal("0.01"),
+    ]
