@@ -235,3 +235,72 @@ def test_given_nothing_to_spread_when_spread_then_zero_shares_one_per_weight():
         Decimal("0.00"),
         Decimal("0.01"),
     ]
+
+
+def test_given_a_posted_detail_document_when_recorded_then_the_ledger_keeps_number_amounts_and_what_was_posted():
+    import json
+
+    from destination_spectrum.documents import ar_outcomes, detail_document
+
+    where = Distribution("100", "M", "test")
+    long_text = "Replace condenser fan motor, 1/3 HP, 1075 RPM, 208-230 V, CW rotation"  # 70 characters
+    item = ready("BO-1001", [(Line(1, long_text, Decimal("33.33")), where), (Line(2, "Labor", Decimal("0.67")), where)])
+    document = detail_document(item, "BO1001")
+    (outcome,), lines = ar_outcomes(document, [item], "posted", "", "TIEOUT01")
+    assert (outcome.state, outcome.spectrum_document, outcome.spectrum_batch, outcome.company_code) == (
+        "posted",
+        "BO1001",
+        "TIEOUT01",
+        "MEC",
+    )
+    assert (outcome.posting_mode, outcome.summary_key, outcome.amount, outcome.posted_amount) == (
+        "detail",
+        "",
+        Decimal("34.00"),
+        Decimal("34.00"),
+    )
+    assert outcome.content_fingerprint and json.loads(outcome.posted_document)["number"] == "BO1001"
+    assert [(line.line_no, line.description, line.amount) for line in lines] == [
+        (1, long_text[:60], Decimal("33.33")),
+        (2, "Labor", Decimal("0.67")),
+    ]
+    assert {(line.spectrum_document, line.phase_code, line.cost_type) for line in lines} == {("BO1001", "100", "M")}
+
+
+def test_given_a_held_document_when_recorded_then_no_number_no_lines_and_nothing_counted_as_posted():
+    from destination_spectrum.documents import ar_outcomes, detail_document
+
+    item = ready("BO-1002", [(Line(1, "Labor", Decimal("10.01")), Distribution("100", "L", "test"))])
+    (outcome,), lines = ar_outcomes(detail_document(item, "BO1002"), [item], "held", "job closed", "")
+    assert (outcome.state, outcome.reason, outcome.spectrum_document, lines) == ("held", "job closed", "", [])
+    assert (outcome.content_fingerprint, outcome.posted_amount, outcome.posted_document) == ("", None, "")
+    assert outcome.amount == Decimal("10.01")
+
+
+def test_given_a_posted_daily_summary_when_recorded_then_each_ticket_carries_the_summary_key_not_a_document():
+    from destination_spectrum.documents import ar_outcomes, summary_document
+
+    where = Distribution("100", "L", "test")
+    tickets = [ready(n, [(Line(1, "Labor", Decimal(a)), where)]) for n, a in (("T-1", "10.01"), ("T-2", "20.02"))]
+    outcomes, lines = ar_outcomes(summary_document(tickets, "S1125A"), tickets, "posted", "", "B1")
+    assert [(o.source_key, o.summary_key, o.spectrum_document, o.posted_document) for o in outcomes] == [
+        ("key-T-1", "MEC|ACME|J100|2026-11-25", "S1125A", ""),
+        ("key-T-2", "MEC|ACME|J100|2026-11-25", "S1125A", ""),
+    ]
+    assert [line.source_key for line in lines] == ["key-T-1", "key-T-2"]
+
+
+def test_given_a_daily_summary_of_one_ticket_when_recorded_then_it_is_still_a_summary():
+    from dataclasses import replace
+
+    from destination_spectrum.documents import ar_outcomes, summary_document
+
+    ticket = replace(
+        ready("T-1", [(Line(1, "Labor", Decimal("10.01")), Distribution("100", "L", "t"))]), mode="daily_summary"
+    )
+    (outcome,), _ = ar_outcomes(summary_document([ticket], "S1125A"), [ticket], "posted", "", "B1")
+    assert (outcome.summary_key, outcome.posted_document, outcome.posting_mode) == (
+        "MEC|ACME|J100|2026-11-25",
+        "",
+        "daily_summary",
+    )
