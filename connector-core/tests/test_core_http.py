@@ -360,3 +360,57 @@ def test_given_a_read_redirected_to_another_host_when_called_then_refused_and_no
     assert "GET /v1/jobs was answered with HTTP 302, a redirect to http://" in str(info.value)
     assert "the Authorization header is never sent to another host" in str(info.value)
     assert other.requests == [] and len(server.requests) == 1
+
+
+# --- make mutate core-retry: the retry table and how each final status is reported -------------------------------
+
+
+def test_given_the_default_policy_when_built_then_five_attempts_one_to_sixty_seconds_with_jitter_and_retry_after():
+    retry = RetryPolicy().to_urllib3()
+    assert (retry.total, retry.connect, retry.read, retry.status, retry.other) == (5, 5, 5, 5, 0)
+    assert (retry.backoff_factor, retry.backoff_max, retry.backoff_jitter) == (1.0, 60.0, 1.0)
+    assert set(retry.status_forcelist) == {429, 500, 502, 503, 504}
+    assert retry.allowed_methods is None and retry.respect_retry_after_header and not retry.raise_on_status
+
+
+def test_given_a_post_answered_504_then_200_when_calling_then_it_is_retried():
+    with scripted_server() as server:
+        server.route("POST", "/oauth/token", sequence(Reply(504), Reply(200, {"ok": True})))
+        client = HttpClient(server.base_url, retry=FAST)
+        assert client.post_json("/oauth/token", json={"grant_type": "client_credentials"}) == {"ok": True}
+    assert len(server.requests) == 2
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 405, 422])
+def test_given_a_request_the_server_refuses_when_calling_then_a_config_error_and_no_retry(status):
+    with scripted_server() as server:
+        server.route("GET", "/v1/things", lambda r: Reply(status, {"message": "no such tenant"}))
+        client = HttpClient(server.base_url, retry=FAST)
+        with pytest.raises(ConfigError) as caught:
+            client.get_json("/v1/things", authenticated=False)
+    assert caught.value.message == f"GET /v1/things was refused with HTTP {status}: no such tenant"
+    assert len(server.requests) == 1
+
+
+@pytest.mark.parametrize("status", [409, 501])
+def test_given_a_status_neither_refused_nor_retried_when_calling_then_a_plain_connector_error_once(status):
+    from tieout_core import ConnectorError
+
+    with scripted_server() as server:
+        server.route("GET", "/v1/things", lambda r: Reply(status, {"error": "conflict"}))
+        client = HttpClient(server.base_url, retry=FAST)
+        with pytest.raises(ConnectorError) as caught:
+            client.get_json("/v1/things")
+    assert type(caught.value) is ConnectorError
+    assert caught.value.message == f"GET /v1/things failed with HTTP {status}: conflict"
+    assert len(server.requests) == 1
+
+
+def test_given_429s_until_retries_run_out_when_calling_then_a_transient_error_names_the_429():
+    with scripted_server() as server:
+        server.route("GET", "/v1/things", lambda r: Reply(429, {"message": "slow down"}))
+        client = HttpClient(server.base_url, retry=FAST)
+        with pytest.raises(TransientError) as caught:
+            client.get_json("/v1/things")
+    assert caught.value.message == "GET /v1/things kept failing with HTTP 429 after retries: slow down"
+    assert len(server.requests) == FAST.attempts + 1
