@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 from collections import defaultdict
 from decimal import Decimal
@@ -192,10 +193,19 @@ def test_given_unmatched_customers_in_truth_when_crosswalk_read_then_they_are_ab
     with (out / "mapping" / "customer_crosswalk.csv").open(encoding="utf-8") as fh:
         crosswalk = {(r["buildops_customer_id"], r["company_code"]) for r in csv.DictReader(fh)}
     names = {(c["Company_Code"], c["Customer_Code"]): c["Name"] for c in rows(out, "CR_CUSTOMER_MASTER_MC")}
+    codes = {(c["Company_Code"], c["Customer_Code"]) for c in rows(out, "CR_CUSTOMER_MASTER_MC")}
+    seen = set()
     for anomaly in (a for a in truth["anomalies"] if a["type"] == "customer_unmatched"):
         keys = anomaly["keys"]
+        seen.add(anomaly.get("reason"))
         assert (keys["buildops_customer_id"], keys["company_code"]) not in crosswalk
-        assert names[(keys["company_code"], keys["customer_code"])] == anomaly["spectrum_name"]
+        if anomaly.get("reason") == "buildops_customer_without_spectrum_customer":
+            # From the BuildOps side: there is no Spectrum customer to name.
+            assert "customer_code" not in keys and anomaly["buildops_invoice_ids"]
+        else:
+            assert names[(keys["company_code"], keys["customer_code"])] == anomaly["spectrum_name"]
+            assert (keys["company_code"], keys["customer_code"]) in codes
+    assert seen == {None, "buildops_customer_without_spectrum_customer"}
 
 
 def test_given_the_same_seed_when_generated_twice_then_the_bytes_are_identical(tmp_path):
@@ -219,8 +229,21 @@ def test_given_truth_anomalies_when_checked_against_the_tables_then_each_is_real
     for anomaly in truth["anomalies"]:
         by_type[anomaly["type"]].append(anomaly)
     headers = {(h["Company_Code"], h["Invoice_Or_Transaction"]): h for h in rows(out, "CR_INVOICE_HEADER_MC")}
+    draws = defaultdict(list)
+    for b in rows(out, "CR_BILLING_HEADER_MC"):
+        billed = Decimal(b["Amount_Due"]) + Decimal(b["Retention_Amount"])
+        draws[(b["Company_Code"], b["Job_Number"].strip())].append((b["Period_End_Date"][:7], billed))
+    bo_invoices = {i["id"]: i for i in buildops["invoices"]}
     for a in by_type["double_billed"]:
         k = a["keys"]
+        if a.get("reason") == "billed_beside_a_draw":
+            # The BuildOps invoice is on a drawn job, yet no draw of its month bills its amount.
+            invoice = bo_invoices[k["buildops_invoice_id"]]
+            month = dt.datetime.fromtimestamp(invoice["issuedDate"], tz=dt.timezone.utc).strftime("%Y-%m")
+            amount = Decimal(str(invoice["totalAmount"])) - Decimal(str(invoice["taxAmount"]))
+            on_job = draws[(k["company_code"], k["job_number"])]
+            assert on_job and (month, amount) not in on_job
+            continue
         original, duplicate = (
             headers[(k["company_code"], k["invoice_or_transaction"])],
             headers[(k["company_code"], k["duplicate_invoice_or_transaction"])],
@@ -232,9 +255,30 @@ def test_given_truth_anomalies_when_checked_against_the_tables_then_each_is_real
     }
     for a in by_type["retainage_mismatch"]:
         k = a["keys"]
+        if a.get("reason") == "percent_times_invoice":
+            invoice = headers[(k["company_code"], k["invoice_or_transaction"])]
+            at_percent = Decimal(invoice["Retention_Percent"]) * Decimal(invoice["Invoice_Extension"]) / 100
+            assert abs(at_percent - Decimal(invoice["Retention_Amount"])).quantize(Decimal("0.01")) == Decimal(
+                a["amount"]
+            )
+            continue
         app = billing[(k["company_code"], k["job_number"], str(k["application_number"]))]
         invoice = headers[(k["company_code"], k["invoice_or_transaction"])]
         assert abs(Decimal(app["Retention_Amount"]) - Decimal(invoice["Retention_Amount"])) == Decimal(a["amount"])
+    for a in by_type["unbilled_work"]:
+        k = a["keys"]
+        if "buildops_visit_id" not in k:
+            continue
+        (visit,) = [v for v in buildops["visits"] if v["id"] == k["buildops_visit_id"]]
+        day = dt.datetime.fromtimestamp(visit["scheduledFor"], tz=dt.timezone.utc).date()
+        assert visit["status"] == "Completed" and visit["jobId"] == k["buildops_job_id"]
+        assert not [
+            i
+            for i in buildops["invoices"]
+            if i.get("jobId") == visit["jobId"]
+            and i["status"].lower() not in ("void", "voided")
+            and dt.datetime.fromtimestamp(i["issuedDate"], tz=dt.timezone.utc).date() >= day
+        ]
     cards = {
         (c["Company_Code"], c["Employee_Code"], c["Period_End_Date"]) for c in rows(out, "PR_TIME_CARD_HISTORY_MC")
     }

@@ -6,7 +6,7 @@
       'invoice_or_transaction', 'duplicate_invoice_or_transaction', 'buildops_invoice_id',
       'buildops_invoice_number', 'application_number', 'employee_code', 'buildops_employee_id',
       'period_end_date', 'vendor_code', 'buildops_vendor_id', 'buildops_purchase_order_id', 'po_number',
-      'product_code', 'phase_code', 'cost_type',
+      'product_code', 'phase_code', 'cost_type', 'buildops_visit_id',
   ]) }}
 {%- endmacro %}
 

@@ -75,3 +75,27 @@
 {% macro print_policy() -%}
   {{ print(tojson(tieout_policy())) }}
 {%- endmacro %}
+
+{#- policy.yml's `close` section: the close's own windows, read by the exception rules only (destination-spectrum
+    posts nothing by them). A key left out takes the default here, the one place it is set.
+      close:
+        payroll_cutoff_days: 5   # payroll_timing_gap: labor worked in the close period must be in Spectrum
+                                 # payroll by the period's last day plus these days
+        unbilled_visit_days: 5   # unbilled_work: a completed visit must be on an invoice within these days -#}
+{% macro close_policy() -%}
+  {%- set close = policy_document().get('close') or {} -%}
+  {%- set out = {} -%}
+  {%- for key, default in [('payroll_cutoff_days', 5), ('unbilled_visit_days', 5)] -%}
+    {%- set value = close.get(key, default) -%}
+    {%- if value is none or not (value | string | trim).lstrip('-').isdigit() -%}
+      {{ exceptions.raise_compiler_error("policy.yml close." ~ key ~ " is '" ~ value ~ "'; use a whole number of days, e.g. " ~ key ~ ": " ~ default) }}
+    {%- endif -%}
+    {%- do out.update({key: value | int}) -%}
+  {%- endfor -%}
+  {{ return(out) }}
+{%- endmacro %}
+
+{#- The close's payroll cutoff: the last day of var('close_period') plus close.payroll_cutoff_days. -#}
+{% macro payroll_cutoff_date() -%}
+  cast({{ dbt.dateadd('day', close_policy().payroll_cutoff_days, close_period_end()) }} as date)
+{%- endmacro %}

@@ -56,3 +56,18 @@ def test_given_policy_yml_when_dbt_runs_without_vars_then_it_reads_the_file_dest
         Policy.load(policy_file)
     )
     assert read["progress_billed_job_types"] and read["coi_grace_days"] == 10  # the sandbox's file, not defaults
+
+
+def test_given_a_close_window_that_is_not_a_number_when_compiling_then_the_error_names_the_key_and_the_fix(
+    dbt_tools, sandbox_dir, tmp_path
+):
+    result = dbt_tools.run(
+        ["compile", "--select", "int_payroll_weeks"],
+        env=dbt_tools.env(tmp_path / "warehouse.duckdb", sandbox_dir / "mapping"),
+        workdir=tmp_path,
+        dbt_vars={"policy": {"close": {"payroll_cutoff_days": "five"}}},
+        check=False,
+    )
+
+    assert result.returncode != 0
+    assert "policy.yml close.payroll_cutoff_days is 'five'; use a whole number of days" in result.stdout

@@ -12,7 +12,7 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
-from . import ap, bo, closing, jobcost, mapping, masters, payroll, progress
+from . import ap, bo, closing, jobcost, mapping, masters, payroll, progress, unbilled
 from .ar import POSTING_LAG_DAYS, Receivables, in_scope
 from .context import Job, Run
 from .writer import Tables
@@ -94,11 +94,13 @@ def _generate(out_dir: Path, buildops: dict[str, list[dict]], seed: int, scale: 
     payroll.run_payroll(run)
     ap.payables(run)
     jobcost.fill_project_costs(run)
-    _unbilled_truth(run, ar)
+    unbilled.inject_follow_ups(run, mapping.UNBILLED_VISIT_DAYS)
+    unbilled.visit_truth(run, mapping.UNBILLED_VISIT_DAYS, _unbilled_truth(run, ar))
 
     mapping.build_mapping(run)
     mapping.mapping_truth(run)
     crosswalk = mapping.build_crosswalk(run)
+    mapping.bill_a_customer_spectrum_lacks(run)
     masters.customers(run, ar.balances)
     masters.write_jobs(run)
     masters.write_phases(run)
@@ -180,8 +182,10 @@ def _routing_truth(run: Run, ambiguous: list[Job]) -> None:
         )
 
 
-def _unbilled_truth(run: Run, ar: Receivables) -> None:
-    """Complete BuildOps service jobs (no agreement) with cost in Spectrum and no invoice on either side."""
+def _unbilled_truth(run: Run, ar: Receivables) -> set[str]:
+    """Complete BuildOps service jobs (no agreement) with cost in Spectrum and no invoice on either side: the
+    BuildOps ids of the jobs named."""
+    reported = set()
     invoiced = {
         inv.get("jobId")
         for inv in run.buildops.get("invoices", [])
@@ -197,8 +201,10 @@ def _unbilled_truth(run: Run, ar: Receivables) -> None:
             continue
         cost = costs.get((job.company, job.number), Decimal(0))
         if cost > 0:
+            reported.add(job.buildops_id)
             run.anomaly(
                 "unbilled_work",
                 {"company_code": job.company, "job_number": job.number.strip(), "buildops_job_id": job.buildops_id},
                 cost,
             )
+    return reported

@@ -36,6 +36,10 @@ def product_company(code: str) -> tuple[str, ...]:
     return ("MEC",)
 
 
+PAYROLL_CUTOFF_DAYS = 5
+UNBILLED_VISIT_DAYS = 5
+
+
 def build_policy(run: Run) -> dict:
     names = sorted({j.job_type for j in run.jobs.values()} | set(run.job_types.values()))
     progress = [n for n in names if bo.is_project_job_type(n)]
@@ -52,6 +56,9 @@ def build_policy(run: Run) -> dict:
             "modes": {n: POSTING_MODES.get(n, "detail") for n in names if n not in progress},
         },
         "companies": {c: {"cost_types": COST_TYPES[c]} for c in COMPANIES},
+        # The close's windows (transforms' exception rules): payroll by period end + 5 days, a completed visit
+        # on an invoice within 5 days.
+        "close": {"payroll_cutoff_days": PAYROLL_CUTOFF_DAYS, "unbilled_visit_days": UNBILLED_VISIT_DAYS},
     }
     return run.policy
 
@@ -265,6 +272,40 @@ def build_crosswalk(run: Run) -> list[dict]:
             spectrum_name=run.customer_names[(company, code)],
         )
     return rows
+
+
+def bill_a_customer_spectrum_lacks(run: Run) -> None:
+    """customer_unmatched from the BuildOps side: one unposted BuildOps invoice re-pointed at a billing customer
+    that has no Spectrum customer in the invoice's company (no crosswalk row, code or name can tie it there), so
+    it cannot post. Runs after AR and the crosswalk, so nothing Spectrum holds changes. Own random stream."""
+    customers = {c["id"]: c for c in run.buildops.get("customers", []) if c.get("id") and not bo.is_deleted(c)}
+    candidates = []
+    for invoice in run.buildops.get("invoices", []):
+        job = run.jobs.get(invoice.get("jobId") or "")
+        company = run.departments.get(invoice.get("departmentId") or "", ("", ""))[0]
+        if (
+            job
+            and company
+            and not job.progress_billed
+            and in_scope(invoice)
+            and invoice["id"] not in run.posted_invoices
+            and bo.money(invoice.get("totalAmount")) > 0
+        ):
+            candidates.append((invoice["id"], company, invoice))
+    rng = run.rng("crosswalk/buildops_side")
+    for _, company, invoice in rng.sample(sorted(candidates, key=lambda c: c[0]), min(1, len(candidates))):
+        strangers = sorted(cid for cid in customers if (company, cid) not in run.customer_codes)
+        if not strangers:
+            continue
+        stranger = rng.choice(strangers)
+        invoice["billingCustomerId"] = stranger
+        run.anomaly(
+            "customer_unmatched",
+            {"buildops_customer_id": stranger, "company_code": company},
+            bo.money(invoice.get("totalAmount")),
+            reason="buildops_customer_without_spectrum_customer",
+            buildops_invoice_ids=[invoice["id"]],
+        )
 
 
 def write_files(run: Run, out_dir: Path, crosswalk: list[dict]) -> None:

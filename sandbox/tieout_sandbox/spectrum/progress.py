@@ -2,14 +2,17 @@
 
 One application per BuildOps progress invoice on the job (the same period and amount: the project team bills
 in Spectrum, BuildOps keeps its copy), retention held at the company's contract percent, customer paying the
-net amount. Injected: retainage_mismatch (invoice retention keyed differently from the application) and the
-routing_ambiguous kind "service_job_progress_billed" (one hand-made application on a service job).
+net amount. Injected: retainage_mismatch (invoice retention keyed differently from the application), the
+routing_ambiguous kind "service_job_progress_billed" (one hand-made application on a service job), a
+retainage_mismatch whose invoice's Retention_Percent is keyed at half the contract's (amount right), and
+double_billed "billed_beside_a_draw" (a month whose draw is not the BuildOps invoice's amount, so that invoice is
+no copy of it).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from . import bo
 from .ar import ZERO, Receivables, in_scope
@@ -28,17 +31,25 @@ def bill_projects(ar: Receivables, ambiguous_jobs: list[Job]) -> None:
     rng = run.rng("progress")
     billed_jobs = sorted(by_job, key=lambda j: run.jobs[j].number)
     mismatched = set(rng.sample(billed_jobs, min(len(billed_jobs), max(2, len(billed_jobs) // 40))))
+    redrawn = _pick_redrawn(run, by_job)
+    # retainage_mismatch of the second kind: the AR invoice's Retention_Percent keyed wrong (half the contract's)
+    # while its amount is right. Own random stream.
+    unmatched = [j for j in billed_jobs if j not in mismatched]
+    misrated = set(run.rng("progress/retention_percent").sample(unmatched, min(1, len(unmatched))))
     for job_id in billed_jobs:
         invoices = sorted(by_job[job_id], key=lambda inv: (bo.to_date(inv.get("issuedDate")), inv["id"]))
         apps = []
         for invoice in invoices:
             amount = bo.money(invoice.get("totalAmount")) - bo.money(invoice.get("taxAmount"))
+            if invoice["id"] in redrawn:
+                amount += redrawn[invoice["id"]]
+                _double_billed_truth(run, run.jobs[job_id], invoice)
             payments = [
                 (bo.to_date(p.get("paymentDate")), bo.money(p.get("appliedAmount")))
                 for p in invoice.get("payments") or []
             ]
             apps.append((bo.to_date(invoice.get("issuedDate")), amount, payments))
-        _applications(ar, run.jobs[job_id], apps, mismatch_first=job_id in mismatched)
+        _applications(ar, run.jobs[job_id], apps, mismatch_first=job_id in mismatched, misrate_first=job_id in misrated)
     # Giving a job a customer creates its AR contract in Spectrum: AIA jobs not billed yet still have one.
     for job_id, job in sorted(run.jobs.items(), key=lambda kv: (kv[1].company, kv[1].number)):
         if job.progress_billed and job_id not in by_job:
@@ -49,7 +60,45 @@ def bill_projects(ar: Receivables, ambiguous_jobs: list[Job]) -> None:
         _applications(ar, job, [(when, amount, [])], mismatch_first=False, contract=amount * 2)
 
 
-def _applications(ar: Receivables, job: Job, apps: list, mismatch_first: bool, contract: Decimal | None = None) -> None:
+def _pick_redrawn(run, by_job: dict[str, list[dict]]) -> dict[str, Decimal]:
+    """double_billed beside a draw: for a few BuildOps invoices on AIA jobs, the project team drew a different
+    amount in Spectrum that month, so the BuildOps invoice is no copy of the draw: id -> how much more was drawn.
+    Own random stream, so adding this rule moved no other anomaly."""
+    pool = sorted(
+        invoice["id"]
+        for invoices in by_job.values()
+        for invoice in invoices
+        if invoice["id"] not in run.posted_invoices
+        and bo.money(invoice.get("totalAmount")) - bo.money(invoice.get("taxAmount")) > 0
+    )
+    rng = run.rng("progress/double_billed")
+    return {i: Decimal(rng.randrange(100_000, 900_000)) / 100 for i in rng.sample(pool, min(2, len(pool)))}
+
+
+def _double_billed_truth(run, job: Job, invoice: dict) -> None:
+    run.anomaly(
+        "double_billed",
+        {
+            "company_code": job.company,
+            "customer_code": job.customer_code,
+            "job_number": job.number.strip(),
+            "buildops_job_id": job.buildops_id,
+            "buildops_invoice_id": invoice["id"],
+            "buildops_invoice_number": str(invoice.get("invoiceNumber", "")),
+        },
+        bo.money(invoice.get("totalAmount")),
+        reason="billed_beside_a_draw",
+    )
+
+
+def _applications(
+    ar: Receivables,
+    job: Job,
+    apps: list,
+    mismatch_first: bool,
+    contract: Decimal | None = None,
+    misrate_first: bool = False,
+) -> None:
     run = ar.run
     rng = run.rng(f"draws/{job.company}/{job.number}")
     percent = Decimal(RETENTION_PERCENT[job.company])
@@ -84,6 +133,9 @@ def _applications(ar: Receivables, job: Job, apps: list, mismatch_first: bool, c
             previous_items,
         )
         due = when + dt.timedelta(days=30)
+        keyed_percent = percent / 2 if misrate_first and app == 1 else percent
+        if keyed_percent != percent:
+            _misrated_truth(run, job, customer, number, when, this_period, keyed_percent, invoice_retention)
         ar._header(
             job.company,
             customer,
@@ -94,7 +146,7 @@ def _applications(ar: Receivables, job: Job, apps: list, mismatch_first: bool, c
             due,
             this_period,
             ZERO,
-            percent,
+            keyed_percent,
             invoice_retention,
             remarks=f"Application {app}",
             batch=f"PB{when:%m%d}",
@@ -148,6 +200,23 @@ def _applications(ar: Receivables, job: Job, apps: list, mismatch_first: bool, c
             "Status_Code": job.status,
             "Billto_Code": "",
         }
+    )
+
+
+def _misrated_truth(run, job: Job, customer: str, number: str, when, extension, percent, retention) -> None:
+    at_percent = (extension * percent / 100).quantize(bo.CENT, rounding=ROUND_HALF_UP)
+    run.anomaly(
+        "retainage_mismatch",
+        {
+            "company_code": job.company,
+            "job_number": job.number.strip(),
+            "customer_code": customer,
+            "invoice_or_transaction": number,
+        },
+        abs(at_percent - retention),
+        reason="percent_times_invoice",
+        invoice_retention=format(retention, "f"),
+        retention_percent=format(percent, "f"),
     )
 
 

@@ -6,7 +6,7 @@ jobs as (
     select * from {{ ref('int_jobs') }}
 ),
 
--- A Spectrum customer BuildOps bills (its jobs point there) that neither the crosswalk nor the code or
+-- 1. A Spectrum customer BuildOps bills (its jobs point there) that neither the crosswalk nor the code or
 -- name rules tie to the BuildOps customer: AR for that customer cannot be reconciled.
 unmatched_customers as (
     select distinct
@@ -60,7 +60,7 @@ unmatched_customer_dates as (
     group by jd.company_code, jd.customer_code, jd.buildops_billing_customer_id, jd.first_job_date
 ),
 
-customer_unmatched as (
+spectrum_side as (
     select
         {{ exception_select('customer_unmatched', 'medium', 'coalesce(b.buildops_invoiced, 0)',
             "'Spectrum customer ' || u.customer_code || ' (' || u.spectrum_customer_name || ') in ' || u.company_code
@@ -77,6 +77,46 @@ customer_unmatched as (
     left join unmatched_customer_dates as d
         on d.company_code = u.company_code and d.customer_code = u.customer_code
         and d.buildops_billing_customer_id = u.buildops_billing_customer_id
+),
+
+-- 2. From the BuildOps side: a billing customer with invoices not in Spectrum AR whose company has no
+-- Spectrum customer tied to it (no crosswalk row, code or name), so nothing of it can post. A customer the
+-- Spectrum side above already names (its jobs point at an unmatched Spectrum customer) is not repeated.
+unposted_billing as (
+    select
+        company_code, buildops_customer_id, count(*) as invoice_count, sum(buildops_total) as unpostable,
+        min(invoice_date) as first_invoice_date
+    from {{ ref('fct_invoices') }}
+    where buildops_invoice_id is not null and spectrum_status = 'not_posted' and not is_billing_copy
+      and company_code is not null and buildops_customer_id is not null
+    group by company_code, buildops_customer_id
+),
+
+buildops_side as (
+    select
+        {{ exception_select('customer_unmatched', 'medium', 'b.unpostable',
+            "'BuildOps customer ' || coalesce(c.customer_name, b.buildops_customer_id) || ' has ' || "
+              ~ text('b.invoice_count') ~ " || ' invoice(s) for ' || " ~ text('b.unpostable') ~ " || ' in ' || b.company_code
+              || ' but no Spectrum customer there: no crosswalk row, code or name ties it; add the customer in Spectrum and the pair to customer_crosswalk.csv before they can post.'",
+            {'company_code': 'b.company_code', 'buildops_customer_id': 'b.buildops_customer_id'},
+            occurred_on='b.first_invoice_date',
+            buildops_value='coalesce(c.customer_name, b.buildops_customer_id)', spectrum_value="'no customer'") }}
+    from unposted_billing as b
+    left join {{ ref('stg_buildops__customers') }} as c on c.customer_id = b.buildops_customer_id
+    where not exists (
+        select 1 from {{ ref('int_customer_xref') }} as x
+        where x.company_code = b.company_code and x.buildops_customer_id = b.buildops_customer_id
+    )
+      and not exists (
+        select 1 from unmatched_customers as u
+        where u.company_code = b.company_code and u.buildops_billing_customer_id = b.buildops_customer_id
+    )
+),
+
+customer_unmatched as (
+    select * from spectrum_side
+    union all
+    select * from buildops_side
 )
 
 select * from customer_unmatched

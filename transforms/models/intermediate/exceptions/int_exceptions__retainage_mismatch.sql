@@ -1,6 +1,13 @@
-with
--- An AIA application whose retention differs from the retention on its AR invoice.
-retainage_mismatch as (
+with applications as (
+    select * from {{ ref('stg_spectrum__progress_billings') }}
+),
+
+ar_invoices as (
+    select * from {{ ref('stg_spectrum__ar_invoices') }} where transaction_type = 'I'
+),
+
+-- 1. An AIA application whose retention differs from the retention on its AR invoice.
+application_vs_invoice as (
     select
         {{ exception_select('retainage_mismatch', 'high', 'abs(b.retention_amount - i.retention_amount)',
             "'Application ' || " ~ text('b.application_number') ~ " || ' on job ' || b.job_number || ' holds retention '
@@ -10,11 +17,48 @@ retainage_mismatch as (
              'application_number': 'b.application_number', 'invoice_or_transaction': 'b.invoice_number'},
             occurred_on='coalesce(i.invoice_date, b.application_date)',
             spectrum_value="'application ' || " ~ text('b.retention_amount') ~ " || ', invoice ' || " ~ text('i.retention_amount')) }}
-    from {{ ref('stg_spectrum__progress_billings') }} as b
-    inner join {{ ref('stg_spectrum__ar_invoices') }} as i
+    from applications as b
+    inner join ar_invoices as i
         on i.company_code = b.company_code and i.customer_code = b.customer_code
         and i.invoice_number = b.invoice_number
     where b.retention_amount <> i.retention_amount
+),
+
+-- 2. An AR invoice whose retention amount is not its retention percent of the invoice (before tax, or with
+-- it: either reading ties), by more than rounding. An invoice already caught by (1) is not repeated.
+percent_vs_amount as (
+    select
+        i.*,
+        cast(round(i.retention_percent * i.invoice_extension / 100, 2) as decimal(18, 2)) as retention_at_percent
+    from ar_invoices as i
+    where i.retention_percent is not null
+      and abs(i.retention_percent * i.invoice_extension / 100 - i.retention_amount) >= 0.01
+      and abs(i.retention_percent * i.invoice_total / 100 - i.retention_amount) >= 0.01
+      and not exists (
+          select 1 from applications as b
+          where b.company_code = i.company_code and b.customer_code = i.customer_code
+            and b.invoice_number = i.invoice_number and b.retention_amount <> i.retention_amount
+      )
+),
+
+percent_mismatch as (
+    select
+        {{ exception_select('retainage_mismatch', 'high', 'abs(retention_at_percent - retention_amount)',
+            "'Spectrum invoice ' || invoice_number || ' holds retention ' || " ~ text('retention_amount')
+              ~ " || ' but its retention percent ' || " ~ text('retention_percent')
+              ~ " || ' of ' || " ~ text('invoice_extension') ~ " || ' is ' || " ~ text('retention_at_percent')
+              ~ " || '; correct the percent or the amount so retainage receivable is right.'",
+            {'company_code': 'company_code', 'customer_code': 'customer_code', 'job_number': 'job_number',
+             'invoice_or_transaction': 'invoice_number'},
+            occurred_on='invoice_date',
+            spectrum_value="'amount ' || " ~ text('retention_amount') ~ " || ', percent x invoice ' || " ~ text('retention_at_percent')) }}
+    from percent_vs_amount
+),
+
+retainage_mismatch as (
+    select * from application_vs_invoice
+    union all
+    select * from percent_mismatch
 )
 
 select * from retainage_mismatch
