@@ -231,6 +231,7 @@ class DbtTools:
     env = staticmethod(dbt_env)
     vars = staticmethod(build_vars)
     meltano_layout = staticmethod(copy_to_meltano_layout)
+    land_with_hosts = staticmethod(land_raw_with_hosts)
 
 
 @pytest.fixture(scope="session")
