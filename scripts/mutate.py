@@ -120,9 +120,9 @@ TARGETS = (
     ),
     Target(
         "spectrum-normalise",
-        ("source-spectrum/source_spectrum/normalise.py",),
+        ("source-spectrum/source_spectrum/normalize.py",),
         (
-            "source-spectrum/tests/test_source_spectrum_normalise.py",
+            "source-spectrum/tests/test_source_spectrum_normalize.py",
             "source-spectrum/tests/test_source_spectrum_records.py",
         ),
     ),

@@ -21,7 +21,7 @@ from source_buildops.normalize import (
     QUANTITY_FIELDS,
     cursor_millis,
     iso_from_epoch,
-    normalise,
+    normalize,
 )
 from source_buildops.streams import SCHEMAS, STREAM_NAMES
 
@@ -75,21 +75,21 @@ def stream_records(data: Path, stream: str) -> list[dict]:
             changed = iso_from_epoch(cursor_millis(inv))
             if stream == "invoices":
                 header = {k: v for k, v in inv.items() if k not in ("invoiceItems", "payments")}
-                out.append({**normalise(header), **tenant})
+                out.append({**normalize(header), **tenant})
             else:
                 key = "invoiceItems" if stream == "invoice_items" else "payments"
                 for child in inv.get(key) or []:
                     out.append(
-                        {**normalise(child), "invoiceId": inv["id"], "invoiceLastUpdatedDateTime": changed, **tenant}
+                        {**normalize(child), "invoiceId": inv["id"], "invoiceLastUpdatedDateTime": changed, **tenant}
                     )
         return out
     if stream == "customer_contacts":  # the same contacts by the other path (twin)
-        return [{**normalise(r), **tenant} for r in rows("customer_representatives")]
+        return [{**normalize(r), **tenant} for r in rows("customer_representatives")]
     if stream == "jobs":  # the list leaves out what the detail embeds
         return [
-            {**normalise({k: v for k, v in r.items() if k not in ("visits", "notes")}), **tenant} for r in rows("jobs")
+            {**normalize({k: v for k, v in r.items() if k not in ("visits", "notes")}), **tenant} for r in rows("jobs")
         ]
-    return [{**normalise(r), **tenant} for r in rows(stream)]
+    return [{**normalize(r), **tenant} for r in rows(stream)]
 
 
 def main() -> None:

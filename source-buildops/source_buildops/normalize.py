@@ -99,13 +99,13 @@ def exact(value: Any, places: Decimal) -> Any:
     return value
 
 
-def normalise(node: Any) -> Any:
+def normalize(node: Any) -> Any:
     """Return a copy of a record with timestamps as ISO strings and money quantised, recursively."""
     if isinstance(node, dict):
         out = {}
         for key, value in node.items():
             if isinstance(value, (dict, list)):
-                out[key] = normalise(value)
+                out[key] = normalize(value)
             elif key in MONEY_FIELDS:
                 out[key] = exact(value, CENTS)
             elif key in QUANTITY_FIELDS:
@@ -116,7 +116,7 @@ def normalise(node: Any) -> Any:
                 out[key] = value
         return out
     if isinstance(node, list):
-        return [normalise(item) for item in node]
+        return [normalize(item) for item in node]
     return node
 
 

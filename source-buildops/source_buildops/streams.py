@@ -24,7 +24,7 @@ from source_buildops.client import BuildOpsClient
 from source_buildops.config import BuildOpsConfig
 from source_buildops.invoices import InvoiceDetails
 from source_buildops.missing_ids import RecordsWithoutId
-from source_buildops.normalize import cursor_millis, iso_from_epoch, normalise
+from source_buildops.normalize import cursor_millis, iso_from_epoch, normalize
 
 SCHEMAS = Path(__file__).parent / "schemas"
 AUDIT_CURSOR = ("audit", "lastUpdatedDateTime")
@@ -74,7 +74,7 @@ def change_time(raw: Mapping[str, Any], cursor: WatermarkCursor) -> datetime:
 
 
 def emit(raw: Mapping[str, Any], tenant: str, **extra: Any) -> dict[str, Any]:
-    record = normalise(raw)
+    record = normalize(raw)
     record.update(extra)
     record["tenantId"] = tenant
     return record

@@ -1,13 +1,8 @@
 import json
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
-
-# Test helpers live beside the tests under repo-unique module names (pytest runs with importlib mode).
-sys.path.insert(0, str(Path(__file__).parent))
-
 from buildops_fake import running_fake
 from sandbox_fixture import generate, serve
 

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import orjson
 import pytest
-from source_buildops.normalize import CENTS, FOUR_PLACES, cursor_millis, epoch_millis, exact, iso_from_epoch, normalise
+from source_buildops.normalize import CENTS, FOUR_PLACES, cursor_millis, epoch_millis, exact, iso_from_epoch, normalize
 
 
 @pytest.mark.parametrize(
@@ -17,17 +17,17 @@ from source_buildops.normalize import CENTS, FOUR_PLACES, cursor_millis, epoch_m
     ],
 )
 def test_given_a_business_date_in_any_live_form_when_normalising_then_it_is_iso_utc(raw, expected):
-    assert normalise({"issuedDate": raw})["issuedDate"] == expected
+    assert normalize({"issuedDate": raw})["issuedDate"] == expected
 
 
 def test_given_nested_audit_stamps_when_normalising_then_every_level_is_converted():
-    record = normalise({"addresses": [{"audit": {"lastUpdatedDateTime": 1780318478123}}], "scheduledFor": 1780318478})
+    record = normalize({"addresses": [{"audit": {"lastUpdatedDateTime": 1780318478123}}], "scheduledFor": 1780318478})
     assert record["addresses"][0]["audit"]["lastUpdatedDateTime"] == "2026-06-01T12:54:38.123Z"
     assert record["scheduledFor"] == "2026-06-01T12:54:38.000Z"
 
 
 def test_given_non_date_numbers_when_normalising_then_they_are_untouched():
-    record = normalise({"durationMinutes": 90, "version": 3, "visitNumber": 1780318478})
+    record = normalize({"durationMinutes": 90, "version": 3, "visitNumber": 1780318478})
     assert record == {"durationMinutes": 90, "version": 3, "visitNumber": 1780318478}
 
 
@@ -48,13 +48,13 @@ def test_given_non_date_numbers_when_normalising_then_they_are_untouched():
     ],
 )
 def test_given_an_amount_when_normalising_then_the_json_text_is_the_exact_cents(raw, text):
-    value = normalise({"totalAmount": raw})["totalAmount"]
+    value = normalize({"totalAmount": raw})["totalAmount"]
     assert orjson.dumps(value).decode() == text
     assert Decimal(orjson.dumps(value).decode()) == Decimal(text)
 
 
 def test_given_quantities_and_rates_when_normalising_then_four_places_are_kept():
-    record = normalise({"quantity": 1.23456, "salesTaxRate": "8.25"})
+    record = normalize({"quantity": 1.23456, "salesTaxRate": "8.25"})
     assert record == {"quantity": 1.2346, "salesTaxRate": 8.25}
 
 

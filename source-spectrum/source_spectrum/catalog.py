@@ -36,7 +36,7 @@ class StreamSpec:
     cursor: str | None = None  # Spectrum column of a reliable date on a history table (SQL incremental)
     service: str | None = None  # Data Exchange Get service (or REST path for vendors)
     partitions: tuple[str, ...] = ()
-    # Tables with no unique key (time cards: identical rows are legitimate) get `row_key`, see normalise.py.
+    # Tables with no unique key (time cards: identical rows are legitimate) get `row_key`, see normalize.py.
     synthetic_key: bool = False
     # Data Exchange field -> stream column, where a service names a field differently from the table.
     renames: tuple[tuple[str, str], ...] = ()

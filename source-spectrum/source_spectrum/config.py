@@ -17,7 +17,7 @@ from spectrum_client.odbc import DEFAULT_STALL_TIMEOUT
 from tieout_core import ConnectorConfig
 from tieout_core.tls import CA_BUNDLE_DESCRIPTION, check_ca_bundle
 
-from .catalog import SQL_STREAMS
+from source_spectrum.catalog import SQL_STREAMS
 
 COMPANY_CODE = re.compile(r"^[A-Z0-9]{1,3}$")
 

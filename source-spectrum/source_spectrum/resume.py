@@ -30,7 +30,7 @@ from typing import Any
 
 from spectrum_client import ConnectionLost, DatabaseUnreachable, OdbcError
 
-from .transports.base import RowBatch
+from source_spectrum.transports.base import RowBatch
 
 LOG = logging.getLogger("airbyte")  # the CDK's logger: its records reach the host as LOG messages
 RECONNECT_ATTEMPTS = 3

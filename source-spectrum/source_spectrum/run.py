@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tieout_core.airbyte import DeclaredSource, launch
 
-from .source import CONNECTOR
+from source_spectrum.source import CONNECTOR
 
 
 def source() -> DeclaredSource:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .catalog import Column, merged_columns
+from source_spectrum.catalog import Column, merged_columns
 
 
 def column_schema(column: Column) -> dict[str, Any]:

@@ -6,22 +6,13 @@ from pathlib import Path
 
 from tieout_core import ConnectorDefinition
 
-from .config import SpectrumConfig
-from .streams import declarations
-from .transports import DataExchangeTransport, SqlTransport, Transport
-from .transports.base import translated
+from source_spectrum.config import SpectrumConfig
+from source_spectrum.streams import build_streams
+from source_spectrum.transports import make_transport
+from source_spectrum.transports.base import translated
 
 DOCS = "https://github.com/tieout/tieout/tree/main/source-spectrum"
 SPEC_PATH = Path(__file__).parent / "spec.json"
-
-
-def make_transport(config: SpectrumConfig) -> Transport:
-    with translated():
-        return SqlTransport(config) if config.transport == "sql" else DataExchangeTransport(config)
-
-
-def build_streams(config: SpectrumConfig):
-    return declarations(config, make_transport(config))
 
 
 def check(config: SpectrumConfig) -> None:

@@ -20,11 +20,12 @@ from typing import Any
 from tieout_core import Checkpoint, StateShapeError, StreamDeclaration
 from tieout_core.state import expect_mapping
 
-from .catalog import StreamSpec
-from .config import SpectrumConfig
-from .resume import resumable
-from .transports.base import RowBatch, Transport, translated
-from .transports.open_periods import FALLBACK_DAYS
+from source_spectrum.catalog import StreamSpec
+from source_spectrum.config import SpectrumConfig
+from source_spectrum.resume import resumable
+from source_spectrum.transports import make_transport
+from source_spectrum.transports.base import RowBatch, Transport, translated
+from source_spectrum.transports.open_periods import FALLBACK_DAYS
 
 SCHEMAS = Path(__file__).parent / "schemas"
 LOG = logging.getLogger("airbyte")  # the CDK's logger: its records reach an Airbyte host as LOG messages
@@ -131,7 +132,9 @@ def incremental_reader(transport: Transport, spec: StreamSpec, config: SpectrumC
     return read
 
 
-def declarations(config: SpectrumConfig, transport: Transport) -> list[StreamDeclaration]:
+def build_streams(config: SpectrumConfig, transport: Transport | None = None) -> list[StreamDeclaration]:
+    """The connector-core declarations of every stream the transport reads (the config's, unless given)."""
+    transport = transport if transport is not None else make_transport(config)
     out = []
     for spec in transport.streams:
         incremental = transport.name == "sql" and spec.cursor is not None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tieout_core.singer import build_cli, build_tap_class
 
-from .source import CONNECTOR
+from source_spectrum.source import CONNECTOR
 
 TapSpectrum = build_tap_class(CONNECTOR)
 cli = build_cli(TapSpectrum)

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import spectrum_live
 from source_spectrum.source import CONNECTOR
 from tieout_core import ConfigError, ConnectorError, TransientError
 
@@ -81,7 +82,7 @@ def test_given_closed_port_when_checked_then_transient_error_names_server(pg_liv
 
 @pytest.mark.postgres
 def test_given_unknown_login_when_checked_then_login_failed_names_user(pg_live):
-    parts = sys.modules["source_spectrum_tests_live"].pg_parts()
+    parts = spectrum_live.pg_parts()
     error = check(
         sql(
             {

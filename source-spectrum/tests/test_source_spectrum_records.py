@@ -4,8 +4,8 @@ from collections.abc import Iterator
 import pytest
 from source_spectrum.catalog import SQL_STREAMS, spec_for
 from source_spectrum.config import SpectrumConfig
-from source_spectrum.normalise import RecordBuilder, RowKeys
-from source_spectrum.streams import declarations
+from source_spectrum.normalize import RecordBuilder, RowKeys
+from source_spectrum.streams import build_streams
 from source_spectrum.transports.sql import cursor_parameter, select_sql
 from spectrum_client import DatabaseUnreachable, ServiceNotAuthorized
 from tieout_core import Checkpoint, ConfigError, TransientError
@@ -107,7 +107,7 @@ def config(**kw):
 
 
 def gl_stream(transport, cfg):
-    return next(d for d in declarations(cfg, transport) if d.name == "gl_detail")
+    return next(d for d in build_streams(cfg, transport) if d.name == "gl_detail")
 
 
 def test_given_no_state_when_incremental_read_then_from_start_date_and_checkpoint_per_company():

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from source_spectrum.catalog import SQL_STREAMS
 from source_spectrum.config import SpectrumConfig
-from source_spectrum.source import build_streams
+from source_spectrum.streams import build_streams
 from tieout_core import Checkpoint
 
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")

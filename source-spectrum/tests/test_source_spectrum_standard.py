@@ -1,13 +1,12 @@
 """The protocol suites of both SDKs against a live sandbox: airbyte-cdk `SourceTestSuiteBase` and
 singer-sdk `get_tap_test_class`. Both need the config when the module is collected, so the sandbox
-(tests/live.py) starts here at collection time."""
+(tests/spectrum_live.py) starts here at collection time."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
+import spectrum_live
 from airbyte_cdk.test import standard_tests
 from airbyte_cdk.test.models import ConnectorTestScenario
 from singer_sdk.testing import SuiteConfig, get_tap_test_class
@@ -17,18 +16,7 @@ from source_spectrum.tap import TapSpectrum
 pytest_plugins = ["airbyte_cdk.test.standard_tests.pytest_hooks"]
 
 
-def _live():
-    name = "source_spectrum_tests_live"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("live.py"))
-        assert spec and spec.loader
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name].start()
-
-
-SANDBOX = _live()
+SANDBOX = spectrum_live.start()
 INVALID = {
     "transport": "sql",
     "companies": ["MEC"],

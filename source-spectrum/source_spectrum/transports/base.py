@@ -27,7 +27,7 @@ from spectrum_client import (
 )
 from tieout_core import ConfigError, TransientError
 
-from ..catalog import StreamSpec
+from source_spectrum.catalog import StreamSpec
 
 RowBatch = tuple[tuple[str, ...], list[tuple]]
 """A batch of records as column names plus value tuples in that order: `dict(zip(names, row))` is a record.

@@ -21,8 +21,8 @@ from collections.abc import Iterable
 
 from tieout_core import ConfigError
 
-from ..catalog import StreamSpec
-from ..names import InstallNames
+from source_spectrum.catalog import StreamSpec
+from source_spectrum.names import InstallNames
 
 LOG = logging.getLogger("airbyte")  # the CDK's logger: its records reach an Airbyte host as LOG messages
 SHOW_AT_MOST = 60  # columns listed in an error (a Spectrum table can have a few hundred)

@@ -17,10 +17,10 @@ from typing import Any
 
 from spectrum_client import DataExchangeClient, DataExchangeSettings, Partition
 
-from ..catalog import DX_STREAMS, StreamSpec
-from ..config import SpectrumConfig
-from ..normalise import RecordBuilder
-from .base import RowBatch
+from source_spectrum.catalog import DX_STREAMS, StreamSpec
+from source_spectrum.config import SpectrumConfig
+from source_spectrum.normalize import RecordBuilder
+from source_spectrum.transports.base import RowBatch
 
 # A blank status means Active + Inactive, so {blank, C} covers every job (or phase) in two calls.
 STATUSES = ("", "C")

@@ -11,13 +11,13 @@ from spectrum_client import OdbcSettings, SpectrumOdbc
 from spectrum_client.odbc import validate_identifier
 from spectrum_client.odbc_child import batches_in_child, child_reads_available
 
-from ..catalog import SQL_STREAMS, StreamSpec
-from ..config import SpectrumConfig
-from ..names import InstallNames
-from ..normalise import RecordBuilder, RowKeys
-from .base import RowBatch
-from .columns import missing_columns
-from .open_periods import open_period_starts
+from source_spectrum.catalog import SQL_STREAMS, StreamSpec
+from source_spectrum.config import SpectrumConfig
+from source_spectrum.names import InstallNames
+from source_spectrum.normalize import RecordBuilder, RowKeys
+from source_spectrum.transports.base import RowBatch
+from source_spectrum.transports.columns import missing_columns
+from source_spectrum.transports.open_periods import open_period_starts
 
 
 def odbc_settings(config: SpectrumConfig) -> OdbcSettings:

@@ -19,7 +19,7 @@ from typing import Any
 
 from spectrum_client.values import iso_date, key, text, to_decimal
 
-from .catalog import Column
+from source_spectrum.catalog import Column
 
 
 def decimal_converter(places: int) -> Callable[[Any], float | None]:

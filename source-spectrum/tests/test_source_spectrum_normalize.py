@@ -1,4 +1,4 @@
-"""normalise.py: money, dates, keys and masked values as each column's kind says, on both row paths.
+"""normalize.py: money, dates, keys and masked values as each column's kind says, on both row paths.
 
 Values are not round on purpose (issue 19): half cents, binary floats that print short but are not exact, padded
 and blank keys, more digits than the column's scale, numbers too long for float's exact digits.
@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 from source_spectrum.catalog import Column
-from source_spectrum.normalise import (
+from source_spectrum.normalize import (
     RecordBuilder,
     RowKeys,
     converter,
