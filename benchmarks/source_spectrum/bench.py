@@ -169,7 +169,7 @@ def breakdown(db: Path, rows: int = 100_000) -> dict[str, float]:
 
     sys.path.insert(0, str(ROOT / "source-spectrum"))
     from source_spectrum.catalog import spec_for
-    from source_spectrum.normalise import RecordBuilder
+    from source_spectrum.normalize import RecordBuilder
     from source_spectrum.transports import sql as sql_transport
     from spectrum_client import OdbcSettings, SpectrumOdbc
 
