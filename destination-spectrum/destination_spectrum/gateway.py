@@ -8,7 +8,7 @@ exactly-once logic be tested against a Spectrum that fails at the worst moment.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
 
@@ -104,7 +104,6 @@ class PostResult:
     # The request may have reached Spectrum but no answer came back: look before posting again.
     outcome_unknown: bool = False
     calls: int = 1
-    extra: dict = field(default_factory=dict)
 
 
 class Gateway(Protocol):

@@ -25,12 +25,10 @@ from .errors import (
 )
 from .http import DataExchangeSettings
 from .odbc import OdbcSettings, SpectrumOdbc
-from .put import APInvoice, ARInvoiceLine, JCTransaction, PutResult
+from .put import PutResult
 from .urls import insecure_url_problem, is_loopback_host
 
 __all__ = [
-    "APInvoice",
-    "ARInvoiceLine",
     "AuthorizationRejected",
     "CertificateNotTrusted",
     "ConnectionLost",
@@ -40,7 +38,6 @@ __all__ = [
     "DataExchangeUnreachable",
     "DatabaseUnreachable",
     "GetResult",
-    "JCTransaction",
     "LoginFailed",
     "MalformedResponse",
     "OdbcDriverMissing",

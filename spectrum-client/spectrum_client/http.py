@@ -60,14 +60,14 @@ class DataExchangeSettings:
     ca_bundle: str | None = None
     # The caller's names for `url` and `ca_bundle` (e.g. `data_exchange.base_url`), so messages name the
     # settings the user has.
-    url_setting: str = "url"
+    url_setting: str = "base_url"
     ca_bundle_setting: str = "ca_bundle"
 
     def __post_init__(self) -> None:
         if not self.url.startswith(("http://", "https://")):
-            raise SpectrumConfigError(f"Data Exchange `url` must start with https:// (got {self.url!r})")
+            raise SpectrumConfigError(f"`{self.url_setting}` must start with https:// (got {self.url!r})")
         problem = insecure_url_problem(
-            self.url, allow_insecure_http=self.allow_insecure_http, field="Data Exchange `url`"
+            self.url, allow_insecure_http=self.allow_insecure_http, field=f"`{self.url_setting}`"
         )
         if problem:
             raise SpectrumConfigError(problem)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -121,7 +121,9 @@ class OdbcSettings:
         if self.fetch_size < 1:
             raise SpectrumConfigError("`fetch_size` must be at least 1")
         if self.stall_timeout is not None and self.stall_timeout <= 0:
-            raise SpectrumConfigError("`stall_timeout` must be more than 0 seconds, or None to wait for ever")
+            raise SpectrumConfigError(
+                "`stall_timeout_seconds` must be more than 0 seconds (0 in the connector's settings waits for ever)"
+            )
 
     @property
     def driver_name(self) -> str:
@@ -297,9 +299,6 @@ def translate_error(exc: pyodbc.Error, settings: OdbcSettings, *, during: str) -
     )
 
 
-Converter = Callable[[Any], Any]
-
-
 class SpectrumOdbc:
     """One ODBC connection to a Spectrum database, opened lazily."""
 
@@ -316,7 +315,7 @@ class SpectrumOdbc:
                 if database and not os.path.exists(database):
                     raise DatabaseUnreachable(
                         f"Spectrum database unreachable: the SQLite file {database!r} does not exist;"
-                        " check `database` (the sandbox writes DIR/spectrum/spectrum.sqlite)."
+                        " check `database` (the path of the SQLite file)."
                     )
             try:
                 # Autocommit: this client only reads, and the SQLite driver streams only outside a transaction.
@@ -342,13 +341,9 @@ class SpectrumOdbc:
         sql: str,
         params: Sequence[Any] = (),
         *,
-        converters: Mapping[str, Converter] | None = None,
         fetch_size: int | None = None,
     ) -> Iterator[dict[str, Any]]:
-        """Yield each row as a dict keyed by lower-cased column name, `fetch_size` rows at a time.
-
-        `converters` maps a lower-cased column name to a function applied to its value (money, dates, keys).
-        """
+        """Yield each row as a dict keyed by lower-cased column name, `fetch_size` rows at a time."""
         conn = self.connect()
         size = fetch_size or self.settings.fetch_size
         cursor = conn.cursor()
@@ -359,9 +354,6 @@ class SpectrumOdbc:
                 names = [d[0].lower() for d in cursor.description]
             except pyodbc.Error as exc:
                 raise translate_error(exc, self.settings, during="query") from None
-            convert = [(converters or {}).get(name) for name in names]
-            pairs = list(zip(names, convert, strict=False))
-            plain = all(c is None for c in convert)
             while True:
                 try:
                     rows = cursor.fetchmany(size)
@@ -369,22 +361,12 @@ class SpectrumOdbc:
                     raise translate_error(exc, self.settings, during="query") from None
                 if not rows:
                     break
-                if plain:
-                    for row in rows:
-                        yield dict(zip(names, row, strict=False))
-                else:
-                    for row in rows:
-                        yield {name: (fn(v) if fn else v) for (name, fn), v in zip(pairs, row, strict=False)}
+                for row in rows:
+                    yield dict(zip(names, row, strict=False))
         finally:
             with contextlib.suppress(pyodbc.Error):
                 cursor.close()
             self._drop(temp)
-
-    def rows(self, sql: str, params: Sequence[Any] = (), *, fetch_size: int | None = None) -> Iterator[tuple]:
-        """Like `stream` but yields the driver's row tuples in SELECT order (the fast path for bulk reads)."""
-        with contextlib.closing(self.batches(sql, params, fetch_size=fetch_size)) as batches:
-            for batch in batches:
-                yield from batch
 
     def batches(self, sql: str, params: Sequence[Any] = (), *, fetch_size: int | None = None) -> Iterator[list]:
         """The driver's rows, one `fetchmany` list at a time (bulk readers convert a whole list in one go)."""

@@ -16,7 +16,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, TypedDict
+from typing import Any
 
 import requests
 
@@ -104,63 +104,6 @@ def find_result_rows(body: Any) -> list[Mapping[str, Any]]:
     return []
 
 
-class ARInvoiceLine(TypedDict, total=False):
-    """AddARInvoice: one detail line per record (Line_Extension gross incl. retention)."""
-
-    Company_Code: str
-    GL_Date: dt.date
-    Batch_Code: str
-    Customer_Code: str
-    Job_Number: str
-    Invoice_Or_Transaction: str
-    Transaction_Type: str
-    Invoice_Date: dt.date
-    Terms_Code: str
-    Sales_Tax_Code: str
-    Retention_Percent: Decimal
-    Remarks: str
-    Detail_Description: str
-    Line_Extension: Decimal
-    GL_Account: str
-    Sales_Tax_Amount: Decimal
-    Retention_Amount: Decimal
-
-
-class APInvoice(TypedDict, total=False):
-    """AddAPInvoice: one distribution per record; Status H (hold) or O (open)."""
-
-    Company_Code: str
-    GL_Date: dt.date
-    Batch_Code: str
-    Vendor_Code: str
-    Contract_Number: str
-    Invoice_Number: str
-    Invoice_Type_Code: str
-    Invoice_Date: dt.date
-    Invoice_Amount: Decimal
-    Retention_Amount: Decimal
-    Status: str
-    Remarks: str
-    Job_Number: str
-    Phase_Code: str
-    Cost_Type: str
-
-
-class JCTransaction(TypedDict, total=False):
-    """AddJCTrans: lands in JC Transaction Entry (unposted)."""
-
-    Company_Code: str
-    Tran_Date: dt.date
-    Batch_Code: str
-    Reference_1: str
-    Description: str
-    Job_Number: str
-    Phase_Code: str
-    Cost_Type: str
-    Total_Hours: Decimal
-    Tran_Amount: Decimal
-
-
 class PutServicesMixin:
     """Typed Put calls; mixed into `DataExchangeClient`."""
 
@@ -186,13 +129,17 @@ class PutServicesMixin:
             results.append(_verdict(index, answer.rows))
         return results
 
-    def add_ar_invoice(self, lines: Sequence[ARInvoiceLine]) -> list[PutResult]:
+    # Each record's fields are the service's parameters (services.py lists them in Spectrum's order).
+    def add_ar_invoice(self, lines: Sequence[Mapping[str, object]]) -> list[PutResult]:
+        """AddARInvoice: one detail line per record (Line_Extension gross incl. retention)."""
         return self.put("AddARInvoice", lines)
 
-    def add_ap_invoice(self, invoices: Sequence[APInvoice]) -> list[PutResult]:
+    def add_ap_invoice(self, invoices: Sequence[Mapping[str, object]]) -> list[PutResult]:
+        """AddAPInvoice: one distribution per record; Status H (hold) or O (open)."""
         return self.put("AddAPInvoice", invoices)
 
-    def add_jc_trans(self, transactions: Sequence[JCTransaction]) -> list[PutResult]:
+    def add_jc_trans(self, transactions: Sequence[Mapping[str, object]]) -> list[PutResult]:
+        """AddJCTrans: lands in JC Transaction Entry (unposted)."""
         return self.put("AddJCTrans", transactions)
 
     def post_rest(self, path: str, company_code: str, items: Sequence[Mapping[str, object]]) -> list[PutResult]:

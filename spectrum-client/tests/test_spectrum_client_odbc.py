@@ -40,14 +40,14 @@ def sqlite_settings(path, **kw):
 
 def test_given_sqlite_driver_when_streaming_then_rows_are_dicts_with_lowercase_names(sqlite_db):
     with SpectrumOdbc(sqlite_settings(sqlite_db, fetch_size=100)) as db:
-        rows = list(
-            db.stream(
+        rows = [
+            {**row, "tran_amount": money(row["tran_amount"])}
+            for row in db.stream(
                 "SELECT Company_Code, LTRIM(RTRIM(Job_Number)) AS Job_Number, Tran_Amount"
                 " FROM JC_TRANSACTION_HISTORY_MC WHERE Company_Code = ?",
                 ["MEC"],
-                converters={"tran_amount": money},
             )
-        )
+        ]
     assert len(rows) == 2500
     assert rows[0] == {"company_code": "MEC", "job_number": "1", "tran_amount": Decimal("1.10")}
     assert sum(r["tran_amount"] for r in rows) == sum(Decimal(f"{i}.10") for i in range(1, 2501))
@@ -174,6 +174,21 @@ def test_given_missing_sqlite_file_when_connecting_then_database_unreachable_nam
     with pytest.raises(DatabaseUnreachable, match=r"nope\.sqlite' does not exist"):
         SpectrumOdbc(sqlite_settings(missing)).connect()
     assert not missing.exists()
+
+
+def test_given_missing_sqlite_file_when_connecting_then_the_message_names_the_setting_and_no_sandbox(tmp_path):
+    with pytest.raises(DatabaseUnreachable) as info:
+        SpectrumOdbc(sqlite_settings(tmp_path / "nope.sqlite")).connect()
+    assert str(info.value).endswith("check `database` (the path of the SQLite file).")
+    assert "sandbox" not in str(info.value)
+
+
+def test_given_a_stall_timeout_of_zero_when_settings_built_then_the_error_names_the_callers_setting():
+    with pytest.raises(SpectrumConfigError) as info:
+        OdbcSettings(driver="SQLite3", database="x", stall_timeout=0)
+    assert str(info.value) == (
+        "`stall_timeout_seconds` must be more than 0 seconds (0 in the connector's settings waits for ever)"
+    )
 
 
 def test_given_missing_table_when_querying_then_query_failed_names_info_link_grant(sqlite_db):

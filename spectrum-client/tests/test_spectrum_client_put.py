@@ -303,7 +303,7 @@ def test_given_a_redirect_on_a_put_when_posted_then_not_followed_and_unconfirmed
         dx.post_customer_invoices("MEC", [INVOICE])
     message = str(info.value)
     assert "HTTP 302, a redirect to https://login.example.net:8443; it was not followed" in message, message
-    assert "Set `url` to the final address" in message and "sso" not in message
+    assert "Set `base_url` to the final address" in message and "sso" not in message
     assert [s.method for s in fake_dx.seen] == ["POST"], "the redirect was followed"
 
 

@@ -32,7 +32,7 @@ def test_given_plain_http_to_a_remote_host_when_settings_are_built_then_refused_
     with pytest.raises(SpectrumConfigError) as info:
         DataExchangeClient(DataExchangeSettings(url=url, authorization_id="AUTH"))
     message = str(info.value)
-    assert message.startswith("Data Exchange `url` must use https://")
+    assert message.startswith("`base_url` must use https://")
     assert "allow_insecure_http: true" in message
     assert "localhost, 127.0.0.1 and ::1" in message
     assert requests_made == []
@@ -65,3 +65,17 @@ def test_given_a_url_carrying_credentials_when_refused_then_the_message_does_not
     assert problem.startswith("data_exchange.base_url must use https://")
     assert "set data_exchange.allow_insecure_http: true" in problem
     assert "Hunter2" not in problem and "infolink" not in problem
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("ftp://erp.example", "`data_exchange.base_url` must start with https:// (got 'ftp://erp.example')"),
+        ("http://erp.example:8482", "`data_exchange.base_url` must use https://"),
+    ],
+)
+def test_given_the_callers_setting_name_when_the_url_is_refused_then_the_message_names_that_setting(url, expected):
+    with pytest.raises(SpectrumConfigError) as info:
+        DataExchangeSettings(url=url, authorization_id="AUTH", url_setting="data_exchange.base_url")
+    assert str(info.value).startswith(expected)
+    assert "sandbox" not in str(info.value)
