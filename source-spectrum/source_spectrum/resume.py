@@ -4,19 +4,17 @@ A firewall idle limit, a VPN blip or a SQL Server failover resets the ODBC conne
 read of that stream and company is then run again on a new connection, a bounded number of times, and the
 records it already emitted are not emitted again.
 
-Why restart and skip, not resume from the last key: the SELECTs have no ORDER BY (sorting a 2,000,000-row job
-cost history on trimmed keys no index serves would tax every read to make a rare retry cheap), SQL Server has
-no row-value comparison for a dialect-neutral `WHERE (a, b) > (?, ?)` on composite keys, and tables without a
-unique key (synthetic `row_key`) have nothing to seek on. So the same SELECT runs again and every record whose
-primary key was already emitted is dropped; that is exact whatever order the rows come back in. What it costs:
-Python's 64-bit hash of each emitted key (8 MB per million records, ~0.2 us a record, computed in C a batch at
-a time), held only while that one stream and company is read; a retry builds a table of them (~100 bytes a
-record). Two different keys of one stream sharing a 64-bit hash (odds about 1 in 10^7 for 2,000,000 keys)
-would make a retry skip one record, and only on a retry; a cryptographic digest cost 2.5 us a record on every
-read. Identical-row keys (`RowKeys`: digest + occurrence number) are numbered the same way on every run, so
-they are skipped exactly too. A row that changed between the attempts keeps the version emitted first; the
-next sync brings the change.
-"""
+Why restart and skip, not resume from the last key: the SELECTs have no ORDER BY (sorting a 2,000,000-row job cost
+history on trimmed keys no index serves would tax every read to make a rare retry cheap), SQL Server has no row-
+value comparison for a dialect-neutral `WHERE (a, b) > (?, ?)` on composite keys, and tables without a unique key
+(synthetic `row_key`) have nothing to seek on. So the same SELECT runs again and every record whose primary key was
+already emitted is dropped; that is exact whatever order the rows come back in. What it costs: Python's 64-bit hash
+of each emitted key (8 MB per million records, computed in C a batch at a time), held only while that one stream and
+company is read; a retry builds a table of them (~100 bytes a record). Two different keys of one stream sharing a
+64-bit hash (odds about 1 in 10^7 for 2,000,000 keys) would make a retry skip one record, and only on a retry; a
+cryptographic digest would cost every read, retry or not, several times as much. Identical-row keys (`RowKeys`:
+digest + occurrence number) are numbered the same way on every run, so they are skipped exactly too. A row that
+changed between the attempts keeps the version emitted first; the next sync brings the change."""
 
 from __future__ import annotations
 

@@ -101,12 +101,18 @@ def _newest(names: tuple[str, ...], rows: list[tuple], field: str, newest: str |
     return latest if latest is not None and (newest is None or latest > newest) else newest
 
 
+def _records(names: tuple[str, ...], rows: list[tuple]) -> Iterator[dict[str, Any]]:
+    """Each row as a record keyed by `names`. Maps rather than a loop, so the dicts are built in C: this is
+    most of what a bulk read spends in this process."""
+    return map(dict, map(zip, repeat(names), rows))
+
+
 def full_refresh_reader(transport: Transport, spec: StreamSpec, config: SpectrumConfig):
     def read(state: Mapping[str, Any]) -> Iterator[Any]:
         with translated():
             for company in config.company_codes:
                 for names, rows in _batches(transport, spec, company, None):
-                    yield from map(dict, map(zip, repeat(names), rows))  # the records, built in C
+                    yield from _records(names, rows)
 
     return read
 
@@ -124,7 +130,7 @@ def incremental_reader(transport: Transport, spec: StreamSpec, config: SpectrumC
                 since = _since(config, newest, lambda company=company: transport.open_from(company))
                 for names, rows in _batches(transport, spec, company, since):
                     newest = _newest(names, rows, cursor, newest)
-                    yield from map(dict, map(zip, repeat(names), rows))
+                    yield from _records(names, rows)
                 if newest:
                     companies[company] = {"cursor": min(newest, ceiling)}
                 yield Checkpoint({"companies": {k: dict(v) for k, v in companies.items()}})

@@ -22,7 +22,8 @@ parent can wait on the pipe with a timeout instead of blocking inside `pickle.lo
 Where `fork` is unavailable, other threads are running (forking a threaded process can deadlock the
 child on a lock some other thread held, unixODBC's included), or this process may use only one CPU (the
 child would only add the pickling), the read simply runs in this process. On a machine whose cores are
-all busy the child costs about 2 µs per record of pickling: a little slower than one process, not faster.
+all busy the child's pickling is extra work on the same cores: a little slower than one process, not faster
+(benchmarks/source_spectrum measures both).
 """
 
 from __future__ import annotations
