@@ -13,6 +13,7 @@ test: install
 lint: install
 	@.venv/bin/ruff check .
 	@.venv/bin/ruff format --check .
+	@.venv/bin/mypy
 
 # Regenerate every connector's committed spec, catalogs, schemas, README settings table and meltano.yml settings.
 artefacts: install

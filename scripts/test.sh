@@ -18,6 +18,9 @@ echo "==> ruff"
 ruff check .
 ruff format --check .
 
+echo "==> mypy (connector-core, spectrum-client: [tool.mypy] in pyproject.toml)"
+mypy
+
 echo "==> starting a throwaway PostgreSQL"
 eval "$(scripts/pg-throwaway.sh start "$RUN_TMP/pg")"
 export TIEOUT_TEST_PG_DSN

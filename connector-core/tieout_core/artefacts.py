@@ -122,7 +122,7 @@ def meltano_settings(
                 continue
             setting: dict[str, Any] = {"name": f"{prefix}{name}"}
             types = {v.get("type") for v in variants}
-            enum = next((v["enum"] for v in variants if "enum" in v), [])
+            enum: list[Any] = next((v["enum"] for v in variants if "enum" in v), [])
             if prop.get("secret"):
                 setting.update(kind="password", sensitive=True)
             elif enum and all(isinstance(v, str) for v in enum):

@@ -83,11 +83,11 @@ class DeclaredSingerStream(Stream):
         self.declaration = declaration
         self.STATE_MSG_FREQUENCY = declaration.checkpoint_every
         key = replication_key(declaration)
-        nested = declaration.cursor_field is not None and len(declaration.cursor_field) > 1
-        self._copied_cursor = declaration.cursor_field if nested else None
+        cursor = declaration.cursor_field
+        self._copied_cursor = cursor if cursor is not None and len(cursor) > 1 else None
         schema = declaration.json_schema
-        if nested and key is not None:
-            copied = _property_at(schema, declaration.cursor_field)
+        if self._copied_cursor is not None and key is not None:
+            copied = _property_at(schema, self._copied_cursor)
             schema = {**schema, "properties": {**schema["properties"], key: copied}}
         super().__init__(tap, schema=schema, name=declaration.name)
         self.primary_keys = list(declaration.primary_key)
@@ -150,7 +150,7 @@ def build_tap_class(connector: ConnectorDefinition) -> type[Tap]:
         state_file = ""  # the --state path, for messages (the SDK hands the tap only the parsed JSON)
 
         @classmethod
-        def invoke(cls, *, state=None, **options: Any) -> None:  # type: ignore[override]
+        def invoke(cls, *, state=None, **options: Any) -> None:
             cls.state_file = getattr(state, "name", "") or ""
             super().invoke(state=state, **options)
 
@@ -168,11 +168,10 @@ def build_tap_class(connector: ConnectorDefinition) -> type[Tap]:
             if not state:
                 return
             for name, stream in self.streams.items():
-                check = getattr(stream, "declaration", None) and stream.declaration.check_state
-                if not check:
+                if not isinstance(stream, DeclaredSingerStream) or not stream.declaration.check_state:
                     continue
                 try:
-                    check(stream.start_state())
+                    stream.declaration.check_state(stream.start_state())
                 except StateShapeError as error:
                     raise ConfigError(
                         f"The state file {self.state_file or 'given with --state'} "

@@ -17,11 +17,20 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Any, cast
 from urllib.parse import urljoin, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
-from tenacity import Retrying, retry_if_exception, retry_if_result, stop_after_attempt, wait_exponential
+from tenacity import (
+    Future,
+    RetryCallState,
+    Retrying,
+    retry_if_exception,
+    retry_if_result,
+    stop_after_attempt,
+    wait_exponential,
+)
 from urllib3.util.retry import Retry
 
 from .errors import (
@@ -157,6 +166,11 @@ def tls_problem(settings: DataExchangeSettings, error: requests.exceptions.SSLEr
     )
 
 
+def _last_outcome(state: RetryCallState) -> Any:
+    """The last attempt's response, or its exception raised (tenacity calls this only after an attempt)."""
+    return cast(Future, state.outcome).result()
+
+
 def send_read(
     session: requests.Session, settings: DataExchangeSettings, method: str, url: str, **kwargs: object
 ) -> requests.Response:
@@ -166,7 +180,7 @@ def send_read(
         wait=wait_exponential(multiplier=settings.backoff_seconds, max=30),
         retry=retry_if_exception(_should_retry_exception) | retry_if_result(_should_retry_response),
         # Out of attempts: hand back the last response, or re-raise the last connection error.
-        retry_error_callback=lambda state: state.outcome.result(),
+        retry_error_callback=_last_outcome,
     )
     try:
         response = retrying(
