@@ -6,8 +6,8 @@ import pyodbc
 import pytest
 from source_spectrum.resume import resumable
 from spectrum_client import ConnectionLost, DatabaseUnreachable, OdbcSettings, QueryFailed
-from spectrum_client.odbc import translate_error
 from spectrum_client.odbc_child import ReaderDied
+from spectrum_client.odbc_errors import translate_error
 
 KEY = ("company_code", "job_number")
 NAMES = ("company_code", "job_number", "seq")

@@ -24,7 +24,8 @@ from .errors import (
     TruncatedResult,
 )
 from .http import DataExchangeSettings
-from .odbc import OdbcSettings, SpectrumOdbc
+from .odbc import SpectrumOdbc
+from .odbc_settings import OdbcSettings
 from .put import PutResult
 from .urls import insecure_url_problem, is_loopback_host
 

@@ -14,7 +14,7 @@ from spectrum_client import (
     SpectrumConfigError,
     SpectrumOdbc,
 )
-from spectrum_client.odbc import parse_connection_string
+from spectrum_client.odbc_settings import parse_connection_string
 from spectrum_client.values import key, money
 
 
