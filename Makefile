@@ -1,5 +1,5 @@
 # Thin, discoverable targets. Each installs what it needs by itself.
-.PHONY: install demo test lint artefacts bench dist mutate clean
+.PHONY: install demo test lint artefacts bench dist docs mutate clean
 
 install:
 	@scripts/install.sh
@@ -25,9 +25,15 @@ bench: install
 dist: install
 	@scripts/dist.sh
 
+# connector-core's reference documentation from its docstrings (pdoc), into connector-core/docs/ (not committed;
+# `make test` builds it too and fails on a warning or a public name without a docstring).
+docs: install
+	@.venv/bin/pdoc -o connector-core/docs tieout_core tieout_core.testing
+	@echo "connector-core/docs/index.html"
+
 # Mutation testing of the money, ledger, state and exception code (not part of `make test`; long: pick with MUTATE_TARGETS).
 mutate: install
 	@scripts/mutate.sh
 
 clean:
-	rm -rf .venv demo-output .run transforms/target dist
+	rm -rf .venv demo-output .run transforms/target dist connector-core/docs

@@ -261,7 +261,7 @@ def test_given_only_dist_when_pip_installs_source_buildops_in_a_clean_venv_then_
     env = pip_env(pip_cache)
     assert editable_installs(venv / "bin" / "python", env) == []
     shown = check_output([venv / "bin" / "pip", "show", "tieout-connector-core"], env=env)
-    assert "Version: 0.1.0" in shown and str(venv) in shown  # the released core, not the checkout's
+    assert "Version: 0.2.0" in shown and str(venv) in shown  # the released core, not the checkout's
 
     spec = run_cli([str(venv / "bin" / "source-buildops"), "spec"], env=env, cwd=venv)
     assert spec.returncode == 0 and spec.of_type("SPEC"), spec.output()[-2000:]

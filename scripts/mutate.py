@@ -111,7 +111,7 @@ TARGETS = (
         "core-retry",
         ("connector-core/tieout_core/http.py",),
         ("connector-core/tests/test_core_http.py",),
-        definitions=("<module>", "RetryPolicy", "default_error", "request_json", "_send", "_send_once"),
+        definitions=("<module>", "RetryPolicy", "default_error", "request", "request_json", "_send", "_send_once"),
     ),
     Target(
         "buildops-normalize",

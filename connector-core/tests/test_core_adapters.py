@@ -19,8 +19,8 @@ from tieout_core import (
     StreamDeclaration,
     TransientError,
 )
-from tieout_core.airbyte import DeclaredEntrypoint, DeclaredSource
-from tieout_core.singer import build_tap_class
+from tieout_core._airbyte import DeclaredEntrypoint, DeclaredSource
+from tieout_core._singer import build_tap_class
 
 
 class ToyConfig(ConnectorConfig):

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel, Field, SecretStr, field_validator
 from tieout_core import ConfigError, ConnectorConfig, airbyte_spec, check_spec_file, config_json_schema
-from tieout_core.config import write_spec_file
+from tieout_core._config import write_spec_file
 
 
 class Window(BaseModel):
@@ -106,7 +106,7 @@ def test_given_unknown_keys_top_level_and_nested_when_parsing_then_one_warning_n
         "window": {"minutes": 5, "minuts": 6},
         "stream_maps": {},
     }
-    with caplog.at_level("WARNING", logger="tieout_core.config"):
+    with caplog.at_level("WARNING", logger="tieout_core._config"):
         ExampleConfig.parse(raw, host_keys={"stream_maps"})
         ExampleConfig.parse(raw, host_keys={"stream_maps"})  # parsed again in the same run: warned once
     warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]

@@ -87,7 +87,7 @@ def test_given_many_rows_when_completing_then_recent_keeps_only_the_lookback_win
 
 
 def test_given_a_watermark_after_the_pass_start_when_read_then_the_pass_reads_from_its_start_and_says_so():
-    from tieout_core.state import WatermarkCursor as Cursor
+    from tieout_core._state import WatermarkCursor as Cursor
 
     future = T0 + timedelta(days=365)
     cursor = Cursor({"watermark": to_iso(future)}, start=START, lookback=timedelta(minutes=10), now=T0)
@@ -158,7 +158,7 @@ def test_given_a_long_pass_when_rows_are_observed_then_memory_keeps_only_what_th
 
 
 def test_given_partition_states_when_the_low_water_mark_is_asked_then_the_lowest_or_none_if_any_has_none():
-    from tieout_core.state import low_water_mark
+    from tieout_core._state import low_water_mark
 
     tenants = {
         "tenants": {"t1": {"watermark": "2026-01-02T00:00:00.000Z"}, "t2": {"watermark": "2026-01-01T00:00:00.000Z"}}

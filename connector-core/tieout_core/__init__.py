@@ -1,28 +1,87 @@
-"""tieout_core: the small shared connector SDK (config, stream declarations, HTTP, state, adapters).
+"""tieout_core: a small connector SDK. One config model and a few stream declarations run under airbyte-cdk
+(`spec`, `check`, `discover`, `read`) and singer-sdk (`--about`, `--discover`, `--catalog`, `--state`).
 
-The public API is what this module exports; see README.md ("Write a connector").
+The public API is exactly what this module exports (`__all__`), plus the test kit `tieout_core.testing`;
+every name is used in the guide (README.md, "Write a connector"). Modules whose names start with an
+underscore are private: import from `tieout_core`, never from them.
 """
 
-from tieout_core.config import ConnectorConfig, airbyte_spec, check_spec_file, config_json_schema
-from tieout_core.connector import ConnectorDefinition
-from tieout_core.declarations import Checkpoint, StreamDeclaration
-from tieout_core.errors import ConfigError, ConnectorError, TransientError
-from tieout_core.state import StateShapeError, WatermarkCursor, check_watermark_state, from_iso, to_iso
+from tieout_core._airbyte import DeclaredEntrypoint, DeclaredSource, launch
+from tieout_core._config import (
+    ConnectorConfig,
+    airbyte_spec,
+    check_spec_file,
+    config_json_schema,
+    write_spec_file,
+)
+from tieout_core._connector import ConnectorDefinition
+from tieout_core._declarations import Checkpoint, StreamDeclaration
+from tieout_core._errors import ConfigError, ConnectorError, TransientError, to_airbyte_exception
+from tieout_core._http import (
+    BearerTokenAuth,
+    HttpClient,
+    OAuth2ClientCredentials,
+    Page,
+    Response,
+    RetryPolicy,
+    cursor_pages,
+    error_detail,
+    link_header_pages,
+    offset_pages,
+    ordered_map,
+    page_number_pages,
+    prefetch,
+)
+from tieout_core._singer import build_cli, build_tap_class, builtin_setting_names, singer_streams
+from tieout_core._state import (
+    StateShapeError,
+    WatermarkCursor,
+    check_watermark_state,
+    expect_mapping,
+    from_iso,
+    to_iso,
+)
+from tieout_core._tls import CA_BUNDLE_DESCRIPTION, check_ca_bundle
 
 __all__ = [
+    "CA_BUNDLE_DESCRIPTION",
+    "BearerTokenAuth",
     "Checkpoint",
     "ConfigError",
     "ConnectorConfig",
     "ConnectorDefinition",
     "ConnectorError",
+    "DeclaredEntrypoint",
+    "DeclaredSource",
+    "HttpClient",
+    "OAuth2ClientCredentials",
+    "Page",
+    "Response",
+    "RetryPolicy",
     "StateShapeError",
     "StreamDeclaration",
     "TransientError",
     "WatermarkCursor",
     "airbyte_spec",
+    "build_cli",
+    "build_tap_class",
+    "builtin_setting_names",
+    "check_ca_bundle",
     "check_spec_file",
     "check_watermark_state",
     "config_json_schema",
+    "cursor_pages",
+    "error_detail",
+    "expect_mapping",
     "from_iso",
+    "launch",
+    "link_header_pages",
+    "offset_pages",
+    "ordered_map",
+    "page_number_pages",
+    "prefetch",
+    "singer_streams",
+    "to_airbyte_exception",
     "to_iso",
+    "write_spec_file",
 ]

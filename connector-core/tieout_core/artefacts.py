@@ -24,7 +24,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel
 
-from tieout_core.config import config_json_schema, render_spec
+from tieout_core._config import config_json_schema, render_spec
 
 if sys.version_info >= (3, 11):
     import tomllib

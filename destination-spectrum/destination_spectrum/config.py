@@ -9,8 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from spectrum_client import insecure_url_problem
-from tieout_core import ConnectorConfig
-from tieout_core.tls import CA_BUNDLE_DESCRIPTION, check_ca_bundle
+from tieout_core import CA_BUNDLE_DESCRIPTION, ConnectorConfig, check_ca_bundle
 
 DOCUMENTATION_URL = "https://github.com/tieout/tieout/tree/main/destination-spectrum"
 SPEC_PATH = Path(__file__).with_name("spec.json")

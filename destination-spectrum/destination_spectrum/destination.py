@@ -28,8 +28,7 @@ from airbyte_cdk.models import (
     Type,
 )
 from airbyte_cdk.utils.airbyte_secrets_utils import filter_secrets
-from tieout_core import ConfigError, ConnectorError, TransientError, airbyte_spec
-from tieout_core.errors import to_airbyte_exception
+from tieout_core import ConfigError, ConnectorError, TransientError, airbyte_spec, to_airbyte_exception
 
 from destination_spectrum.config import DOCUMENTATION_URL, DestinationSpectrumConfig
 from destination_spectrum.ledger import ledger_path_problem

@@ -12,8 +12,7 @@ from typing import Any
 
 from singer_sdk import Target
 from singer_sdk.sinks import BatchSink
-from tieout_core import ConnectorError, config_json_schema
-from tieout_core.singer import builtin_setting_names
+from tieout_core import ConnectorError, builtin_setting_names, config_json_schema
 
 from destination_spectrum.config import DestinationSpectrumConfig
 from destination_spectrum.postings import PostingInterrupted

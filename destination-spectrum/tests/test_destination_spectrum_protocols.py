@@ -20,7 +20,7 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from destination_spectrum import session as session_module
 from destination_spectrum.config import DOCUMENTATION_URL, SPEC_PATH, DestinationSpectrumConfig
 from destination_spectrum.destination import DestinationSpectrum
-from tieout_core.config import check_spec_file
+from tieout_core import check_spec_file
 
 
 @pytest.fixture

@@ -3,9 +3,8 @@ meltano.yml's tap-buildops settings); written by `python -m tieout_core.artefact
 
 from __future__ import annotations
 
-from tieout_core.airbyte import DeclaredSource
+from tieout_core import DeclaredSource, singer_streams
 from tieout_core.artefacts import Artefacts, render_json
-from tieout_core.singer import singer_streams
 
 from source_buildops.config import DOCUMENTATION_URL, BuildOpsConfig
 from source_buildops.source import CONNECTOR

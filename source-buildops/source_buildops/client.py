@@ -9,12 +9,14 @@ from urllib.parse import urlsplit
 
 import orjson
 import requests
-from tieout_core import ConfigError, ConnectorError, TransientError
-from tieout_core.http import (
+from tieout_core import (
     BearerTokenAuth,
+    ConfigError,
+    ConnectorError,
     HttpClient,
     Page,
     RetryPolicy,
+    TransientError,
     error_detail,
     page_number_pages,
     prefetch,

@@ -9,8 +9,7 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
-from tieout_core import ConnectorConfig, from_iso
-from tieout_core.tls import CA_BUNDLE_DESCRIPTION, check_ca_bundle
+from tieout_core import CA_BUNDLE_DESCRIPTION, ConnectorConfig, check_ca_bundle, from_iso
 
 DOCUMENTATION_URL = "https://github.com/tieout/tieout/tree/main/source-buildops"
 

@@ -27,8 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from tieout_core import WatermarkCursor, to_iso
-from tieout_core.http import ordered_map
+from tieout_core import WatermarkCursor, ordered_map, to_iso
 
 from source_buildops.client import BuildOpsClient
 from source_buildops.config import BuildOpsConfig

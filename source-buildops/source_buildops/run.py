@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from tieout_core.airbyte import launch
+from tieout_core import launch
 
 from source_buildops.source import CONNECTOR
 

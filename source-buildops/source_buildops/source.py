@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tieout_core import ConnectorDefinition
-from tieout_core.http import RetryPolicy
+from tieout_core import ConnectorDefinition, RetryPolicy
 
 from source_buildops.client import BuildOpsClient
 from source_buildops.config import DOCUMENTATION_URL, BuildOpsConfig

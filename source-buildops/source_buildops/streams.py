@@ -16,9 +16,15 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from tieout_core import Checkpoint, StreamDeclaration, WatermarkCursor, check_watermark_state, to_iso
-from tieout_core.http import ordered_map
-from tieout_core.state import expect_mapping
+from tieout_core import (
+    Checkpoint,
+    StreamDeclaration,
+    WatermarkCursor,
+    check_watermark_state,
+    expect_mapping,
+    ordered_map,
+    to_iso,
+)
 
 from source_buildops.client import BuildOpsClient
 from source_buildops.config import BuildOpsConfig

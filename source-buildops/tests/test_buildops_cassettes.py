@@ -19,7 +19,7 @@ from airbyte_cdk.models import SyncMode
 from airbyte_cdk.test.catalog_builder import CatalogBuilder, ConfiguredAirbyteStreamBuilder
 from airbyte_cdk.test.entrypoint_wrapper import read
 from source_buildops.source import CONNECTOR
-from tieout_core.airbyte import DeclaredSource
+from tieout_core import DeclaredSource
 
 CASSETTES = Path(__file__).parent / "cassettes"
 SCRUBBED = "<scrubbed>"

@@ -15,7 +15,7 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from buildops_fake import CLIENT_SECRET, OTHER_TENANT, make_config
 from source_buildops.source import CONNECTOR
 from source_buildops.tap import cli as tap_cli
-from tieout_core.airbyte import DeclaredEntrypoint, DeclaredSource
+from tieout_core import DeclaredEntrypoint, DeclaredSource
 
 VENV_BIN = Path(sys.executable).parent
 MAIN_PY = Path(__file__).parents[1] / "main.py"

@@ -20,7 +20,7 @@ from airbyte_cdk.test.state_builder import StateBuilder
 from sandbox_fixture import serve
 from source_buildops.source import CONNECTOR
 from source_buildops.streams import STREAM_NAMES
-from tieout_core.airbyte import DeclaredSource
+from tieout_core import DeclaredSource
 
 pytestmark = pytest.mark.live
 

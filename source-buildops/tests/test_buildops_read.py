@@ -11,7 +11,7 @@ from airbyte_cdk.test.state_builder import StateBuilder
 from buildops_fake import OTHER_TENANT, T2026, TENANT, audit, make_config
 from source_buildops.source import CONNECTOR
 from source_buildops.streams import STREAM_NAMES
-from tieout_core.airbyte import DeclaredSource
+from tieout_core import DeclaredSource
 
 
 def catalog(*names, mode=SyncMode.incremental):

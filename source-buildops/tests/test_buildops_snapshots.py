@@ -39,7 +39,7 @@ def test_given_the_declarations_when_discovering_then_the_committed_catalogs_are
 
 def test_given_the_declarations_when_discovered_by_singer_then_the_committed_streams_are_current_and_incremental():
     from source_buildops.tap import TapBuildOps
-    from tieout_core.singer import singer_streams
+    from tieout_core import singer_streams
 
     streams = singer_streams(TapBuildOps, script.OFFLINE_CONFIG)
     assert json.loads((CATALOG_DIR / "singer_streams.json").read_text()) == streams

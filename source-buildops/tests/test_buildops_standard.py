@@ -13,7 +13,7 @@ from airbyte_cdk.test.standard_tests.pytest_hooks import (  # the CDK's plugin, 
 from singer_sdk.testing import SuiteConfig, get_tap_test_class
 from source_buildops.source import CONNECTOR
 from source_buildops.tap import TapBuildOps
-from tieout_core.airbyte import DeclaredSource
+from tieout_core import DeclaredSource
 
 pytestmark = pytest.mark.live
 

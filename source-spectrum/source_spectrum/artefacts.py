@@ -8,9 +8,8 @@ from __future__ import annotations
 import logging
 
 from airbyte_cdk.models import AirbyteMessage, AirbyteMessageSerializer, Type
-from tieout_core.airbyte import DeclaredSource
+from tieout_core import DeclaredSource, singer_streams
 from tieout_core.artefacts import Artefacts, render_json
-from tieout_core.singer import singer_streams
 
 from source_spectrum.catalog import all_stream_names
 from source_spectrum.config import SpectrumConfig

@@ -14,8 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationInfo, field_validator, model_validator
 from spectrum_client import insecure_url_problem
 from spectrum_client.odbc_settings import DEFAULT_STALL_TIMEOUT
-from tieout_core import ConnectorConfig
-from tieout_core.tls import CA_BUNDLE_DESCRIPTION, check_ca_bundle
+from tieout_core import CA_BUNDLE_DESCRIPTION, ConnectorConfig, check_ca_bundle
 
 from source_spectrum.catalog import SQL_STREAMS
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tieout_core.airbyte import DeclaredSource, launch
+from tieout_core import DeclaredSource, launch
 
 from source_spectrum.source import CONNECTOR
 

@@ -17,8 +17,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from tieout_core import Checkpoint, StateShapeError, StreamDeclaration
-from tieout_core.state import expect_mapping
+from tieout_core import Checkpoint, StateShapeError, StreamDeclaration, expect_mapping
 
 from source_spectrum.catalog import StreamSpec
 from source_spectrum.config import SpectrumConfig

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tieout_core.singer import build_cli, build_tap_class
+from tieout_core import build_cli, build_tap_class
 
 from source_spectrum.source import CONNECTOR
 

@@ -6,9 +6,8 @@ from source_spectrum.artefacts import ARTEFACTS, CATALOG_DIR, SCHEMA_DIR
 from source_spectrum.catalog import DX_STREAMS, SQL_STREAMS
 from source_spectrum.config import SpectrumConfig
 from source_spectrum.source import CONNECTOR, DOCS, SPEC_PATH
-from tieout_core import ConfigError
+from tieout_core import ConfigError, check_spec_file
 from tieout_core.artefacts import stale
-from tieout_core.config import check_spec_file
 
 ROOT = Path(__file__).resolve().parents[2]
 REGENERATE = "run: .venv/bin/python -m tieout_core.artefacts"

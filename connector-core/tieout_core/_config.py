@@ -17,11 +17,11 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from tieout_core.errors import ConfigError
+from tieout_core._errors import ConfigError
 
 Flavour = Literal["airbyte", "singer"]
 ModelT = TypeVar("ModelT", bound="ConnectorConfig")
-LOG = logging.getLogger("tieout_core.config")  # Airbyte: a LOG message; Singer: stderr
+LOG = logging.getLogger("tieout_core._config")  # Airbyte: a LOG message; Singer: stderr
 _warned: set[str] = set()  # a config is parsed several times a run (check, discover, read): warn once
 
 
@@ -124,6 +124,7 @@ def render_spec(model: type[BaseModel], documentation_url: str) -> str:
 
 
 def write_spec_file(model: type[BaseModel], documentation_url: str, path: Path) -> None:
+    """Write `spec.json` for the model (what `check_spec_file` compares with)."""
     path.write_text(render_spec(model, documentation_url))
 
 

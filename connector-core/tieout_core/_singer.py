@@ -11,7 +11,7 @@ The bookmark of each stream is a standard one, which `meltano state get/set` rea
      "replication_key_value": "2026-11-30T17:02:11.000Z",     # everything at or before it has been emitted
      "cursor_state": {"tenants": {"<id>": {"watermark": ..., "recent": ..., "resume": ...}}}}
 
-`cursor_state` is the read function's own state (per tenant or company: see `tieout_core.state`), flushed
+`cursor_state` is the read function's own state (per tenant or company: see `tieout_core._state`), flushed
 every `checkpoint_every` records and at the end; `replication_key_value` is its low-water mark
 (`StreamDeclaration.bookmark_value`). Changing `replication_key_value` by hand (`meltano state set`) moves every
 partition in `cursor_state` to that value. A bookmark written before 0.1.0 (the cursor state alone under
@@ -31,11 +31,12 @@ from typing import Any
 from singer_sdk import Stream, Tap
 from singer_sdk.exceptions import ConfigValidationError
 
-from tieout_core.config import config_json_schema
-from tieout_core.connector import ConnectorDefinition
-from tieout_core.declarations import StreamDeclaration, records_applying_checkpoints
-from tieout_core.errors import ConfigError, ConnectorError
-from tieout_core.state import STATE_FIX, StateShapeError, stream_state_problem
+from tieout_core._config import config_json_schema
+from tieout_core._connector import ConnectorDefinition
+from tieout_core._declarations import StreamDeclaration, records_applying_checkpoints
+from tieout_core._errors import ConfigError, ConnectorError
+from tieout_core._family import Family
+from tieout_core._state import STATE_FIX, StateShapeError, stream_state_problem
 
 STATE_KEY = "cursor_state"
 LEGACY_STATE_KEY = "tieout"  # before 0.1.0: the cursor state alone, under a private key
@@ -67,6 +68,8 @@ def starting_state(bookmark: Mapping[str, Any], declaration: StreamDeclaration) 
 
 def moved_to(state: Mapping[str, Any], value: Any) -> dict[str, Any]:
     """Every partition restarts from `value` (a `meltano state set` rewind or skip); in-pass detail is dropped."""
+    if "watermark" in state and not isinstance(state["watermark"], Mapping):
+        return {"watermark": value}  # one cursor, no partitions
     moved: dict[str, Any] = {}
     for kind, partitions in state.items():
         if isinstance(partitions, Mapping):
@@ -79,8 +82,9 @@ def moved_to(state: Mapping[str, Any], value: Any) -> dict[str, Any]:
 
 
 class DeclaredSingerStream(Stream):
-    def __init__(self, tap: Tap, declaration: StreamDeclaration):
+    def __init__(self, tap: Tap, declaration: StreamDeclaration, family: Family | None = None):
         self.declaration = declaration
+        self.family = family or Family([declaration])
         self.STATE_MSG_FREQUENCY = declaration.checkpoint_every
         key = replication_key(declaration)
         cursor = declaration.cursor_field
@@ -94,7 +98,7 @@ class DeclaredSingerStream(Stream):
         self.replication_key = key  # INCREMENTAL (singer-sdk derives the method from the key)
 
     def get_replication_key_signpost(self, context: Any = None) -> None:
-        return None  # our cursors already stop at the moment their pass started (tieout_core.state)
+        return None  # our cursors already stop at the moment their pass started (tieout_core._state)
 
     def _increment_stream_state(self, latest_record: Any, *, context: Any = None) -> None:
         """The read function keeps the cursor (its checkpoints); the SDK's per-record maximum is not used."""
@@ -104,7 +108,9 @@ class DeclaredSingerStream(Stream):
         return starting_state(self.stream_state, self.declaration)
 
     def get_records(self, context: Mapping[str, Any] | None) -> Iterable[dict[str, Any]]:
-        records = records_applying_checkpoints(self.declaration.read(self.start_state()), self._set_state)
+        start = self.start_state()
+        records = records_applying_checkpoints(self.family.read(self.declaration, start), self._set_state)
+        records = self.family.passing(self.declaration, records, full_pass=not start)
         if self._copied_cursor is None:
             yield from map(dict, records)
         else:
@@ -117,7 +123,11 @@ class DeclaredSingerStream(Stream):
         if self.replication_key:
             bookmark["replication_key"] = self.replication_key
             bookmark["replication_key_value"] = self.declaration.bookmark_value(state)
-        self.state_manager.is_flushed = False
+        manager = getattr(self, "state_manager", None)  # singer-sdk 0.54; 0.53 keeps the flag on the stream
+        if manager is not None:
+            manager.is_flushed = False
+        else:
+            self._is_state_flushed = False
 
 
 def _property_at(schema: Mapping[str, Any], path: tuple[str, ...]) -> dict[str, Any]:
@@ -159,7 +169,9 @@ def build_tap_class(connector: ConnectorDefinition) -> type[Tap]:
                 parsed = connector.parse_config(self.config, host_keys=builtin_setting_names(self))
             except ConfigError as error:
                 raise ConfigValidationError(error.message, errors=[error.message]) from None
-            return [DeclaredSingerStream(self, d) for d in connector.build_streams(parsed)]
+            # Parents first (singer-sdk syncs in this order): a driven child reuses its parent's pass.
+            family = Family(connector.build_streams(parsed))
+            return [DeclaredSingerStream(self, d, family) for d in family.declarations]
 
         def load_state(self, state: dict[str, Any]) -> None:
             """The SDK's loading, then every stream's saved state checked before anything is read (see

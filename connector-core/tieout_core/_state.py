@@ -25,11 +25,13 @@ from typing import Any
 
 
 def to_iso(moment: datetime) -> str:
+    """ISO 8601 UTC text with milliseconds (`2026-11-30T17:02:11.000Z`), the form state keeps."""
     moment = moment.astimezone(timezone.utc)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 def from_iso(text: str) -> datetime:
+    """A timezone-aware UTC datetime from ISO 8601 text (`Z` or an offset; naive text is taken as UTC)."""
     moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
@@ -57,6 +59,7 @@ def stream_state_problem(connector_name: str, stream: str, error: StateShapeErro
 
 
 def expect_mapping(value: Any, where: str) -> Mapping[str, Any]:
+    """`value` when it is an object, else a StateShapeError saying where and what was expected."""
     if not isinstance(value, Mapping):
         raise StateShapeError(f"{where} is {_shown(value)}, expected an object")
     return value
@@ -98,6 +101,22 @@ def check_watermark_state(state: Any, where: str) -> None:
     expect_optional(resume.get("max_seen"), f"{where}.resume.max_seen", expect_iso)
 
 
+def state_key(key: Any) -> str:
+    """A record key as the state keeps it. State is JSON, whose object keys are text: an integer id saved as 1042
+    comes back as "1042", and compared as an int it would never match, so the boundary record would be sent again
+    every run. Integers (`1042`) are therefore kept as their decimal text; any other non-text key is refused,
+    since no one spelling of it survives the round trip (pass `str(...)` of a value that identifies the record).
+    """
+    if isinstance(key, str):
+        return key
+    if isinstance(key, int) and not isinstance(key, bool):
+        return str(key)
+    raise TypeError(
+        f"WatermarkCursor keys must be text or integers (state is JSON, whose object keys are text), not"
+        f" {type(key).__name__} {_shown(key)}: pass the record's id, or str() of a value that identifies it"
+    )
+
+
 class WatermarkCursor:
     """Client-side (or server-assisted) incremental cursor for one partition. See the module docstring."""
 
@@ -125,17 +144,17 @@ class WatermarkCursor:
         self.lower_bound = (self.watermark - lookback) if self.watermark else start
         self._emitted: dict[str, datetime] = {}
 
-    def is_new(self, key: str, value: datetime) -> bool:
-        """Whether a record with this key and cursor value still has to be emitted."""
+    def is_new(self, key: str | int, value: datetime) -> bool:
+        """Whether a record with this key and cursor value still has to be emitted. Keys are text (see `state_key`)."""
         if value < self.lower_bound:
             return False
-        return self.recent.get(key) != to_iso(value)
+        return self.recent.get(state_key(key)) != to_iso(value)
 
-    def observe(self, key: str, value: datetime) -> None:
+    def observe(self, key: str | int, value: datetime) -> None:
         """Record that this key was emitted (or seen) with this cursor value in the current pass."""
         if self.max_seen is None or value > self.max_seen:
             self.max_seen = value
-        self._emitted[key] = value
+        self._emitted[state_key(key)] = value
         if len(self._emitted) > 4096 and len(self._emitted) % 4096 == 0:
             self._prune()
 
@@ -183,8 +202,11 @@ def low_water_mark(state: Mapping[str, Any]) -> Any:
     States are laid out per partition, as the connectors keep them: `{"tenants": {<id>: {"watermark": ...}}}`
     (a `WatermarkCursor` each) or `{"companies": {<code>: {"cursor": ...}}}`. The lowest value wins; a partition
     without one yet (its first pass not complete) means there is none. Values compare as they are stored
-    (ISO 8601 text of one format sorts in time order).
+    (ISO 8601 text of one format sorts in time order). A single `WatermarkCursor`'s state (no partitions) has
+    its own watermark.
     """
+    if "watermark" in state and not isinstance(state["watermark"], Mapping):
+        return state["watermark"]
     values = [
         cursor.get("watermark", cursor.get("cursor"))
         for partitions in state.values()

@@ -1,6 +1,6 @@
 """A connector definition: the config model, the streams and a connection check. Nothing protocol-specific.
 
-Both adapters (`tieout_core.airbyte`, `tieout_core.singer`) take one of these, so the same streams run
+Both adapters (`tieout_core._airbyte`, `tieout_core._singer`) take one of these, so the same streams run
 under an Airbyte host, under Meltano, and by hand.
 """
 
@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tieout_core.config import ConnectorConfig
-from tieout_core.declarations import StreamDeclaration
+from tieout_core._config import ConnectorConfig
+from tieout_core._declarations import StreamDeclaration
 
 
 @dataclass(frozen=True)
@@ -34,4 +34,5 @@ class ConnectorDefinition:
     spec_path: Path | None = None
 
     def parse_config(self, raw: Any, *, host_keys: Collection[str] = ()) -> Any:
+        """The config model parsed from a raw config (`ConfigError` naming each bad field)."""
         return self.config_model.parse(raw, host_keys=host_keys)

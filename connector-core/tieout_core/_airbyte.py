@@ -31,11 +31,12 @@ from airbyte_cdk.sources.streams import CheckpointMixin, Stream
 from airbyte_cdk.sources.utils.schema_helpers import split_config
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
-from tieout_core.config import airbyte_spec
-from tieout_core.connector import ConnectorDefinition
-from tieout_core.declarations import Checkpoint, StreamDeclaration, records_applying_checkpoints
-from tieout_core.errors import ConfigError, ConnectorError, to_airbyte_exception
-from tieout_core.state import STATE_FIX, StateShapeError, stream_state_problem
+from tieout_core._config import airbyte_spec
+from tieout_core._connector import ConnectorDefinition
+from tieout_core._declarations import Checkpoint, StreamDeclaration, records_applying_checkpoints
+from tieout_core._errors import ConfigError, ConnectorError, to_airbyte_exception
+from tieout_core._family import Family
+from tieout_core._state import STATE_FIX, StateShapeError, stream_state_problem
 
 
 @contextlib.contextmanager
@@ -51,9 +52,10 @@ def _as_airbyte_errors() -> Iterator[None]:
 class DeclaredFullRefreshStream(Stream):
     """A stream without a cursor: every read returns everything."""
 
-    def __init__(self, declaration: StreamDeclaration):
+    def __init__(self, declaration: StreamDeclaration, family: Family | None = None):
         super().__init__()
         self.declaration = declaration
+        self.family = family or Family([declaration])
 
     @property
     def name(self) -> str:
@@ -70,7 +72,8 @@ class DeclaredFullRefreshStream(Stream):
     def read_records(self, sync_mode, cursor_field=None, stream_slice=None, stream_state=None):
         # filterfalse with the type's own check runs in C: no Python frame per record on a hot path
         with _as_airbyte_errors():
-            yield from filterfalse(Checkpoint.__instancecheck__, self.declaration.read({}))
+            records = filterfalse(Checkpoint.__instancecheck__, self.family.read(self.declaration, {}))
+            yield from self.family.passing(self.declaration, records, full_pass=True)
 
 
 class DeclaredIncrementalStream(DeclaredFullRefreshStream, CheckpointMixin):
@@ -80,8 +83,8 @@ class DeclaredIncrementalStream(DeclaredFullRefreshStream, CheckpointMixin):
     gets the latest `Checkpoint`, which accounts only for records already emitted.
     """
 
-    def __init__(self, declaration: StreamDeclaration):
-        super().__init__(declaration)
+    def __init__(self, declaration: StreamDeclaration, family: Family | None = None):
+        super().__init__(declaration, family)
         self._state: MutableMapping[str, Any] = {}
         self._cursor_field = list(declaration.cursor_field or ())
 
@@ -108,7 +111,8 @@ class DeclaredIncrementalStream(DeclaredFullRefreshStream, CheckpointMixin):
     def read_records(self, sync_mode, cursor_field=None, stream_slice=None, stream_state=None):
         start_state = self._state if sync_mode == SyncMode.incremental else {}
         with _as_airbyte_errors():
-            yield from records_applying_checkpoints(self.declaration.read(start_state), self._set_state)
+            records = records_applying_checkpoints(self.family.read(self.declaration, start_state), self._set_state)
+            yield from self.family.passing(self.declaration, records, full_pass=not start_state)
 
     def _set_state(self, state: dict[str, Any]) -> None:
         self._state = state
@@ -216,6 +220,12 @@ class DeclaredSource(AbstractSource):
         if state:
             self._check_stream_states(streams, catalog, state)
         self._streams_for_read = streams
+        # Parents before their driven children, so a child reuses its parent's pass instead of listing it again.
+        family = getattr(streams[0], "family", None) if streams else None
+        if family is not None:
+            order = family.parents_first([configured.stream.name for configured in catalog.streams])
+            rank = {name: position for position, name in enumerate(order)}
+            catalog = ConfiguredAirbyteCatalog(streams=sorted(catalog.streams, key=lambda s: rank[s.stream.name]))
         try:
             yield from super().read(logger, config, catalog, state)
         finally:
@@ -246,10 +256,13 @@ class DeclaredSource(AbstractSource):
             return self._streams_for_read
         try:
             parsed = self.connector.parse_config(config)
-            declarations = self.connector.build_streams(parsed)
+            family = Family(self.connector.build_streams(parsed))
         except ConnectorError as error:
             raise to_airbyte_exception(error) from error
-        return [DeclaredIncrementalStream(d) if d.incremental else DeclaredFullRefreshStream(d) for d in declarations]
+        return [
+            DeclaredIncrementalStream(d, family) if d.incremental else DeclaredFullRefreshStream(d, family)
+            for d in family.declarations
+        ]
 
 
 class DeclaredEntrypoint(AirbyteEntrypoint):
@@ -264,6 +277,7 @@ class DeclaredEntrypoint(AirbyteEntrypoint):
     def validate_connection(  # type: ignore[override]
         self, source_spec: ConnectorSpecification, config: Mapping[str, Any]
     ) -> None:
+        """The model first (errors name the field), then the CDK's own check against the spec."""
         connector: ConnectorDefinition = self.source.connector  # type: ignore[attr-defined]
         try:
             connector.parse_config(config)

@@ -17,21 +17,22 @@
 
 from __future__ import annotations
 
+import base64
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote_plus, urljoin, urlsplit
 
 import orjson
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from tieout_core.errors import ConfigError, ConnectorError, TransientError
-from tieout_core.tls import tls_failure
+from tieout_core._errors import ConfigError, ConnectorError, TransientError
+from tieout_core._tls import tls_failure
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -50,6 +51,7 @@ class RetryPolicy:
     jitter: float = 1.0
 
     def to_urllib3(self) -> Retry:
+        """This policy as urllib3's `Retry` (429 and 5xx, connection and read errors; `Retry-After` honoured)."""
         return Retry(
             total=self.attempts,
             connect=self.attempts,
@@ -88,6 +90,7 @@ class BearerTokenAuth(requests.auth.AuthBase):
         self._local = threading.local()
 
     def token(self) -> str:
+        """The current token, fetched (or refreshed early) when needed."""
         with self._lock:
             now = time.monotonic()
             if self._token is None or now >= self._token.refresh_at:
@@ -99,6 +102,7 @@ class BearerTokenAuth(requests.auth.AuthBase):
             return self._token.value
 
     def invalidate(self, stale: str | None = None) -> None:
+        """Drop the current token (only if it is still `stale`, when given), so the next call fetches one."""
         with self._lock:
             if self._token is not None and (stale is None or self._token.value == stale):
                 self._token = None
@@ -113,11 +117,90 @@ class BearerTokenAuth(requests.auth.AuthBase):
         return getattr(self._local, "fetched", None) == value
 
     def forget_fetched(self) -> None:
+        """Start a request: forget which token this thread fetched itself."""
         self._local.fetched = None
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         request.headers["Authorization"] = f"Bearer {self.token()}"
         return request
+
+
+class OAuth2ClientCredentials(BearerTokenAuth):
+    """OAuth2 client-credentials grant (RFC 6749 4.4): POSTs a form to `token_url` and sends the access token as
+    `Authorization: Bearer`, refreshed `refresh_margin` seconds before `expires_in` runs out.
+
+    The client id and secret go in an HTTP Basic header (`client_auth="basic"`, the RFC's preferred way) or in
+    the form (`client_auth="body"`), only ever to `token_url`. A refused grant is a ConfigError that names the
+    settings to fix (`id_setting`, `secret_setting`) and the server's `error_description`; a token response
+    without `access_token` is one too. `expires_in` missing means `default_lifetime` seconds.
+    """
+
+    def __init__(
+        self,
+        token_url: str,
+        client_id: str,
+        client_secret: str,
+        *,
+        scope: str | None = None,
+        client_auth: str = "basic",
+        refresh_margin: float = 300.0,
+        default_lifetime: float = 3600.0,
+        id_setting: str = "client_id",
+        secret_setting: str = "client_secret",  # noqa: S107 - a setting name
+        token_url_setting: str = "token_url",  # noqa: S107 - a setting name
+        retry: RetryPolicy | None = None,
+        timeout: float = 60.0,
+        ca_bundle: str | None = None,
+    ):
+        if client_auth not in ("basic", "body"):
+            raise ValueError(f"client_auth must be 'basic' or 'body', not {client_auth!r}")
+        self._token_url = token_url
+        self._client_id = client_id
+        self._client_secret = client_secret
+        self._scope = scope
+        self._client_auth = client_auth
+        self._default_lifetime = default_lifetime
+        self._settings = (id_setting, secret_setting)
+        self._client = HttpClient(
+            token_url,
+            retry=retry,
+            timeout=timeout,
+            explain=self._explain,
+            url_setting=token_url_setting,
+            ca_bundle=ca_bundle,
+        )
+        super().__init__(self._fetch_token, refresh_margin=refresh_margin)
+
+    def _fetch_token(self) -> tuple[str, float]:
+        form = {"grant_type": "client_credentials"}
+        if self._scope:
+            form["scope"] = self._scope
+        headers = {}
+        if self._client_auth == "basic":
+            # RFC 6749 2.3.1: each part form-encoded before joining, so a ':' in the id cannot split it
+            pair = f"{quote_plus(self._client_id)}:{quote_plus(self._client_secret)}"
+            headers["Authorization"] = "Basic " + base64.b64encode(pair.encode()).decode()
+        else:
+            form.update(client_id=self._client_id, client_secret=self._client_secret)
+        body = self._client.request_json("POST", self._token_url, data=form, headers=headers, authenticated=False)
+        token = body.get("access_token") if isinstance(body, dict) else None
+        if not isinstance(token, str) or not token:
+            raise ConfigError(
+                f"The token endpoint ({describe_request('POST', self._token_url)}) answered without an access_token:"
+                f" check {self._client.url_setting}"
+            )
+        lifetime = body.get("expires_in")
+        return token, float(lifetime) if isinstance(lifetime, (int, float)) and lifetime > 0 else self._default_lifetime
+
+    def _explain(self, response: requests.Response) -> ConnectorError | None:
+        if response.status_code not in (400, 401, 403):
+            return None
+        detail = error_detail(response)
+        suffix = f" ({detail})" if detail else ""
+        return ConfigError(
+            f"The token endpoint refused the client credentials with HTTP {response.status_code}{suffix}: check"
+            f" {self._settings[0]} and {self._settings[1]}"
+        )
 
 
 def describe_request(method: str, url: str) -> str:
@@ -126,12 +209,18 @@ def describe_request(method: str, url: str) -> str:
 
 
 def error_detail(response: requests.Response) -> str:
-    """The server's own explanation (`message` / `error` of a JSON body), shortened."""
+    """The server's own explanation of a failed response, shortened: `message`, `detail` or `error` of a JSON
+    body; an OAuth2 error (RFC 6749 5.2) as `error: error_description` (`invalid_client: Client authentication
+    failed`), so the user reads why, not only the code."""
     try:
         body = orjson.loads(response.content)
     except orjson.JSONDecodeError:
         return response.text[:200].strip()
     if isinstance(body, dict):
+        description = body.get("error_description")
+        if isinstance(description, str) and description:
+            code = body.get("error")
+            return (f"{code}: {description}" if isinstance(code, str) and code else description)[:200]
         for key in ("message", "error", "detail"):
             value = body.get(key)
             if isinstance(value, str) and value:
@@ -171,6 +260,24 @@ def default_error(response: requests.Response) -> ConnectorError:
     if status in (400, 401, 403, 404, 405, 422):
         return ConfigError(f"{what} was refused with HTTP {status}{suffix}")
     return ConnectorError(f"{what} failed with HTTP {status}{suffix}")
+
+
+@dataclass(frozen=True)
+class Response:
+    """A successful response: `status`, `headers` (case-insensitive), the parsed JSON `body` (None for a 204),
+    the final `url`, and `links`, the parsed `Link` header (`links["next"]["url"]`; empty when absent)."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: Any
+    url: str
+    links: Mapping[str, Mapping[str, str]]
+
+
+@dataclass(frozen=True)
+class _Body:
+    json: Any
+    form: Mapping[str, Any] | None
 
 
 class HttpClient:
@@ -217,21 +324,32 @@ class HttpClient:
         self.session.headers.update({"Accept": "application/json", **(headers or {})})
 
     def url(self, path: str) -> str:
+        """The absolute URL of `path` (an absolute URL is kept as it is)."""
         return path if path.startswith(("http://", "https://")) else f"{self.base_url}/{path.lstrip('/')}"
 
-    def request_json(
+    def request(
         self,
         method: str,
         path: str,
         *,
         params: Mapping[str, Any] | None = None,
         json: Any = None,
+        data: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
         authenticated: bool = True,
-    ) -> Any:
+    ) -> Response:
+        """Send one request (retried, re-authenticated, redirects checked) and return its status, headers and
+        parsed JSON body (None for 204 No Content). `json` sends a JSON body, `data` a form body
+        (`application/x-www-form-urlencoded`), as OAuth2 token endpoints and many older APIs want. A failed
+        response raises `explain(response)` or a ConfigError / TransientError naming the request and the
+        server's reason (see `error_detail`).
+        """
+        if json is not None and data is not None:
+            raise TypeError("send either a JSON body (json=) or a form body (data=), not both")
+        body = _Body(json, data)
         if authenticated and self.auth is not None:
             self.auth.forget_fetched()
-        response = self._send(method, path, params, json, headers, authenticated)
+        response = self._send(method, path, params, body, headers, authenticated)
         own_refused = retries = 0
         while response.status_code == 401 and authenticated and self.auth is not None:
             # The token expired early or was revoked. If another thread has already replaced or dropped it,
@@ -250,26 +368,38 @@ class HttpClient:
             if retries >= self.max_auth_retries:
                 break
             retries += 1
-            response = self._send(method, path, params, json, headers, authenticated)
+            response = self._send(method, path, params, body, headers, authenticated)
         if response.status_code >= 400:
             raise (self.explain and self.explain(response)) or default_error(response)
         try:
-            return orjson.loads(response.content)
+            # 204 No Content is an answer; an empty 200 is a truncated one (a proxy, a dropped upstream)
+            parsed = None if response.status_code == 204 else orjson.loads(response.content)
         except orjson.JSONDecodeError:
             what = describe_request(method, response.url)
             raise TransientError(f"{what} returned a body that is not JSON") from None
+        return Response(response.status_code, response.headers, parsed, response.url, response.links)
+
+    def request_json(self, method: str, path: str, **kwargs: Any) -> Any:
+        """`request(...).body`: the parsed JSON body alone."""
+        return self.request(method, path, **kwargs).body
 
     def get_json(self, path: str, **kwargs: Any) -> Any:
+        """`GET path`, returning the parsed JSON body."""
         return self.request_json("GET", path, **kwargs)
 
     def post_json(self, path: str, **kwargs: Any) -> Any:
+        """`POST path`, returning the parsed JSON body."""
         return self.request_json("POST", path, **kwargs)
 
-    def _send(self, method, path, params, json, headers, authenticated) -> requests.Response:
+    def same_origin(self, url: str) -> bool:
+        """Whether `url` is on the configured host (scheme, host and port of the base URL)."""
+        return origin(self.url(url)) == origin(self.base_url)
+
+    def _send(self, method, path, params, body, headers, authenticated) -> requests.Response:
         """One request, following a redirect only when it is a GET that stays on the same origin."""
         url = self.url(path)
         for _ in range(MAX_REDIRECTS + 1):
-            response = self._send_once(method, url, params, json, headers, authenticated)
+            response = self._send_once(method, url, params, body, headers, authenticated)
             if not response.is_redirect:
                 return response
             target = urljoin(response.url, response.headers["Location"])
@@ -281,13 +411,14 @@ class HttpClient:
             f" {self.url_setting} to the final address"
         )
 
-    def _send_once(self, method, url, params, json, headers, authenticated) -> requests.Response:
+    def _send_once(self, method, url, params, body, headers, authenticated) -> requests.Response:
         try:
             return self.session.request(
                 method,
                 url,
                 params=params,
-                json=json,
+                json=body.json,
+                data=body.form,
                 headers=headers,
                 auth=self.auth if authenticated else None,
                 timeout=self.timeout,
@@ -315,15 +446,21 @@ class HttpClient:
             ) from exc
 
     def close(self) -> None:
+        """Close the pooled connections."""
         self.session.close()
 
 
 @dataclass(frozen=True)
 class Page:
+    """One page of a walk. `next_page` is what fetches the page after it (a page number, an offset, a cursor or a
+    URL, by paginator), None on the last page: checkpoint it, and pass it back as the `start_...` argument to
+    resume a walk where a killed sync stopped. `number` counts pages from the walk's first page; `total_count`
+    is the server's count of all items, when it reports one."""
+
     number: int
     items: list[Any]
     total_count: int | None
-    next_page: int | None
+    next_page: Any
 
 
 def page_number_pages(
@@ -348,6 +485,83 @@ def page_number_pages(
         if next_page is None:
             return
         page = next_page
+
+
+def offset_pages(
+    fetch: Callable[[int], tuple[list[Any], int | None]],
+    *,
+    page_size: int,
+    start_offset: int = 0,
+) -> Iterator[Page]:
+    """Walk `offset=0, page_size, 2 x page_size, ...` until a short page or the offset reaches the total count.
+
+    `fetch(offset)` returns the page's items and the server's total count of items (None when not reported);
+    with a total count, a full last page ends the walk without asking for an empty one. `next_page` is the next
+    offset.
+    """
+    offset, number = start_offset, 0
+    while True:
+        items, total = fetch(offset)
+        following = offset + len(items)
+        done = len(items) < page_size or not items or (total is not None and following >= total)
+        yield Page(number, items, total, None if done else following)
+        if done:
+            return
+        offset, number = following, number + 1
+
+
+def cursor_pages(
+    fetch: Callable[[Any], tuple[list[Any], Any]],
+    *,
+    start_cursor: Any = None,
+) -> Iterator[Page]:
+    """Walk an opaque cursor: `fetch(cursor)` returns the page's items and the next cursor (None, or "", at the
+    end); the first call gets `start_cursor` (None: the first page). A cursor the server hands back twice in a row
+    would loop forever: that is a TransientError naming it."""
+    cursor, number = start_cursor, 0
+    while True:
+        items, following = fetch(cursor)
+        following = following or None
+        if following is not None and following == cursor:
+            raise TransientError(f"the server returned the same next-page cursor twice ({str(cursor)[:40]!r})")
+        yield Page(number, items, None, following)
+        if following is None:
+            return
+        cursor, number = following, number + 1
+
+
+def link_header_pages(
+    client: HttpClient,
+    path: str,
+    *,
+    params: Mapping[str, Any] | None = None,
+    items: Callable[[Any], list[Any]] = lambda body: body,
+    total_header: str | None = None,
+    start_url: str | None = None,
+) -> Iterator[Page]:
+    """Walk pages linked by the `Link: <...>; rel="next"` header (RFC 8288; GitHub, Shopify and many others).
+
+    The first request is `GET path?params`; each next one is the `next` URL exactly as given (it carries its own
+    query). `items(body)` picks the records out of a body (default: the body is the list). `total_header` names a
+    header with the total count (`X-Total-Count`). A next link to another host is refused with a ConfigError:
+    the Authorization header goes only to the configured host. `next_page` is the next URL; pass it back as
+    `start_url` to resume.
+    """
+    url, query, number = start_url or path, None if start_url else params, 0
+    while True:
+        response = client.request("GET", url, params=query)
+        following = (response.links.get("next") or {}).get("url")
+        if following and not client.same_origin(following):
+            raise ConfigError(
+                f"{describe_request('GET', client.url(url))} links its next page to {origin(following)}, another"
+                f" host; it was not followed (credentials go only to {client.url_setting}). Set"
+                f" {client.url_setting} to that host if it is the real API."
+            )
+        total = response.headers.get(total_header) if total_header else None
+        yield Page(number, items(response.body), int(total) if total else None, following or None)
+        if not following:
+            return
+        url, query, number = following, None, number + 1
 
 
 def ordered_map(fn: Callable[[T], R], items: Iterable[T], max_workers: int) -> Iterator[R]:

@@ -16,7 +16,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from tieout_core.state import low_water_mark
+from tieout_core._state import low_water_mark
 
 
 @dataclass(frozen=True)
@@ -28,21 +28,25 @@ class Checkpoint:
 
 Record = Mapping[str, Any]
 ReadItem = Record | Checkpoint
-ReadFunction = Callable[[Mapping[str, Any]], Iterator[ReadItem]]
+ReadFunction = Callable[..., Iterator[ReadItem]]  # read(state), or read(state, parents) for a driven child
 
 
 @dataclass(frozen=True)
 class StreamDeclaration:
     """One stream. `cursor_field` is a path (`("audit", "lastUpdatedDateTime")`) or None for full refresh.
 
-    `parent` names the stream whose records this one is derived from (documentation and catalog
-    metadata only; the read function does the joining). `checkpoint_every` is the number of records
-    between state messages the adapters emit, on top of one at the end of the stream. `check_state`, when
-    set, raises `tieout_core.state.StateShapeError` for a saved state the read function could not use: the
-    adapters call it on every stream's state before reading anything, so a damaged state file is a config
-    error naming the file, not a crash in the middle of a sync. `bookmark_value(state)` is the Singer
-    bookmark's `replication_key_value` for a state the read function checkpointed (default:
-    `tieout_core.state.low_water_mark`, for states kept per tenant or company).
+    `parent` names the stream whose records this one is derived from. With `parent_keys` (the fields of a
+    parent record the child needs, such as `("id",)`) the core drives the child: its read function is
+    `read(state, parents)`, where `parents` yields those fields of every parent record, taken from the parent's
+    own pass in the same sync when it made a full one, so the parent is listed once (see `tieout_core._family`).
+    Without `parent_keys`, `parent` is documentation and the read function does the joining.
+
+    `checkpoint_every` is the number of records between state messages the adapters emit, on top of one at the
+    end of the stream. `check_state`, when set, raises `StateShapeError` for a saved state the read function
+    could not use: the adapters call it on every stream's state before reading anything, so a damaged state
+    file is a config error naming the file, not a crash in the middle of a sync. `bookmark_value(state)` is the
+    Singer bookmark's `replication_key_value` for a state the read function checkpointed (default: the
+    low-water mark of a state kept per tenant or company).
     """
 
     name: str
@@ -51,6 +55,7 @@ class StreamDeclaration:
     read: ReadFunction = field(compare=False, repr=False)
     cursor_field: tuple[str, ...] | None = None
     parent: str | None = None
+    parent_keys: tuple[str, ...] | None = None
     description: str = ""
     checkpoint_every: int = 500
     check_state: Callable[[Mapping[str, Any]], None] | None = field(default=None, compare=False, repr=False)
@@ -59,6 +64,10 @@ class StreamDeclaration:
     @cached_property
     def json_schema(self) -> dict[str, Any]:
         return json.loads(self.schema_path.read_text())
+
+    def __post_init__(self) -> None:
+        if self.parent_keys is not None and not self.parent:
+            raise ValueError(f"stream {self.name!r} has parent_keys but no parent: name the parent stream")
 
     @property
     def incremental(self) -> bool:

@@ -1,0 +1,1 @@
+"""Example source: Airbyte and Singer, from one set of stream declarations."""
