@@ -28,8 +28,7 @@ dist: install
 # connector-core's reference documentation from its docstrings (pdoc), into connector-core/docs/ (not committed;
 # `make test` builds it too and fails on a warning or a public name without a docstring).
 docs: install
-	@.venv/bin/pdoc -o connector-core/docs tieout_core tieout_core.testing
-	@echo "connector-core/docs/index.html"
+	@.venv/bin/python -m tieout_core._docs connector-core/docs
 
 # Mutation testing of the money, ledger, state and exception code (not part of `make test`; long: pick with MUTATE_TARGETS).
 mutate: install

@@ -6,7 +6,8 @@ every name is used in the guide (README.md, "Write a connector"). Modules whose 
 underscore are private: import from `tieout_core`, never from them.
 """
 
-from tieout_core._airbyte import DeclaredEntrypoint, DeclaredSource, launch
+from typing import TYPE_CHECKING, Any
+
 from tieout_core._config import (
     ConnectorConfig,
     airbyte_spec,
@@ -32,7 +33,6 @@ from tieout_core._http import (
     page_number_pages,
     prefetch,
 )
-from tieout_core._singer import build_cli, build_tap_class, builtin_setting_names, singer_streams
 from tieout_core._state import (
     StateShapeError,
     WatermarkCursor,
@@ -42,6 +42,34 @@ from tieout_core._state import (
     to_iso,
 )
 from tieout_core._tls import CA_BUNDLE_DESCRIPTION, check_ca_bundle
+
+if TYPE_CHECKING:
+    from tieout_core._airbyte import DeclaredEntrypoint, DeclaredSource, launch
+    from tieout_core._singer import build_cli, build_tap_class, builtin_setting_names, singer_streams
+
+# Each adapter is imported on first use of one of its names. Importing airbyte-cdk's entrypoint sets up its
+# logging, which prints Airbyte LOG messages on stdout: a Singer tap or target must never load it (and an
+# Airbyte source need not pay for importing singer-sdk).
+_ADAPTERS = {
+    "DeclaredEntrypoint": "_airbyte",
+    "DeclaredSource": "_airbyte",
+    "launch": "_airbyte",
+    "build_cli": "_singer",
+    "build_tap_class": "_singer",
+    "builtin_setting_names": "_singer",
+    "singer_streams": "_singer",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _ADAPTERS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'tieout_core' has no attribute {name!r}")
+    from importlib import import_module
+
+    value = globals()[name] = getattr(import_module(f"tieout_core.{module}"), name)
+    return value
+
 
 __all__ = [
     "CA_BUNDLE_DESCRIPTION",
