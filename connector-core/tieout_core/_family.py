@@ -83,7 +83,7 @@ class Family:
         """The declaration's read function, handed its parents when it is a driven child."""
         if declaration.parent_keys is None:
             return declaration.read(state)
-        return declaration.read(state, self._parents_of(declaration))  # type: ignore[call-arg]
+        return declaration.read(state, self._parents_of(declaration))
 
     def passing(self, declaration: StreamDeclaration, records: Iterator[Record], full_pass: bool) -> Iterator[Record]:
         """`records` unchanged; when a child reads this stream and this is a full pass, their keys are kept."""
@@ -103,8 +103,8 @@ class Family:
         keys = child.parent_keys or ()
         seen = self._seen.get(child.parent or "")
         if seen is not None:
-            for parent in seen:
-                yield {key: parent[key] for key in keys}
+            for kept in seen:
+                yield {key: kept[key] for key in keys}
             return
         parent = self._by_name[child.parent or ""]
         for item in self.read(parent, {}):
