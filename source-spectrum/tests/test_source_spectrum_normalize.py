@@ -34,6 +34,7 @@ from source_spectrum.normalize import (
         (".5", "0.50"),
         (".125", "0.13"),  # no leading zero and more places than the column: still rounded
         ("12.50-", "-12.50"),  # Spectrum's trailing minus on some reports
+        ("1,234.50", "1234.50"),  # a thousands separator: float() refuses it, the Decimal route reads it
         ("1e3", "1000.00"),
         ("5e-3", "0.01"),  # an exponent is never taken as it stands: half a cent, rounded
         ("125E-3", "0.13"),
