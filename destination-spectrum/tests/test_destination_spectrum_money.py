@@ -304,3 +304,12 @@ def test_given_a_daily_summary_of_one_ticket_when_recorded_then_it_is_still_a_su
         "",
         "daily_summary",
     )
+
+
+def test_given_an_invoice_that_passed_the_gates_when_something_tries_to_reroute_it_then_it_is_refused():
+    # The gates decided company, customer, job and distribution together; nothing later may change one of them.
+    import dataclasses
+
+    item = ready("BO-1003", [(Line(1, "Labor", Decimal("10.01")), Distribution("100", "L", "test"))])
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        item.job_number = "J200"  # type: ignore[misc]
