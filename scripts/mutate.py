@@ -106,10 +106,10 @@ TARGETS = (
         ("spectrum-client/spectrum_client/put.py",),
         ("spectrum-client/tests/test_spectrum_client_put.py", "spectrum-client/tests/test_spectrum_client_soap.py"),
     ),
-    Target("core-state", ("connector-core/tieout_core/state.py",), ("connector-core/tests/test_core_state.py",)),
+    Target("core-state", ("connector-core/tieout_core/_state.py",), ("connector-core/tests/test_core_state.py",)),
     Target(
         "core-retry",
-        ("connector-core/tieout_core/http.py",),
+        ("connector-core/tieout_core/_http.py",),
         ("connector-core/tests/test_core_http.py",),
         definitions=("<module>", "RetryPolicy", "default_error", "request", "request_json", "_send", "_send_once"),
     ),
