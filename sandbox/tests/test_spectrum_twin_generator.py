@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 import yaml
 from tieout_sandbox.spectrum import generate
+from tieout_sandbox.spectrum.bo import spectrum_invoice_number
 from tieout_sandbox.spectrum.generator import ANOMALY_TYPES
 from tieout_sandbox.spectrum.schema import TABLES, columns
 from tieout_sandbox.spectrum.testing import build
@@ -324,3 +325,30 @@ def test_given_the_ledger_when_summed_then_gl_balances_and_key_codes_follow_spec
         for row in rows(out, table):
             code = row[column]
             assert code and len(code) <= limit and code == code.upper() and not forbidden & set(code), code
+
+
+def test_given_job_unmatched_in_truth_when_the_files_are_read_then_no_crosswalk_row_and_nothing_in_spectrum_ar(twin):
+    out, buildops, truth = twin
+    with (out / "mapping" / "job_crosswalk.csv").open(encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        assert reader.fieldnames == [
+            "match_type",
+            "match_value",
+            "year",
+            "company_code",
+            "spectrum_job_number",
+            "phase_code",
+            "note",
+        ]
+        covered = {r["match_value"] for r in reader if r["match_type"] == "job_number"}
+    unmatched = [a for a in truth["anomalies"] if a["type"] == "job_unmatched"]
+    job_numbers = {j["id"]: j["jobNumber"] for j in buildops["jobs"]}
+    in_ar = {(h["Company_Code"], h["Invoice_Or_Transaction"]) for h in rows(out, "CR_INVOICE_HEADER_MC")}
+    assert unmatched, "the twin should leave a few jobs out of the job crosswalk"
+    for anomaly in unmatched:
+        keys = anomaly["keys"]
+        assert job_numbers[keys["buildops_job_id"]] not in covered
+        assert (keys["company_code"], spectrum_invoice_number(keys["buildops_invoice_number"])) not in in_ar
+    assert {a["keys"]["buildops_job_id"] for a in unmatched} == set(
+        truth["spectrum"]["job_crosswalk"]["unmatched_buildops_job_ids"]
+    )

@@ -27,3 +27,17 @@
 {% macro postgres__json_array_rows(expr, alias) -%}
   jsonb_array_elements(coalesce(cast({{ expr }} as jsonb), '[]'::jsonb)) as {{ alias }}(value)
 {%- endmacro %}
+
+
+{#- A key of an array's first element (a BuildOps job's departments[0].id), as text. -#}
+{% macro json_first_str(expr, key) -%}
+  {{ return(adapter.dispatch('json_first_str', 'tieout')(expr, key)) }}
+{%- endmacro %}
+
+{% macro default__json_first_str(expr, key) -%}
+  json_extract_string({{ expr }}, '$[0].{{ key }}')
+{%- endmacro %}
+
+{% macro postgres__json_first_str(expr, key) -%}
+  (cast({{ expr }} as jsonb) -> 0 ->> '{{ key }}')
+{%- endmacro %}

@@ -1,4 +1,4 @@
-{#- The mapping files users maintain (cost_code_mapping.csv, customer_crosswalk.csv) are read where they
+{#- The mapping files users maintain (cost_code_mapping.csv, customer_crosswalk.csv, job_crosswalk.csv) are read where they
     live, never copied into the project: dbt seeds would write their compiled SQL next to a seed given by an
     absolute path, i.e. over the user's own CSV. On DuckDB each run reloads the folder in var('mapping_dir')
     into var('mapping_schema') with read_csv (every column text: phase 010100 stays 010100). On other
@@ -9,6 +9,7 @@
   {{ return({
     'cost_code_mapping': ['company_code', 'match_type', 'match_value', 'job_type', 'phase_code', 'cost_type', 'note'],
     'customer_crosswalk': ['buildops_customer_id', 'company_code', 'customer_code'],
+    'job_crosswalk': ['match_type', 'match_value', 'year', 'company_code', 'spectrum_job_number', 'phase_code', 'note'],
   }) }}
 {%- endmacro %}
 
@@ -19,8 +20,13 @@
     is a download): a Windows-1252 file is read as Latin-1, which is the same character for every byte except
     0x80-0x9F (euro sign, curly quotes, dashes); a file holding one of those, or UTF-16 big-endian, stops the
     build here rather than be read differently from the destination. -#}
-{% macro mapping_file_encoding(path) -%}
+{% macro mapping_file_encoding(path, columns=[]) -%}
   {%- set quoted = "'" ~ path | replace("'", "''") ~ "'" -%}
+  {#- A missing file would otherwise stop the build with DuckDB's bare "No files found". -#}
+  {%- if run_query("select count(*) from glob(" ~ quoted ~ ")").rows[0][0] == 0 -%}
+    {%- do exceptions.raise_compiler_error("mapping file " ~ path ~ " not found: write it in mapping_dir (header: "
+        ~ columns | join(',') ~ "), or point TIEOUT_MAPPING_DIR / var mapping_dir at the folder that holds it") -%}
+  {%- endif -%}
   {%- set sniff -%}
     select
       case
@@ -60,7 +66,7 @@
     {%- set relation = adapter.get_relation(database=target.database, schema=schema, identifier=name) if execute else none -%}
     {%- if folder and target.type == 'duckdb' -%}
       {%- set path = folder.rstrip('/') ~ '/' ~ name ~ '.csv' -%}
-      {%- set encoding = mapping_file_encoding(path) if execute else 'utf-8' -%}
+      {%- set encoding = mapping_file_encoding(path, columns) if execute else 'utf-8' -%}
       {%- do statements.append(
           "create or replace table " ~ schema ~ "." ~ name ~ " as select "
           ~ columns | join(', ') ~ " from read_csv('" ~ path | replace("'", "''")

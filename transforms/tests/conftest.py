@@ -283,6 +283,7 @@ def scratch_warehouse(duckdb_build, tmp_path) -> Path:
 MAPPING_FILES = {
     "cost_code_mapping": ["company_code", "match_type", "match_value", "job_type", "phase_code", "cost_type", "note"],
     "customer_crosswalk": ["buildops_customer_id", "company_code", "customer_code"],
+    "job_crosswalk": ["match_type", "match_value", "year", "company_code", "spectrum_job_number", "phase_code", "note"],
 }
 
 

@@ -83,6 +83,8 @@ class Receivables:
             company, job = invoice_company(run, invoice)
             if job and job.progress_billed:
                 continue
+            if job and job.buildops_id in run.unmatched_jobs:
+                continue  # job_crosswalk.csv names no Spectrum job for it: the destination held it
             issued = bo.to_date(bo.pick(invoice, "issuedDate", "postingDate", "audit.createdDateTime"))
             if not issued or (run.as_of - issued).days < POSTING_LAG_DAYS:
                 continue

@@ -72,6 +72,7 @@ class Run:
     jtd: dict[tuple[str, str, str, str], list] = field(default_factory=dict)  # phase key -> [$, hours]
     policy: dict = field(default_factory=dict)
     mapping_rows: list[dict] = field(default_factory=list)
+    unmatched_jobs: set[str] = field(default_factory=set)  # BuildOps job ids job_crosswalk.csv leaves out
     posted_invoices: dict[str, dict] = field(default_factory=dict)  # BuildOps invoice id -> posting facts
     # AP events as they happen (closing.py): (invoice date, amount, retention, [(check date, amount paid)]).
     payables: list[tuple] = field(default_factory=list)

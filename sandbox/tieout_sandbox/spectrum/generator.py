@@ -12,7 +12,7 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
-from . import ap, bo, closing, jobcost, mapping, masters, payroll, progress, unbilled
+from . import ap, bo, closing, job_crosswalk, jobcost, mapping, masters, payroll, progress, unbilled
 from .ar import POSTING_LAG_DAYS, Receivables, in_scope
 from .context import Job, Run
 from .writer import Tables
@@ -29,6 +29,7 @@ ANOMALY_TYPES = (
     "payroll_timing_gap",
     "customer_unmatched",
     "changed_after_posting",
+    "job_unmatched",
 )
 
 
@@ -84,9 +85,11 @@ def _generate(out_dir: Path, buildops: dict[str, list[dict]], seed: int, scale: 
     masters.equipment(run)
     masters.processing_dates(run)
     mapping.build_policy(run)
+    mapping.build_mapping(run)
 
     ar = Receivables(run)
     ambiguous = _pick_ambiguous_service_jobs(run)
+    job_crosswalk.pick_unmatched(run, {j.buildops_id for j in ambiguous if j.buildops_id})
     ar.post_buildops_invoices()
     _post_from_both_sides(run, ar)
     progress.bill_projects(ar, ambiguous)
@@ -97,8 +100,8 @@ def _generate(out_dir: Path, buildops: dict[str, list[dict]], seed: int, scale: 
     unbilled.inject_follow_ups(run, mapping.UNBILLED_VISIT_DAYS)
     unbilled.visit_truth(run, mapping.UNBILLED_VISIT_DAYS, _unbilled_truth(run, ar))
 
-    mapping.build_mapping(run)
     mapping.mapping_truth(run)
+    job_crosswalk.unmatched_truth(run)
     crosswalk = mapping.build_crosswalk(run)
     mapping.bill_a_customer_spectrum_lacks(run)
     masters.customers(run, ar.balances)
@@ -114,6 +117,7 @@ def _generate(out_dir: Path, buildops: dict[str, list[dict]], seed: int, scale: 
             "companies": ["MEC", "FPR"],
             "anomaly_counts": by_type,
             "generation_seconds": round(time.perf_counter() - started, 2),
+            "job_crosswalk": job_crosswalk.summary(run),
         },
         "anomalies": run.anomalies,
         "period_end": closing.truth(ar, run.payables, run.as_of),

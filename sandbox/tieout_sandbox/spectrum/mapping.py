@@ -17,7 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from . import bo
+from . import bo, job_crosswalk
 from .ar import in_scope
 from .catalog import COMPANIES, COST_TYPES
 from .context import Run
@@ -160,7 +160,8 @@ def build_mapping(run: Run) -> None:
 
 def _used_products(run: Run) -> dict[str, dict[str, int]]:
     used: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for invoice, job in _scoped_invoices(run):
+    # Usage is BuildOps' own: a job left out of the job crosswalk still uses its parts.
+    for invoice, job in _scoped_invoices(run, unmatched=True):
         for item in invoice.get("invoiceItems") or []:
             code = bo.pick(item, "product.code")
             if code:
@@ -168,12 +169,14 @@ def _used_products(run: Run) -> dict[str, dict[str, int]]:
     return used
 
 
-def _scoped_invoices(run: Run):
-    """In-scope BuildOps invoices on Spectrum jobs that BuildOps bills (not progress-billed job types)."""
+def _scoped_invoices(run: Run, *, unmatched: bool = False):
+    """In-scope BuildOps invoices on Spectrum jobs that BuildOps bills (not progress-billed job types); a job
+    job_crosswalk.csv leaves out reaches no Spectrum job, so its invoices only count when `unmatched`."""
     progress = set(run.policy["routing"]["progress_billed_job_types"])
     for invoice in run.buildops.get("invoices", []):
         job = run.jobs.get(invoice.get("jobId") or "")
-        if job and in_scope(invoice) and job.job_type not in progress:
+        reachable = unmatched or (job is not None and job.buildops_id not in run.unmatched_jobs)
+        if job and in_scope(invoice) and job.job_type not in progress and reachable:
             yield invoice, job
 
 
@@ -313,6 +316,7 @@ def write_files(run: Run, out_dir: Path, crosswalk: list[dict]) -> None:
     mapping_dir.mkdir(parents=True, exist_ok=True)
     _csv(mapping_dir / "cost_code_mapping.csv", MAPPING_COLUMNS, run.mapping_rows)
     _csv(mapping_dir / "customer_crosswalk.csv", ["buildops_customer_id", "company_code", "customer_code"], crosswalk)
+    _csv(mapping_dir / "job_crosswalk.csv", job_crosswalk.COLUMNS, job_crosswalk.rows(run))
     _csv(
         mapping_dir / "vendor_crosswalk.csv",
         ["buildops_vendor_id", "company_code", "vendor_code"],

@@ -1,7 +1,8 @@
 -- Each BuildOps invoice line resolved through cost_code_mapping.csv exactly as destination-spectrum does
 -- (destination_spectrum.mapping.CostCodeMapping.resolve): product_code, then line_item_type, then the job
 -- type's default; company-specific rules before company-blank ones; a rule naming a job type only applies
--- to that job type. Then checked against the job's phase grid (Job x Phase_Code x Cost_Type) in Spectrum.
+-- to that job type. The job is the Spectrum job job_crosswalk.csv resolves it to (int_jobs), whose row may
+-- name the phase. Then checked against that job's phase grid (Job x Phase_Code x Cost_Type) in Spectrum.
 with items as (
     select * from {{ ref('stg_buildops__invoice_items') }}
 ),
@@ -32,6 +33,7 @@ lines as (
         inv.job_id,
         j.job_number,
         j.spectrum_job_number,
+        j.crosswalk_phase_code,
         j.billing_route,
         coalesce(j.is_progress_billed_type, false) as is_progress_billed_type,
         coalesce(j.company_code, d.company_code) as company_code,
@@ -98,7 +100,9 @@ grid as (
 final as (
     select
         l.*,
-        r.phase_code,
+        -- A job_crosswalk.csv row naming a phase sends every line of its jobs there (the cost type stays the
+        -- mapping's), as destination-spectrum posts it.
+        coalesce(l.crosswalk_phase_code, r.phase_code) as phase_code,
         r.cost_type,
         r.match_type as matched_by,
         case
@@ -111,7 +115,7 @@ final as (
     left join resolved as r on r.line_key = l.line_key
     left join grid as g
         on g.company_code = l.company_code and g.job_number = l.spectrum_job_number
-        and g.phase_code = r.phase_code and g.cost_type = r.cost_type
+        and g.phase_code = coalesce(l.crosswalk_phase_code, r.phase_code) and g.cost_type = r.cost_type
 )
 
 select * from final

@@ -1,4 +1,6 @@
--- Every job from either system, matched on the job number, with its billing route decided by the rules
+-- Every job from either system, a BuildOps job tied to its Spectrum job through job_crosswalk.csv
+-- (int_job_crosswalk: one-to-one rows, then pattern rules to umbrella jobs; never equal numbers), with its
+-- billing route decided by the rules
 -- destination-spectrum applies when posting (destination_spectrum.policy.Policy.route) plus what the
 -- ledger shows happened:
 --   ambiguous when the job has no job type; when Spectrum has AIA draws on a job type policy does not
@@ -6,6 +8,10 @@
 --   progress-billed job was also posted to Spectrum AR (billed from both sides).
 with buildops_jobs as (
     select * from {{ ref('stg_buildops__jobs') }} where not is_deleted
+),
+
+crosswalk as (
+    select * from {{ ref('int_job_crosswalk') }}
 ),
 
 job_types as (
@@ -66,8 +72,18 @@ joined as (
     select
         coalesce(bj.job_number, sj.job_number) as job_number,
         bj.job_id as buildops_job_id,
+        bj.job_number as buildops_job_number,
         sj.company_code,
         sj.job_number as spectrum_job_number,
+        x.company_code as crosswalk_company_code,
+        x.spectrum_job_number as crosswalk_job_number,
+        x.phase_code as crosswalk_phase_code,
+        x.matched_by as crosswalk_matched_by,
+        -- An umbrella job: reached through a pattern rule, or by more than one BuildOps job. Its Spectrum
+        -- figures (draws, AR invoices, job cost) are the umbrella's, shared by every ticket on it.
+        coalesce(x.is_pattern_match, false)
+            or (sj.job_number is not null and count(bj.job_id) over (partition by sj.company_code, sj.job_number) > 1)
+            as is_umbrella_job,
         coalesce(bj.job_type_name, jt.job_type_name) as job_type,
         bj.job_status as buildops_status,
         sj.status_code as spectrum_status,
@@ -76,7 +92,8 @@ joined as (
         bj.billing_customer_id as buildops_billing_customer_id,
         bj.property_id,
         bj.service_agreement_id,
-        sj.customer_code as spectrum_customer_code,
+        -- An umbrella job's Spectrum customer is not the ticket's (each AR invoice names its own).
+        case when not coalesce(x.is_pattern_match, false) then sj.customer_code end as spectrum_customer_code,
         sj.original_contract,
         bj.completed_date,
         coalesce(bj.created_date, sj.create_date) as created_date,
@@ -91,7 +108,8 @@ joined as (
         coalesce(jc.job_cost_to_date, 0) as job_cost_to_date
     from buildops_jobs as bj
     left join job_types as jt on jt.job_type_id = bj.job_type_id
-    full outer join spectrum_jobs as sj on sj.job_number = right(upper(bj.job_number), 10)
+    left join crosswalk as x on x.buildops_job_id = bj.job_id
+    full outer join spectrum_jobs as sj on sj.company_code = x.company_code and sj.job_number = x.spectrum_job_number
     left join draws as d on d.company_code = sj.company_code and d.job_number = sj.job_number
     left join buildops_billing as bb on bb.job_id = bj.job_id
     left join spectrum_billing as sb on sb.company_code = sj.company_code and sb.job_number = sj.job_number
@@ -130,6 +148,13 @@ final as (
                 then 'service job with AIA draws in Spectrum: the ticket became project scope'
             else 'service job billed from BuildOps'
         end as route_reason,
+        case
+            when buildops_job_id is null then 'spectrum_only'
+            when crosswalk_job_number is null then 'no_crosswalk_row'
+            when spectrum_job_number is null then 'not_in_spectrum'
+            when is_umbrella_job then 'umbrella'
+            else 'one_to_one'
+        end as job_resolution,
         case
             when buildops_job_id is null or job_type is null then null
             when is_progress_billed_type then 'project'

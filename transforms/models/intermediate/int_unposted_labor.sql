@@ -14,18 +14,20 @@ jobs as (
     select * from {{ ref('int_jobs') }}
 ),
 
+-- Per Spectrum job, as payroll costs it: the tickets on one umbrella job add up before they are compared.
+-- Hours on a job that resolves to no Spectrum job are left out (job_unmatched names such jobs).
 field_hours as (
     select
         j.company_code,
         j.spectrum_job_number as job_number,
-        j.buildops_job_id,
         e.employee_number as employee_code,
         ts.work_date,
         sum(ts.hours) as field_hours
     from timesheets as ts
     inner join jobs as j on j.buildops_job_id = ts.job_id
     left join employees as e on e.employee_id = ts.employee_id
-    group by j.company_code, j.spectrum_job_number, j.buildops_job_id, e.employee_number, ts.work_date
+    where j.spectrum_job_number is not null
+    group by j.company_code, j.spectrum_job_number, e.employee_number, ts.work_date
 ),
 
 payroll_hours as (

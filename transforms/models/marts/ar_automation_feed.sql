@@ -10,8 +10,17 @@ customers as (
     select customer_key, customer_name, billing_parent_customer_id from {{ ref('dim_customers') }}
 ),
 
+-- The invoice's job: a BuildOps invoice's by its job id, a Spectrum-only one's by Spectrum's key (an umbrella
+-- job has one row per ticket, so one job type per Spectrum job).
 jobs as (
-    select job_number, job_type, billing_route from {{ ref('dim_jobs') }}
+    select buildops_job_id, job_type from {{ ref('int_jobs') }} where buildops_job_id is not null
+),
+
+spectrum_jobs as (
+    select company_code, spectrum_job_number, min(job_type) as job_type
+    from {{ ref('int_jobs') }}
+    where spectrum_job_number is not null
+    group by company_code, spectrum_job_number
 ),
 
 properties as (
@@ -38,13 +47,15 @@ final as (
         i.spectrum_status,
         i.spectrum_status = 'not_posted' as is_awaiting_posting,
         i.job_number,
-        j.job_type,
-        j.billing_route,
+        coalesce(j.job_type, sj.job_type) as job_type,
+        i.billing_route,
         i.property_id,
         p.property_name
     from invoices as i
     left join customers as c on c.customer_key = i.customer_key
-    left join jobs as j on j.job_number = i.job_number
+    left join jobs as j on j.buildops_job_id = i.buildops_job_id
+    left join spectrum_jobs as sj
+        on i.buildops_job_id is null and sj.company_code = i.company_code and sj.spectrum_job_number = i.spectrum_job_number
     left join properties as p on p.property_id = i.property_id
 )
 

@@ -18,6 +18,7 @@ with all_exceptions as (
     union all select * from {{ ref('int_exceptions__mapping_to_missing_phase') }}
     union all select * from {{ ref('int_exceptions__compliance_lapsed_assignment') }}
     union all select * from {{ ref('int_exceptions__customer_unmatched') }}
+    union all select * from {{ ref('int_exceptions__job_unmatched') }}
 ),
 
 final as (
@@ -31,6 +32,7 @@ final as (
             when 'changed_after_posting' then 'ar_reconciliation'
             when 'customer_unmatched' then 'ar_reconciliation'
             when 'unmapped_pricebook_item' then 'mapping_drift_review'
+            when 'job_unmatched' then 'mapping_drift_review'
             when 'mapping_to_missing_phase' then 'mapping_drift_review'
             when 'routing_ambiguous' then 'aia_routing_review'
             when 'retainage_mismatch' then 'retainage_reconciliation'

@@ -22,6 +22,15 @@ jobs as (
     select * from {{ ref('int_jobs') }}
 ),
 
+-- A Spectrum-only invoice (an AIA draw, one keyed by hand) finds its job by Spectrum's key; an umbrella job
+-- has one row per ticket in int_jobs, so one route per Spectrum job (tickets on one job share its route).
+spectrum_job_routes as (
+    select company_code, spectrum_job_number, min(billing_route) as billing_route
+    from jobs
+    where spectrum_job_number is not null
+    group by company_code, spectrum_job_number
+),
+
 departments as (
     select * from {{ ref('stg_buildops__departments') }}
 ),
@@ -56,23 +65,35 @@ joined as (
         bi.total_amount - coalesce(bc.applied_amount, 0) as buildops_balance,
         si.last_payment_date,
         si.application_number,
-        si.retention_percent
+        si.retention_percent,
+        -- The Spectrum job: the AR header's, else the one job_crosswalk.csv resolves the BuildOps job to.
+        coalesce(si.job_number, rj.spectrum_job_number) as spectrum_job_number
     from buildops_invoices as bi
     left join buildops_cash as bc on bc.invoice_id = bi.invoice_id
     left join departments as d on d.department_id = bi.department_id
+    left join jobs as rj on rj.buildops_job_id = bi.job_id
     full outer join spectrum_invoices as si on si.invoice_number = bi.canonical_invoice_number
     left join customers as cx
         on cx.company_code = si.company_code and cx.customer_code = si.customer_code
 ),
 
+routed as (
+    select
+        j.*,
+        coalesce(jobs.billing_route, sr.billing_route) as billing_route
+    from joined as j
+    left join jobs on jobs.buildops_job_id = j.buildops_job_id
+    left join spectrum_job_routes as sr
+        on j.buildops_job_id is null and sr.company_code = j.company_code and sr.spectrum_job_number = j.job_number
+),
+
 final as (
     select
         j.*,
-        jobs.billing_route,
         case
             when j.retention_percent = 100 then 'retention'
             when j.application_number is not null then 'progress'
-            when jobs.billing_route = 'spectrum_progress' then 'progress'
+            when j.billing_route = 'spectrum_progress' then 'progress'
             when j.service_agreement_id is not null then 'agreement'
             else 'service'
         end as invoice_type,
@@ -80,9 +101,8 @@ final as (
         -- BuildOps keeps its own copy of a progress bill whose real invoice is the Spectrum draw: the copy
         -- is never posted and is no receivable.
         coalesce(j.buildops_invoice_id is not null and j.spectrum_status = 'not_posted'
-                 and jobs.billing_route = 'spectrum_progress', false) as is_billing_copy
-    from joined as j
-    left join jobs on jobs.job_number = j.job_number
+                 and j.billing_route = 'spectrum_progress', false) as is_billing_copy
+    from routed as j
 )
 
 select * from final

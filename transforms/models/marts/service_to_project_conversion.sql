@@ -23,7 +23,7 @@ projects as (
         case when sh.first_service_date is not null and sh.first_service_date < d.created_date
              then 'converted_from_service' else 'de_novo' end as project_origin
     from jobs as j
-    inner join dims as d on d.job_number = j.job_number
+    inner join dims as d on d.job_number = j.job_number and d.buildops_job_id is not distinct from j.buildops_job_id
     left join service_history as sh on sh.customer_key = j.customer_key
     where j.billing_route = 'spectrum_progress'
 ),

@@ -6,7 +6,7 @@ with assignments as (
 ),
 
 jobs as (
-    select job_number, job_type, billing_route, customer_key from {{ ref('dim_jobs') }}
+    select buildops_job_id, job_type, billing_route, customer_key from {{ ref('dim_jobs') }}
 ),
 
 final as (
@@ -29,7 +29,7 @@ final as (
         not (a.coi_lapsed or a.w9_lapsed or a.lien_waiver_lapsed) as is_compliant,
         case when a.coi_lapsed or a.w9_lapsed or a.lien_waiver_lapsed then a.po_amount else 0 end as amount_at_risk
     from assignments as a
-    left join jobs as j on j.job_number = a.job_number
+    left join jobs as j on j.buildops_job_id = a.buildops_job_id
 )
 
 select * from final

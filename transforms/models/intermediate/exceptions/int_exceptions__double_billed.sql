@@ -39,7 +39,7 @@ keyed_twice as (
     inner join posted_from_buildops as o
         on o.company_code = m.company_code
         and o.spectrum_customer_code = m.customer_code
-        and coalesce(o.job_number, '') = coalesce(m.job_number, '')
+        and coalesce(o.spectrum_job_number, '') = coalesce(m.job_number, '')
         and o.spectrum_total = m.invoice_total
         and m.invoice_date between o.invoice_date and {{ dbt.dateadd('day', 7, 'o.invoice_date') }}
 ),

@@ -30,6 +30,8 @@ unbilled_jobs as (
     where work_kind = 'service'
       and lower(coalesce(buildops_status, '')) = 'complete'
       and spectrum_job_number is not null
+      -- An umbrella job's cost and invoices are every ticket's on it: they say nothing about this ticket.
+      and not is_umbrella_job
       and buildops_live_invoice_count = 0
       and spectrum_invoice_count = 0
       and job_cost_to_date > 0

@@ -13,6 +13,9 @@ renamed as (
         customerpropertyid as property_id,
         coalesce(billingcustomerid, customerid) as billing_customer_id,
         serviceagreementid as service_agreement_id,
+        -- The job's (first) department: job_crosswalk.csv department rules and the job's company match on it.
+        {{ json_first_str('departments', 'id') }} as department_id,
+        {{ trimmed(json_first_str('departments', 'name')) }} as department_name,
         billingtype as billing_type,
         billingstatus as billing_status,
         {{ money('amountquoted') }} as amount_quoted,
