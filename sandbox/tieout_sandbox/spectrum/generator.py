@@ -108,7 +108,7 @@ def _generate(out_dir: Path, buildops: dict[str, list[dict]], seed: int, scale: 
     masters.write_jobs(run)
     masters.write_phases(run)
     summary = tables.close()
-    mapping.write_files(run, out_dir, crosswalk)
+    mapping.write_files(run, out_dir, crosswalk, (job_crosswalk.COLUMNS, job_crosswalk.rows(run)))
     by_type = {kind: sum(1 for a in run.anomalies if a["type"] == kind) for kind in ANOMALY_TYPES}
     return {
         "spectrum": {

@@ -12,6 +12,7 @@ from decimal import Decimal
 from . import bo
 from .ar import POSTING_LAG_DAYS, in_scope
 from .context import Job, Run
+from .mapping import mapping_index, resolve
 
 COLUMNS = ["match_type", "match_value", "year", "company_code", "spectrum_job_number", "phase_code", "note"]
 
@@ -19,8 +20,6 @@ COLUMNS = ["match_type", "match_value", "year", "company_code", "spectrum_job_nu
 def pick_unmatched(run: Run, excluded: set[str]) -> None:
     """Service jobs left out of the crosswalk (run.unmatched_jobs). Each has posted-age invoices whose every line
     the cost code mapping sends to the job's grid, so the job is the one thing wrong with them."""
-    from .mapping import mapping_index, resolve
-
     index = mapping_index(run.mapping_rows)
     invoices: dict[str, list[dict]] = {}
     for invoice in run.buildops.get("invoices", []):

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from . import bo, job_crosswalk
+from . import bo
 from .ar import in_scope
 from .catalog import COMPANIES, COST_TYPES
 from .context import Run
@@ -311,12 +311,14 @@ def bill_a_customer_spectrum_lacks(run: Run) -> None:
         )
 
 
-def write_files(run: Run, out_dir: Path, crosswalk: list[dict]) -> None:
+def write_files(run: Run, out_dir: Path, crosswalk: list[dict], job_crosswalk: tuple[list[str], list[dict]]) -> None:
+    """The mapping/ files; `job_crosswalk` is (columns, rows) of job_crosswalk.csv (job_crosswalk.py builds it
+    from this module's mapping, so this module does not import it back)."""
     mapping_dir = out_dir / "mapping"
     mapping_dir.mkdir(parents=True, exist_ok=True)
     _csv(mapping_dir / "cost_code_mapping.csv", MAPPING_COLUMNS, run.mapping_rows)
     _csv(mapping_dir / "customer_crosswalk.csv", ["buildops_customer_id", "company_code", "customer_code"], crosswalk)
-    _csv(mapping_dir / "job_crosswalk.csv", job_crosswalk.COLUMNS, job_crosswalk.rows(run))
+    _csv(mapping_dir / "job_crosswalk.csv", *job_crosswalk)
     _csv(
         mapping_dir / "vendor_crosswalk.csv",
         ["buildops_vendor_id", "company_code", "vendor_code"],
