@@ -14,6 +14,7 @@ from tieout_core import (
     cursor_pages,
     link_header_pages,
     offset_pages,
+    page_number_pages,
 )
 from tieout_core.testing import Reply, scripted_server
 
@@ -147,3 +148,27 @@ def test_given_refused_client_credentials_when_calling_then_a_config_error_names
         " failed): check client_id and client_secret"
     )
     assert "wrong-secret" not in str(raised.value)
+
+
+def test_given_a_total_count_and_concurrency_when_paging_then_every_page_comes_once_in_order():
+    import threading
+
+    in_flight, most = [0], [0]
+    lock = threading.Lock()
+
+    def fetch(page):
+        with lock:
+            in_flight[0] += 1
+            most[0] = max(most[0], in_flight[0])
+        import time
+
+        time.sleep(0.02)
+        with lock:
+            in_flight[0] -= 1
+        return list(range(page * 10, min(page * 10 + 10, 95))), 95
+
+    pages = list(page_number_pages(fetch, page_base=0, page_size=10, concurrency=4))
+    assert [p.number for p in pages] == list(range(10))
+    assert [p.next_page for p in pages] == [*range(1, 10), None]
+    assert sum(len(p.items) for p in pages) == 95
+    assert 1 < most[0] <= 4

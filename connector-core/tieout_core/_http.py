@@ -469,11 +469,14 @@ def page_number_pages(
     page_base: int,
     page_size: int,
     start_page: int | None = None,
+    concurrency: int = 1,
 ) -> Iterator[Page]:
     """Walk `page=page_base, page_base+1, ...` until a short page or the running count reaches totalCount.
 
     `fetch(page)` returns the page's items and the server's totalCount (None when not reported).
-    `start_page` resumes a walk that was checkpointed earlier.
+    `start_page` resumes a walk that was checkpointed earlier. With `concurrency` above 1 and a totalCount on
+    the first page, the pages it implies are requested `concurrency` at a time (in order, through
+    `ordered_map`) instead of one after another; a page that comes back short still ends the walk.
     """
     page = page_base if start_page is None else start_page
     while True:
@@ -484,7 +487,21 @@ def page_number_pages(
         yield Page(page, items, total, next_page)
         if next_page is None:
             return
+        if concurrency > 1 and total is not None:
+            yield from _known_pages(fetch, page_base, page_size, next_page, total, concurrency)
+            return
         page = next_page
+
+
+def _known_pages(fetch, page_base, page_size, first, total, concurrency) -> Iterator[Page]:
+    last = page_base + (total - 1) // page_size  # the page holding item number `total`
+    for page, (items, reported) in zip(
+        range(first, last + 1), ordered_map(fetch, range(first, last + 1), concurrency), strict=True
+    ):
+        done = page == last or len(items) < page_size
+        yield Page(page, items, reported, None if done else page + 1)
+        if done:
+            return
 
 
 def offset_pages(

@@ -117,10 +117,13 @@ class BuildOpsClient:
         list_key: str = "items",
         start_page: int | None = None,
         read_ahead: bool = True,
+        concurrency: int = 1,
     ) -> Iterator[Page]:
         """Pages of a list endpoint whose records sit under `list_key` (departments: `departments`).
 
-        With `read_ahead`, page N+1 is requested while page N is being processed (see `prefetch`).
+        With `read_ahead`, page N+1 is requested while page N is being processed (see `prefetch`). With
+        `concurrency` above 1, once the first page gives totalCount the other pages are requested that many at
+        a time (in order): for a list read on its own, with no detail requests sharing the connections.
         """
         page_size = self.config.page_size
 
@@ -128,7 +131,9 @@ class BuildOpsClient:
             query = {**(params or {}), "page": page, size_param: page_size}
             return unwrap(self.get(path, tenant, query), path, list_key)
 
-        walk = page_number_pages(fetch, page_base=page_base, page_size=page_size, start_page=start_page)
+        walk = page_number_pages(
+            fetch, page_base=page_base, page_size=page_size, start_page=start_page, concurrency=concurrency
+        )
         yield from prefetch(walk) if read_ahead else walk
 
     def close(self) -> None:

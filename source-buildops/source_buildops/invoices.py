@@ -57,6 +57,12 @@ class Spool:
     complete: bool = False
 
 
+@dataclass(frozen=True)
+class _PageEnd:
+    page: SpooledPage
+    wanted: list[str]
+
+
 class InvoiceDetails:
     def __init__(self, config: BuildOpsConfig, client: BuildOpsClient):
         self.config = config
@@ -114,21 +120,45 @@ class InvoiceDetails:
             self.config.path("invoices"), tenant, params=self._list_params(since), start_page=start
         )
         with open(spool.path, "wb") as sink:
-            for page in pages:
-                listed = self.headers_without_id.keep(page.items, f"tenant {tenant}, page {page.number}")
-                headers = [(h["id"], cursor_millis(h) if h.get("audit") else 0) for h in listed]
-                recorded = SpooledPage(page.number, page.next_page, headers)
+            for recorded, wanted, fetched in self._fetched_by_page(tenant, self._planned(tenant, pages, cursor)):
                 details = []
-                wanted = self._wanted(headers, cursor)
-                for invoice_id, detail in zip(wanted, self._fetch(tenant, wanted), strict=True):
+                for invoice_id, detail in zip(wanted, fetched, strict=True):
                     detail.setdefault("id", invoice_id)  # asked for by this id
                     line = orjson.dumps(detail) + b"\n"
                     recorded.offsets[invoice_id] = (sink.tell(), len(line))
                     sink.write(line)
                     details.append(detail)
                 spool.pages.append(recorded)
-                yield page.next_page, details
+                yield recorded.next_page, details
         spool.complete = True
+
+    def _planned(self, tenant, pages, cursor) -> Iterator[tuple[SpooledPage, list[str]]]:
+        """Each list page as it will be spooled, with the ids whose detail this cursor wants."""
+        for page in pages:
+            listed = self.headers_without_id.keep(page.items, f"tenant {tenant}, page {page.number}")
+            headers = [(h["id"], cursor_millis(h) if h.get("audit") else 0) for h in listed]
+            yield SpooledPage(page.number, page.next_page, headers), self._wanted(headers, cursor)
+
+    def _fetched_by_page(self, tenant, planned) -> Iterator[tuple[SpooledPage, list[str], list[dict[str, Any]]]]:
+        """(page, wanted ids, their details) in page order, the detail requests of the next page starting while
+        this one's last few are still in flight: one pool for the whole walk, never more than `max_concurrency`
+        requests at once, so no page ends waiting for its slowest detail with the other connections idle."""
+
+        def tasks() -> Iterator[Any]:
+            for recorded, wanted in planned:
+                yield from wanted
+                yield _PageEnd(recorded, wanted)  # handed back in order, after the page's details
+
+        def run(task: Any) -> Any:
+            return task if isinstance(task, _PageEnd) else self._detail(tenant, task)
+
+        fetched: list[dict[str, Any]] = []
+        for result in ordered_map(run, tasks(), self.config.max_concurrency):
+            if isinstance(result, _PageEnd):
+                yield result.page, result.wanted, fetched
+                fetched = []
+            else:
+                fetched.append(result)
 
     def _replay(self, tenant, spool, start, cursor) -> Iterator[tuple[int | None, list[dict[str, Any]]]]:
         with open(spool.path, "rb") as source:

@@ -155,6 +155,7 @@ def _pages(endpoint, config, client, tenant, params, start_page):
         page_base=config.customers_page_base if endpoint.customers_paging else 0,
         size_param=config.customers_page_size_param if endpoint.customers_paging else "page_size",
         start_page=start_page,
+        concurrency=config.max_concurrency,
     )
 
 
