@@ -184,6 +184,7 @@ PACKAGES = [
     "target-duckdb",
     "sandbox",
     "demo",
+    "desk",
 ]
 TIEOUT_LIBRARIES = {"tieout-connector-core": "connector-core", "tieout-spectrum-client": "spectrum-client"}
 
