@@ -35,6 +35,7 @@ def test_given_a_fresh_output_dir_when_the_demo_runs_then_it_succeeds_and_names_
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert f"Close report : {out / 'close-report.html'}" in proc.stdout
     assert f"Warehouse    : {out / 'tieout.duckdb'}" in proc.stdout
+    assert f"Close desk   : tieout desk --warehouse {out / 'tieout.duckdb'}" in proc.stdout
     assert re.search(r"Close period \d{4}-\d{2}: \d+/\d+ steps ready, \d+ open exceptions", proc.stdout)
 
 

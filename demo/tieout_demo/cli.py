@@ -106,6 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(f"Close report : {out / 'close-report.html'}")
     print(f"Warehouse    : {warehouse}")
+    print(f"Close desk   : tieout desk --warehouse {warehouse}   (decide exceptions, sign steps off; loopback)")
     print(summary)
     return 0 if ok else 1
 
