@@ -81,9 +81,10 @@ def job_view(warehouse: Warehouse, company: str, job_number: str) -> dict[str, A
                        when spectrum_status = 'not_posted' then 'not in Spectrum yet'
                        when balance > 0 then 'open: ' || cast(balance as varchar) || ' to collect'
                    end as collect
-            from {schema}.fct_invoices where company_code = ? and job_number = ?
+            from {schema}.fct_invoices
+            where (buildops_job_id is not null and buildops_job_id = ?) or (company_code = ? and job_number = ?)
             order by invoice_date, canonical_invoice_number""",
-        [company, job_number],
+        [found[0].get("buildops_job_id"), company, job_number],
     )
     exceptions = warehouse.queue({"company_code": company}) if job_number else []
     exceptions = [e for e in exceptions if e.get("job_number") == job_number]

@@ -27,7 +27,7 @@ RULES = (
     Rule("BuildOps", "Invoice lines", "stg_buildops__invoice_items", (("invoice_id", "buildops_invoice_id"),)),
     Rule("BuildOps", "Payments", "stg_buildops__invoice_payments", (("invoice_id", "buildops_invoice_id"),)),
     Rule("BuildOps", "Customer", "stg_buildops__customers", (("customer_id", "buildops_customer_id"),)),
-    Rule("BuildOps", "Job", "stg_buildops__jobs", (("job_number", "job_number"),)),  # one job number in both
+    Rule("BuildOps", "Job", "stg_buildops__jobs", (("job_id", "buildops_job_id"),)),  # numbers differ by system
     Rule("BuildOps", "Employee", "stg_buildops__employees", (("employee_id", "buildops_employee_id"),)),
     Rule(
         "BuildOps",
