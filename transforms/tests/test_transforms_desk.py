@@ -8,6 +8,7 @@ import datetime as dt
 import shutil
 
 import duckdb
+import pytest
 
 CLOSED_BY_BUILD = "tieout build"
 
@@ -154,3 +155,17 @@ def test_given_a_materiality_that_is_not_an_amount_when_compiling_then_the_error
     assert "policy.yml desk.materiality.payroll_timing_gap is 'fifty'; use an amount in dollars such as 50.00" in (
         result.stdout
     )
+
+
+@pytest.mark.postgres
+def test_given_postgres_when_a_build_ends_then_its_hook_committed_the_sightings_and_the_views_read_them(
+    postgres_build,
+):
+    seen = postgres_build.query("select count(*) as n from tieout_desk.exception_sightings")
+    exceptions = postgres_build.query("select count(*) as n from analytics.exceptions")
+    queue = postgres_build.query("select status, count(*) as n from analytics.exception_queue group by status")
+    steps = postgres_build.query("select sign_off, count(*) as n from analytics.close_checklist group by sign_off")
+
+    assert seen == exceptions and exceptions[0]["n"] > 0
+    assert queue == [{"status": "open", "n": exceptions[0]["n"]}]
+    assert steps == [{"sign_off": "unsigned", "n": 7}]
