@@ -90,6 +90,38 @@ class OdbcConfig(BaseModel):
         description="UNVERIFIED NAME. The column of open_periods_table holding the earliest date open for posting.",
     )
 
+    # SQL Server change data capture (opt-in): where the DBA enabled capture on a history table, its change table
+    # lists every insert, update and delete with a log sequence number (LSN), so a sync reads only what changed
+    # instead of re-reading the open-period window, and sees deletions. The name pattern is the one seen on a
+    # hosted instance (`cdc.<TABLE>_v1_CT`, spectrum-schema-evidence.md section 5): UNVERIFIED for other installs.
+    cdc_tables: list[str] = Field(
+        default_factory=list,
+        description="Spectrum history tables to read through their SQL Server change data capture table instead of"
+        ' re-reading a date window, e.g. ["GL_DETAIL_MC", "CR_PAY_ADJUST_HISTORY_MC"] (the ones a hosted'
+        " instance was seen capturing). Opt-in: capture must be enabled on the table by the DBA. A sync with no"
+        " saved position, or whose position the change table no longer holds, re-reads the window as before."
+        ' Deleted rows arrive with `_ab_cdc_deleted_at` set (README, "Change data capture").',
+    )
+    cdc_table_pattern: str = Field(
+        default="cdc.{table}_v1_CT",
+        pattern=r"^([A-Za-z_][A-Za-z0-9_]{0,127}\.)?[A-Za-z0-9_]*\{table\}[A-Za-z0-9_]*$",
+        description="UNVERIFIED NAME. The change table of a captured table, `{table}` standing for the table's"
+        " name: SQL Server names it cdc.<capture instance>_CT, and the instance seen was `<TABLE>_v1`.",
+    )
+
+    @field_validator("cdc_tables")
+    @classmethod
+    def _capturable(cls, tables: list[str]) -> list[str]:
+        allowed = {s.table for s in SQL_STREAMS if s.cursor and not s.synthetic_key}
+        unknown = sorted(set(tables) - allowed)
+        if unknown:
+            raise ValueError(
+                f"{', '.join(unknown)}: not a history table read incrementally with a primary key; change data"
+                f" capture is read for {', '.join(sorted(allowed))} (payroll time cards have no key a deletion"
+                " could name)"
+            )
+        return tables
+
     @field_validator("table_names", "column_names")
     @classmethod
     def _known_names(cls, renames: dict[str, str], info: ValidationInfo) -> dict[str, str]:

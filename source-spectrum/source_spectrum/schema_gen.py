@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from source_spectrum.catalog import Column, merged_columns
+from source_spectrum.catalog import SQL_STREAMS, Column, merged_columns
 
 
 def column_schema(column: Column) -> dict[str, Any]:
@@ -27,10 +27,25 @@ def column_schema(column: Column) -> dict[str, Any]:
     return {"type": ["null", "string"]}
 
 
+# Airbyte's change data capture fields, on the streams odbc.cdc_tables can opt in (transports/cdc.py): null
+# unless the record was read from a change table.
+CDC_PROPERTIES = {
+    "_ab_cdc_lsn": {"type": ["null", "string"], "description": "hex LSN of the change, when read by change capture"},
+    "_ab_cdc_deleted_at": {
+        "type": ["null", "string"],
+        "format": "date-time",
+        "description": "set when the row was deleted in Spectrum (read by change capture)",
+    },
+}
+
+
 def stream_schema(name: str) -> dict[str, Any]:
+    properties = {c.out: column_schema(c) for c in merged_columns(name)}
+    if any(s.name == name and s.cursor and not s.synthetic_key for s in SQL_STREAMS):
+        properties.update(CDC_PROPERTIES)
     return {
         "$schema": "http://json-schema.org/draft-07/schema#",
         "type": "object",
         "additionalProperties": True,
-        "properties": {c.out: column_schema(c) for c in merged_columns(name)},
+        "properties": properties,
     }

@@ -10,12 +10,13 @@ a post-dated entry cannot hide later back-dated ones. Everything else is a full 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterator, Mapping
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from itertools import repeat
 from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from tieout_core import Checkpoint, StateShapeError, StreamDeclaration, expect_mapping
 
@@ -25,6 +26,10 @@ from source_spectrum.resume import resumable
 from source_spectrum.transports import make_transport
 from source_spectrum.transports.base import RowBatch, Transport, translated
 from source_spectrum.transports.open_periods import FALLBACK_DAYS
+from source_spectrum.transports.cdc import CDC_FIELDS, LsnRange
+
+if TYPE_CHECKING:
+    from source_spectrum.transports.sql import SqlTransport
 
 SCHEMAS = Path(__file__).parent / "schemas"
 LOG = logging.getLogger("airbyte")  # the CDK's logger: its records reach an Airbyte host as LOG messages
@@ -41,6 +46,11 @@ def check_company_state(state: Mapping[str, Any]) -> None:
                 date.fromisoformat(cursor)
         except (TypeError, ValueError):
             raise StateShapeError(f"{where}.cursor is {cursor!r:.60}, expected a date such as 2026-11-30") from None
+        lsn = company_state.get("lsn")
+        if lsn is not None and not (isinstance(lsn, str) and re.fullmatch(r"(?:[0-9a-f]{2})+", lsn)):
+            raise StateShapeError(
+                f"{where}.lsn is {lsn!r:.60}, expected the hex of a change table's LSN such as 0000002a000001f40003"
+            )
 
 
 def _unless_future(stream: str, company: str, cursor: str | None, today: str) -> str | None:
@@ -119,22 +129,68 @@ def full_refresh_reader(transport: Transport, spec: StreamSpec, config: Spectrum
 def incremental_reader(transport: Transport, spec: StreamSpec, config: SpectrumConfig, today: date | None = None):
     cursor = spec.cursor_out
     assert cursor is not None
+    # Opted in to change data capture (odbc.cdc_tables; transports/cdc.py): read the changes after the saved LSN.
+    captured = transport.name == "sql" and config.odbc is not None and spec.table in config.odbc.cdc_tables
 
     def read(state: Mapping[str, Any]) -> Iterator[Any]:
         companies: dict[str, dict[str, str]] = {k: dict(v) for k, v in (state.get("companies") or {}).items()}
         ceiling = (today or date.today()).isoformat()
         with translated():
+            # Noted before anything is read, so a change committed during this read is read by the next one.
+            lsns = cast("SqlTransport", transport).lsn_range(spec) if captured else None
+            read_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
             for company in config.company_codes:
-                newest = _unless_future(spec.name, company, companies.get(company, {}).get("cursor"), ceiling)
-                since = _since(config, newest, lambda company=company: transport.open_from(company))
-                for names, rows in _batches(transport, spec, company, since):
+                saved = companies.get(company, {})
+                newest = _unless_future(spec.name, company, saved.get("cursor"), ceiling)
+                lsn = saved.get("lsn")
+                if lsns is not None and _changes_readable(spec, company, lsn, lsns):
+                    assert lsn is not None and lsns.newest is not None
+                    batches = _change_batches(transport, spec, company, lsn, lsns.newest, read_at)
+                else:
+                    since = _since(config, newest, lambda company=company: transport.open_from(company))
+                    batches = _batches(transport, spec, company, since)
+                for names, rows in batches:
                     newest = _newest(names, rows, cursor, newest)
                     yield from _records(names, rows)
-                if newest:
-                    companies[company] = {"cursor": min(newest, ceiling)}
+                entry = {"cursor": min(newest, ceiling)} if newest else {}
+                if lsns is not None and lsns.newest is not None:
+                    entry["lsn"] = max(lsn or "", lsns.newest.hex())
+                if entry:
+                    companies[company] = entry
                 yield Checkpoint({"companies": {k: dict(v) for k, v in companies.items()}})
 
     return read
+
+
+def _changes_readable(spec: StreamSpec, company: str, lsn: str | None, lsns: LsnRange) -> bool:
+    """Whether this sync can read only the changes after `lsn`; otherwise it re-reads the date window."""
+    if lsn is None or lsns.newest is None:
+        return False  # no position yet, or nothing captured: the window read sets the position
+    if lsns.holds_everything_after(lsn):
+        return True
+    LOG.warning(
+        "Stream %s, company %s: the change table no longer holds every change after the saved position %s (capture"
+        " cleanup has removed changes up to %s), so this sync re-reads the date window instead. Sync more often"
+        " than the capture's retention (SQL Server's default is three days) to read only the changes",
+        spec.name,
+        company,
+        lsn,
+        lsns.oldest.hex() if lsns.oldest else "?",
+    )
+    return False
+
+
+def _change_batches(
+    transport: Transport, spec: StreamSpec, company: str, after: str, upper: bytes, read_at: str
+) -> Iterator[RowBatch]:
+    """One company's changes, read again on a new connection if it drops (a row changed twice has two LSNs)."""
+    return resumable(
+        lambda: cast("SqlTransport", transport).read_changes(spec, company, after, upper, read_at),
+        (*spec.primary_key, CDC_FIELDS[0]),
+        what=f"Stream {spec.name}, company {company} (change table)",
+        where=_server(transport),
+        reconnect=transport.close,
+    )
 
 
 def build_streams(config: SpectrumConfig, transport: Transport | None = None) -> list[StreamDeclaration]:

@@ -46,8 +46,10 @@
 {%- endmacro %}
 
 {#- The raw rows of one stream. PyAirbyte replaces or merges on the primary key, so its tables hold one
-    version per record; Singer loaders may append, so under Meltano keep the latest version per key. -#}
-{% macro raw_rows(source_name, table_name, key_columns) -%}
+    version per record; Singer loaders may append, so under Meltano keep the latest version per key.
+    `deletions=true` (the streams source-spectrum can read by change data capture) then leaves out a key whose
+    latest version is a deletion (`_ab_cdc_deleted_at` set; the column is in those streams' schemas). -#}
+{% macro raw_rows(source_name, table_name, key_columns, deletions=false) -%}
   {%- set layout = var('raw_layout') -%}
   {%- if layout not in ('pyairbyte', 'meltano') -%}
     {{ exceptions.raise_compiler_error(
@@ -55,8 +57,13 @@
         ~ "or 'meltano' (Meltano target-duckdb/target-postgres: schemas tap_buildops, tap_spectrum)") }}
   {%- endif -%}
   {%- if layout == 'meltano' -%}
-  ({{ latest_per_key(source(source_name, table_name), key_columns) }})
+    {%- set rows = '(' ~ latest_per_key(source(source_name, table_name), key_columns) ~ ')' -%}
   {%- else -%}
-  {{ source(source_name, table_name) }}
+    {%- set rows = source(source_name, table_name) -%}
+  {%- endif -%}
+  {%- if deletions -%}
+  (select * from {{ rows }} as versions where _ab_cdc_deleted_at is null) as live_rows
+  {%- else -%}
+  {{ rows }}
   {%- endif -%}
 {%- endmacro %}

@@ -16,6 +16,7 @@ import sqlite3
 import time
 from pathlib import Path
 
+from .cdc import CAPTURED, enable_capture
 from .schema import ALL_TABLES, ENTRY_TABLES, TABLES
 
 INDEXES = {
@@ -98,6 +99,8 @@ def load_sqlite(folder: Path) -> Path:
     for table, cols in INDEXES.items():
         con.execute(f"CREATE INDEX IX_{table} ON {table} ({', '.join(cols)})")
     con.execute(PHASE_HISTORY_INDEX)
+    for table in CAPTURED:  # after the load: rows present before capture have no change rows
+        enable_capture(con, table)
     con.execute("CREATE TABLE TIEOUT_TWIN_LOAD (fingerprint VARCHAR(64), loaded_at VARCHAR(26))")
     con.execute("INSERT INTO TIEOUT_TWIN_LOAD VALUES (?, ?)", (fingerprint, time.strftime("%Y-%m-%dT%H:%M:%S")))
     con.commit()

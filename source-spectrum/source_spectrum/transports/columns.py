@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
+from spectrum_client.odbc import validate_identifier
 from tieout_core import ConfigError
 
 from source_spectrum.catalog import StreamSpec
@@ -91,3 +92,20 @@ def _fix(spec: StreamSpec, catalog_name: str) -> str:
 def _listed(columns: list[str]) -> str:
     shown = ", ".join(columns[:SHOW_AT_MOST])
     return shown + (f" and {len(columns) - SHOW_AT_MOST} more" if len(columns) > SHOW_AT_MOST else "") or "none"
+
+
+def select_list(spec: StreamSpec, names: InstallNames, missing: frozenset[str]) -> str:
+    """The SELECT list of a stream: keys trimmed (`LTRIM(RTRIM(key)) AS key`: Spectrum pads codes), a column this
+    install names differently selected under the catalog's name, one the table lacks selected as NULL."""
+    assert spec.table is not None
+    parts = []
+    for column in (c for c in spec.columns if c.kind != "rowkey"):
+        name = validate_identifier(column.name)
+        source = validate_identifier(names.column(spec.table, column.name))
+        if column.name in missing:
+            parts.append(f"NULL AS {name}")
+        elif column.kind == "key":
+            parts.append(f"LTRIM(RTRIM({source})) AS {name}")
+        else:
+            parts.append(source if source == name else f"{source} AS {name}")
+    return ", ".join(parts)

@@ -16,7 +16,15 @@ from source_spectrum.config import SpectrumConfig
 from source_spectrum.names import InstallNames
 from source_spectrum.normalize import RecordBuilder, RowKeys
 from source_spectrum.transports.base import RowBatch
-from source_spectrum.transports.columns import missing_columns
+from source_spectrum.transports.cdc import (
+    LsnRange,
+    change_batches,
+    change_table,
+    changes_sql,
+    lsn_range,
+    missing_in_change_table,
+)
+from source_spectrum.transports.columns import missing_columns, select_list
 from source_spectrum.transports.open_periods import open_period_starts
 
 
@@ -56,19 +64,9 @@ def select_sql(
     """
     assert spec.table is not None
     names = names or InstallNames()
-    parts = []
-    for column in (c for c in spec.columns if c.kind != "rowkey"):
-        name = validate_identifier(column.name)
-        source = validate_identifier(names.column(spec.table, column.name))
-        if column.name in missing:
-            parts.append(f"NULL AS {name}")
-        elif column.kind == "key":
-            parts.append(f"LTRIM(RTRIM({source})) AS {name}")
-        else:
-            parts.append(source if source == name else f"{source} AS {name}")
     table = validate_identifier(names.table(spec.table))
     company = validate_identifier(names.column(spec.table, "Company_Code"))
-    sql = f"SELECT {', '.join(parts)} FROM {table} WHERE {company} = ?"
+    sql = f"SELECT {select_list(spec, names, missing)} FROM {table} WHERE {company} = ?"
     if incremental and spec.cursor:
         sql += f" AND {validate_identifier(names.column(spec.table, spec.cursor))} >= ?"
     return sql
@@ -92,6 +90,8 @@ class SqlTransport:
         self._open_periods = config.odbc.open_periods_table, config.odbc.open_periods_start_column
         self._open_from: dict[str, date] | None = None  # company -> earliest date open for posting
         self._open_from_read = False
+        self._cdc_tables, self._cdc_pattern = frozenset(config.odbc.cdc_tables), config.odbc.cdc_table_pattern
+        self._lsn_ranges: dict[str, LsnRange] = {}  # stream -> its change table's LSNs, read once per run
 
     @property
     def streams(self) -> tuple[StreamSpec, ...]:
@@ -142,6 +142,33 @@ class SqlTransport:
             self._open_from = open_period_starts(self.db, table, column)
             self._open_from_read = True
         return (self._open_from or {}).get(company_code)
+
+    def change_table(self, spec: StreamSpec) -> str | None:
+        """The change table the stream reads, when `odbc.cdc_tables` opts its table in (see cdc.py)."""
+        if spec.table not in self._cdc_tables:
+            return None
+        return change_table(self._cdc_pattern, self.names.table(spec.table))
+
+    def lsn_range(self, spec: StreamSpec) -> LsnRange:
+        """The oldest and newest change the stream's change table holds, read once per run, before any read."""
+        if spec.name not in self._lsn_ranges:
+            table = self.change_table(spec)
+            assert table is not None
+            self._lsn_ranges[spec.name] = lsn_range(self.db, table, self.names.table(spec.table))
+        return self._lsn_ranges[spec.name]
+
+    def read_changes(
+        self, spec: StreamSpec, company_code: str, after_hex: str, upper: bytes, read_at: str
+    ) -> Iterator[RowBatch]:
+        """One company's changes with an LSN in (after, upper], in commit order (see cdc.py)."""
+        table = self.change_table(spec)
+        assert table is not None
+        builder = self._builders.get(spec.name)
+        if builder is None:
+            builder = self._builders[spec.name] = RecordBuilder(spec.columns, spec.primary_key)
+        missing = missing_in_change_table(spec, self.names, table, self.db.table_columns(table))
+        sql = changes_sql(spec, self.names, table, missing)
+        return change_batches(self.db, spec, builder, sql, company_code, after_hex, upper, read_at)
 
     def close(self) -> None:
         self.db.close()

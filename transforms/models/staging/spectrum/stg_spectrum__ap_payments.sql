@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ raw_rows('spectrum', 'ap_payments', ['company_code', 'vendor_code', 'invoice_number', 'check_number']) }}
+    select * from {{ raw_rows('spectrum', 'ap_payments', ['company_code', 'vendor_code', 'invoice_number', 'check_number'], deletions=true) }}
 ),
 
 renamed as (

@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ raw_rows('spectrum', 'ar_payments', ['company_code', 'customer_code', 'invoice_or_transaction', 'transaction_type', 'transaction_date', 'reference_number']) }}
+    select * from {{ raw_rows('spectrum', 'ar_payments', ['company_code', 'customer_code', 'invoice_or_transaction', 'transaction_type', 'transaction_date', 'reference_number'], deletions=true) }}
 ),
 
 renamed as (

@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ raw_rows('spectrum', 'job_cost_transactions', ['company_code', 'job_number', 'phase_code', 'cost_type', 'tran_date_text', 'tran_type_code', 'reference_1', 'reference_2', 'detail_sequence']) }}
+    select * from {{ raw_rows('spectrum', 'job_cost_transactions', ['company_code', 'job_number', 'phase_code', 'cost_type', 'tran_date_text', 'tran_type_code', 'reference_1', 'reference_2', 'detail_sequence'], deletions=true) }}
 ),
 
 renamed as (
