@@ -25,8 +25,8 @@ from source_spectrum.config import SpectrumConfig
 from source_spectrum.resume import resumable
 from source_spectrum.transports import make_transport
 from source_spectrum.transports.base import RowBatch, Transport, translated
-from source_spectrum.transports.open_periods import FALLBACK_DAYS
 from source_spectrum.transports.cdc import CDC_FIELDS, LsnRange
+from source_spectrum.transports.open_periods import FALLBACK_DAYS
 
 if TYPE_CHECKING:
     from source_spectrum.transports.sql import SqlTransport
