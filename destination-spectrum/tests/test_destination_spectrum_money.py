@@ -315,7 +315,6 @@ def test_given_an_invoice_that_passed_the_gates_when_something_tries_to_reroute_
         item.job_number = "J200"  # type: ignore[misc]
 
 
-def test_given_weights_that_sum_to_one_or_to_zero_when_spread_then_shares_follow_the_weights_or_are_zero():
+def test_given_weights_that_sum_to_exactly_one_when_spread_then_shares_follow_the_weights():
     assert spread(Decimal("0.10"), [Decimal("0.40"), Decimal("0.60")]) == [Decimal("0.04"), Decimal("0.06")]
     assert spread(Decimal("5.00"), [Decimal("1")]) == [Decimal("5.00")]
-    assert spread(Decimal("1.00"), [Decimal("0.00"), Decimal("0.00")]) == [Decimal("0.00"), Decimal("0.00")]
