@@ -186,6 +186,7 @@ def test_given_service_tickets_of_one_day_when_summarised_then_lines_sum_per_pha
         "2026-11-25",
         " 2026-11-25 ",
         "2026-11-25T09:46:40Z",
+        "20261125T09",  # ISO 8601's basic form, 11 characters
         "2026-11-25T23:59:59.999-00:00",
         dt.date(2026, 11, 25),
         dt.datetime(2026, 11, 25, 23, 59),
@@ -318,3 +319,9 @@ def test_given_an_invoice_that_passed_the_gates_when_something_tries_to_reroute_
 def test_given_weights_that_sum_to_exactly_one_when_spread_then_shares_follow_the_weights():
     assert spread(Decimal("0.10"), [Decimal("0.40"), Decimal("0.60")]) == [Decimal("0.04"), Decimal("0.06")]
     assert spread(Decimal("5.00"), [Decimal("1")]) == [Decimal("5.00")]
+
+
+def test_given_the_largest_amounts_the_ledger_holds_when_parsed_then_the_limit_is_ten_to_the_sixteenth():
+    assert to_money("9999999999999999.99", "amount") == Decimal("9999999999999999.99")
+    with pytest.raises(FieldError, match="out of range"):
+        to_money("10000000000000000", "amount")
