@@ -44,16 +44,17 @@ create table fct_wip as select 'MEC' as company_code, '40001' as job_number, 100
   as contract_amount, 40000.00::decimal(18,2) as cost_to_date, 0.4000::decimal(9,4) as percent_complete,
   40000.00::decimal(18,2) as earned_revenue, 50000.00::decimal(18,2) as billed_to_date,
   10000.00::decimal(18,2) as over_under_billing, 1200.00::decimal(18,2) as unposted_labor_estimate;
-create table customer_profitability as select 'Acme' as customer_name, 1000.00::decimal(18,2) as revenue,
-  300.00::decimal(18,2) as burdened_labor_cost, 100.00::decimal(18,2) as overhead_cost,
-  -50.00::decimal(18,2) as margin_after_overhead, 800.00::decimal(18,2) as cash_collected,
-  -250.00::decimal(18,2) as cash_margin;
+create table customer_profitability as select 'MEC' as company_code, 'Acme' as customer_name,
+  date '2025-11-01' as window_start, date '2026-10-31' as window_end, 'labor_hours' as allocation_base,
+  1000.00::decimal(18,2) as revenue, 300.00::decimal(18,2) as labor_cost, 102.00::decimal(18,2) as labor_burden,
+  500.00::decimal(18,2) as other_direct_cost, 148.00::decimal(18,2) as overhead_allocated,
+  -50.00::decimal(18,2) as profit_after_overhead, -0.0500::decimal(9,4) as margin_pct;
 create table cost_code_budget_variance as select 'MEC' as company_code, '40001' as job_number,
   '230500' as phase_code, 'L' as cost_type, 100.00::decimal(18,2) as budget, 150.00::decimal(18,2) as actual_cost,
   80.00::decimal(18,2) as projected_overrun, true as is_over_budget;
-create table service_to_project_conversion as select 'converted_from_service' as project_origin,
-  3 as project_count, 900.00::decimal(18,2) as revenue, 120.00::decimal(18,2) as net_margin,
-  0.1333::decimal(9,4) as margin_pct;
+create table service_to_project_conversion as select 'converted_from_quote' as project_origin,
+  3 as project_count, 900.00::decimal(18,2) as revenue, 780.00::decimal(18,2) as cost,
+  120.00::decimal(18,2) as margin, 0.1333::decimal(9,4) as margin_pct;
 """
 
 
@@ -120,3 +121,15 @@ def test_given_the_aging_mart_when_rendered_then_retainage_is_apart_and_customer
     assert "<h2>AR aging as of 2026-10-31 (Spectrum)</h2>" in html
     assert "Retainage receivable ($100) is due under the contract" in html
     assert "<th>company</th>" in html and "<td>FPR</td>" in html
+
+
+def test_given_the_cfo_marts_when_rendered_then_each_answer_names_its_close_window_and_source_system(
+    warehouse, tmp_path
+):
+    render_report(warehouse, tmp_path / "r.html")
+    html = (tmp_path / "r.html").read_text()
+
+    assert "Least profitable commercial service customers, 2025-11-01 to 2026-10-31 (Spectrum)" in html
+    assert "overhead allocated by labor hours" in html
+    assert "<td>converted_from_quote</td>" in html and "13.3%" in html
+    assert "(lineage: BuildOps; figures: Spectrum)" in html

@@ -280,27 +280,47 @@ def _render(con: duckdb.DuckDBPyConnection) -> tuple[str, str]:
         "payroll, flagged per job in the warehouse (fct_wip.includes_unposted_labor_estimate).</p></section>"
     )
 
-    profit = _rows(con, "select * from customer_profitability order by margin_after_overhead asc limit 10")
+    parts.append(_cfo_answers(con, period))
+    parts.append("</main></body></html>")
+
+    lines = [
+        f"Close period {period}: {ready}/{len(checklist)} steps ready, {len(exceptions)} open exceptions "
+        f"({money(at_stake)} at stake)" + (f"; {later:,} dated after {period} do not block it" if later else "")
+    ]
+    lines += [f"  {t:32} {len(by_type[t]):>5}" for t in types]
+    return "".join(parts), "\n".join(lines)
+
+
+def _cfo_answers(con: duckdb.DuckDBPyConnection, period: str) -> str:
+    """The CFO's questions as of the close period, each table saying which system its figures come from."""
+    profit = _rows(con, "select * from customer_profitability order by profit_after_overhead asc limit 10")
+    window = f"{profit[0]['window_start']} to {profit[0]['window_end']}" if profit else period
+    base = profit[0]["allocation_base"].replace("_", " ") if profit else ""
     overruns = _rows(
         con, "select * from cost_code_budget_variance where is_over_budget order by projected_overrun desc limit 10"
     )
     conversion = _rows(con, "select * from service_to_project_conversion order by project_origin")
-    parts.append(
-        "<section><h2>CFO answers</h2><h3>Least profitable service customers after burden and overhead"
-        "</h3>"
+    return (
+        f"<section><h2>CFO answers, close {escape(period)}</h2>"
+        f"<h3>Least profitable commercial service customers, {escape(window)} (Spectrum)</h3>"
         + _table(
             profit,
             [
+                ("company_code", "co"),
                 ("customer_name", "customer"),
                 ("revenue", "revenue"),
-                ("burdened_labor_cost", "burdened labor"),
-                ("overhead_cost", "overhead"),
-                ("margin_after_overhead", "margin"),
-                ("cash_collected", "cash collected"),
-                ("cash_margin", "cash margin"),
+                ("labor_cost", "labor"),
+                ("labor_burden", "burden (payroll)"),
+                ("other_direct_cost", "other direct"),
+                ("overhead_allocated", "overhead (GL)"),
+                ("profit_after_overhead", "profit after overhead"),
+                ("margin_pct", "margin %"),
             ],
         )
-        + "<h3>Cost codes over budget on active projects</h3>"
+        + f"<p class='note'>Segment from BuildOps' customer type (policy.yml cfo.segments); revenue, payroll labor "
+        f"and burden, job cost and the GL overhead accounts from Spectrum; overhead allocated by {escape(base)}."
+        "</p>"
+        + "<h3>Cost codes over budget on active projects (Spectrum)</h3>"
         + _table(
             overruns,
             [
@@ -313,24 +333,18 @@ def _render(con: duckdb.DuckDBPyConnection) -> tuple[str, str]:
                 ("projected_overrun", "projected overrun"),
             ],
         )
-        + "<h3>Service-to-project conversion</h3>"
+        + f"<h3>Projects by origin, margin to date at {escape(period)} (lineage: BuildOps; figures: Spectrum)</h3>"
         + _table(
             conversion,
             [
                 ("project_origin", "origin"),
                 ("project_count", "projects"),
                 ("revenue", "revenue"),
-                ("net_margin", "net margin"),
+                ("cost", "cost"),
+                ("margin", "margin"),
                 ("margin_pct", "margin %"),
             ],
         )
-        + "</section>"
+        + "<p class='note'>Converted: sold from a service job's quote, or created on the same property within "
+        "policy.yml cfo.conversion.window_days of a visit that recommended it; otherwise de novo.</p></section>"
     )
-    parts.append("</main></body></html>")
-
-    lines = [
-        f"Close period {period}: {ready}/{len(checklist)} steps ready, {len(exceptions)} open exceptions "
-        f"({money(at_stake)} at stake)" + (f"; {later:,} dated after {period} do not block it" if later else "")
-    ]
-    lines += [f"  {t:32} {len(by_type[t]):>5}" for t in types]
-    return "".join(parts), "\n".join(lines)

@@ -13,7 +13,7 @@ from pathlib import Path
 import orjson
 
 from ..credentials import MAIN_TENANT_ID, MAIN_TENANT_NAME
-from . import billing, parties, projects, purchasing, work
+from . import billing, lineage, parties, projects, purchasing, work
 from .common import Ctx
 
 # File names = stream names of source-buildops (docs/ARCHITECTURE.md).
@@ -75,6 +75,7 @@ def _generate(ctx: Ctx) -> dict[str, list[dict]]:
     work.assign_representatives(ctx, job_list, reps)
     visits, sheets = work.visits_and_timesheets(ctx, job_list, emps)
     quotes = work.quotes(ctx, job_list, props, custs, emps)
+    lineage.link_projects(ctx, job_list, quotes)
     pos = purchasing.purchase_orders(ctx, job_list, vends, products, emps)
     invoices, payments = billing.invoices_and_payments(ctx, job_list, custs, props, products, agreements, tenant_name)
     project_list = projects.projects(ctx, job_list, invoices, props)

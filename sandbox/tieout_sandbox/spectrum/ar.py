@@ -386,6 +386,7 @@ class Receivables:
                 "date": date,
                 "due": due,
                 "total": total,
+                "extension": extension,
                 "retention": retention,
             }
         run.tables["CR_INVOICE_HEADER_MC"].write(

@@ -76,6 +76,13 @@ class Run:
     posted_invoices: dict[str, dict] = field(default_factory=dict)  # BuildOps invoice id -> posting facts
     # AP events as they happen (closing.py): (invoice date, amount, retention, [(check date, amount paid)]).
     payables: list[tuple] = field(default_factory=list)
+    # Cost events for the CFO's truth (cfo_truth.py), recorded as they are written, summed per month: job cost
+    # per (company, job, phase, cost type, month start, written by payroll?); payroll per (company, job, month
+    # start) -> [hours, pay, burden] (time cards on a job of the employee's own company); overhead GL per
+    # (company, account, month start) -> amount.
+    phase_cost_by_month: dict[tuple[str, str, str, str, dt.date, bool], Decimal] = field(default_factory=dict)
+    payroll_by_month: dict[tuple[str, str, dt.date], list] = field(default_factory=dict)
+    overhead_by_month: dict[tuple[str, str, dt.date], Decimal] = field(default_factory=dict)
     gl_sequence: int = 0
 
     def rng(self, part: str) -> random.Random:

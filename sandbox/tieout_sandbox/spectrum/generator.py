@@ -12,7 +12,20 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
-from . import ap, bo, closing, job_crosswalk, jobcost, mapping, masters, payroll, progress, unbilled
+from . import (
+    ap,
+    bo,
+    cfo_truth,
+    closing,
+    job_crosswalk,
+    jobcost,
+    mapping,
+    masters,
+    overhead,
+    payroll,
+    progress,
+    unbilled,
+)
 from .ar import POSTING_LAG_DAYS, Receivables, in_scope
 from .context import Job, Run
 from .writer import Tables
@@ -97,6 +110,7 @@ def _generate(out_dir: Path, buildops: dict[str, list[dict]], seed: int, scale: 
     payroll.run_payroll(run)
     ap.payables(run)
     jobcost.fill_project_costs(run)
+    overhead.post_overhead(run)
     unbilled.inject_follow_ups(run, mapping.UNBILLED_VISIT_DAYS)
     unbilled.visit_truth(run, mapping.UNBILLED_VISIT_DAYS, _unbilled_truth(run, ar))
 
@@ -120,8 +134,15 @@ def _generate(out_dir: Path, buildops: dict[str, list[dict]], seed: int, scale: 
             "job_crosswalk": job_crosswalk.summary(run),
         },
         "anomalies": run.anomalies,
-        "period_end": closing.truth(ar, run.payables, run.as_of),
+        "period_end": _period_end_truth(run, ar),
     }
+
+
+def _period_end_truth(run: Run, ar: Receivables) -> dict:
+    periods = closing.truth(ar, run.payables, run.as_of)
+    for period, figures in periods.items():
+        figures["cfo"] = cfo_truth.answers(run, ar, period)
+    return periods
 
 
 def _pick_ambiguous_service_jobs(run: Run) -> list[Job]:

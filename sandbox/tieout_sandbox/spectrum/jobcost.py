@@ -77,6 +77,9 @@ def write_jc(
         ]
     )
     run.add_jtd(job.company, job.number, phase, cost_type, amount, hours or Decimal(0))
+    if date:
+        key = (job.company, job.number.strip(), phase, cost_type, date.replace(day=1), tran_type == "PR")
+        run.phase_cost_by_month[key] = run.phase_cost_by_month.get(key, Decimal(0)) + amount
 
 
 def fill_project_costs(run: Run) -> int:
@@ -92,6 +95,7 @@ def fill_project_costs(run: Run) -> int:
     total_weight = sum(weights)
     written = 0
     monthly: dict[tuple[str, str], int] = {}
+    by_phase_month: dict[tuple[str, str, str, str, str], int] = {}
     cumulative = 0.0
     for job, weight in zip(projects, weights, strict=True):
         # Cumulative rounding: the per-job counts add up to exactly `missing`.
@@ -153,8 +157,13 @@ def fill_project_costs(run: Run) -> int:
             slot[0] += Decimal(cents) / 100
             monthly_key = (company, text[:6])
             monthly[monthly_key] = monthly.get(monthly_key, 0) + cents
+            phase_key = (company, number, phase, cost_type, text[:6])
+            by_phase_month[phase_key] = by_phase_month.get(phase_key, 0) + cents
             written += 1
         _sequence["n"] = seq
+    for (company, number, phase, cost_type, month), cents in by_phase_month.items():
+        key = (company, number.strip(), phase, cost_type, dt.date(int(month[:4]), int(month[4:]), 1), False)
+        run.phase_cost_by_month[key] = run.phase_cost_by_month.get(key, Decimal(0)) + Decimal(cents) / 100
     for (company, month), cents in sorted(monthly.items()):
         date = dt.date(int(month[:4]), int(month[4:]), 1)
         amount = Decimal(cents) / 100

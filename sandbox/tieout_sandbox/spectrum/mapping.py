@@ -21,9 +21,19 @@ from . import bo
 from .ar import in_scope
 from .catalog import COMPANIES, COST_TYPES
 from .context import Run
+from .overhead import OVERHEAD_ACCOUNTS
 
 MAPPING_COLUMNS = ["company_code", "match_type", "match_value", "job_type", "phase_code", "cost_type", "note"]
 SERVICE_DEFAULT_JOB_TYPES = {"Preventive Maintenance": "MEC", "Fire Inspection": "FPR"}
+CUSTOMER_SEGMENTS = {
+    "Commercial": "commercial",
+    "Retail": "commercial",
+    "Healthcare": "commercial",
+    "Property Management": "commercial",
+    "Industrial": "industrial",
+    "Government": "institutional",
+    "Education": "institutional",
+}
 POSTING_MODES = {"Preventive Maintenance": "daily_summary", "Fire Inspection": "daily_summary"}
 
 
@@ -59,6 +69,16 @@ def build_policy(run: Run) -> dict:
         # The close's windows (transforms' exception rules): payroll by period end + 5 days, a completed visit
         # on an invoice within 5 days.
         "close": {"payroll_cutoff_days": PAYROLL_CUTOFF_DAYS, "unbilled_visit_days": UNBILLED_VISIT_DAYS},
+        "cfo": {
+            # BuildOps customerType -> the segment dim_customers carries; a type not listed is default_segment.
+            "segments": dict(CUSTOMER_SEGMENTS),
+            "default_segment": "unassigned",
+            "profitability": {"segment": "commercial", "months": 12},
+            "overhead": {"gl_accounts": list(OVERHEAD_ACCOUNTS), "allocation_base": "labor_hours"},
+            # A project counts as converted after a visit when it is created on the visit's property at most
+            # this many days after a visit that recommended work.
+            "conversion": {"window_days": 180},
+        },
     }
     return run.policy
 

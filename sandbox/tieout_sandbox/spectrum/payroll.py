@@ -113,6 +113,13 @@ def _write_week(run: Run, employee_id: str, period_end: dt.date, sheets: list[di
                 "Cost_Center": "",
             }
         )
+        if job and job.company == company and work_date:
+            slot = run.payroll_by_month.setdefault(
+                (company, job.number.strip(), work_date.replace(day=1)), [Decimal(0), Decimal(0), Decimal(0)]
+            )
+            slot[0] += hours
+            slot[1] += pay
+            slot[2] += burden
         if job and phase and job.company == company:
             who = (employee.code, employee.name)
             write_jc(

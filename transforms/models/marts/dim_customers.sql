@@ -1,6 +1,7 @@
 -- One customer master across both systems. A BuildOps customer is the master record (its id is the key);
 -- Spectrum customers attach to it per company through int_customer_xref, and Spectrum customers nobody in
--- BuildOps matches stand on their own ('spectrum:<company>:<code>').
+-- BuildOps matches stand on their own ('spectrum:<company>:<code>'). The segment is BuildOps' customerType
+-- mapped by policy.yml's cfo.segments (a Spectrum-only customer has no type: the default segment).
 with buildops_customers as (
     select * from {{ ref('stg_buildops__customers') }} where not is_deleted
 ),
@@ -39,6 +40,7 @@ from_buildops as (
         bc.customer_id as buildops_customer_id,
         bc.customer_name,
         bc.customer_type,
+        {{ cfo_segment('bc.customer_type') }} as segment,
         bc.status as buildops_status,
         c.spectrum_customer_codes,
         coalesce(c.spectrum_code_count, 0) as spectrum_code_count,
@@ -55,6 +57,7 @@ spectrum_only as (
         cast(null as {{ dbt.type_string() }}) as buildops_customer_id,
         c.spectrum_customer_name as customer_name,
         cast(null as {{ dbt.type_string() }}) as customer_type,
+        '{{ cfo_policy().default_segment }}' as segment,
         cast(null as {{ dbt.type_string() }}) as buildops_status,
         c.spectrum_customer_codes,
         c.spectrum_code_count,

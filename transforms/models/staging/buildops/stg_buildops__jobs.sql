@@ -18,6 +18,8 @@ renamed as (
         {{ trimmed(json_first_str('departments', 'name')) }} as department_name,
         billingtype as billing_type,
         billingstatus as billing_status,
+        -- The quote the job was sold from (unverified field name: docs/evidence/buildops.csv).
+        quoteid as quote_id,
         {{ money('amountquoted') }} as amount_quoted,
         {{ money('costamount') }} as cost_amount,
         {{ iso_date('completeddate') }} as completed_date,

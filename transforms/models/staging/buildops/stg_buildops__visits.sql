@@ -11,7 +11,11 @@ renamed as (
         status as visit_status,
         {{ iso_date('scheduledfor') }} as scheduled_date,
         actualdurationmins as actual_duration_minutes,
-        primarytechid as primary_tech_id
+        primarytechid as primary_tech_id,
+        customerpropertyid as property_id,
+        -- Work the technician recommended on the visit (free text; the field name is unverified).
+        {{ trimmed('recommendation') }} as recommendation,
+        {{ json_str('audit', 'deletedDateTime') }} is not null as is_deleted
     from source
 )
 
