@@ -52,6 +52,13 @@ create table customer_profitability as select 'MEC' as company_code, 'Acme' as c
 create table cost_code_budget_variance as select 'MEC' as company_code, '40001' as job_number,
   '230500' as phase_code, 'L' as cost_type, 100.00::decimal(18,2) as budget, 150.00::decimal(18,2) as actual_cost,
   80.00::decimal(18,2) as projected_overrun, true as is_over_budget;
+create table fct_project_insurance_checks as select * from (values
+  ('MEC', '40001', 'V10012', 'PO1', 'additional_insured', 'required', 'no', date '2027-01-31', false,
+   date '2026-10-31'),
+  ('MEC', '40001', 'V10012', 'PO1', 'gl_aggregate', '2000000.00', '4000000.00', date '2027-01-31', true,
+   date '2026-10-31'))
+  t(company_code, job_number, vendor_code, subcontract_number, check_name, required_value, certificate_value,
+    certificate_expires, passed, checked_as_of);
 create table service_to_project_conversion as select 'converted_from_quote' as project_origin,
   3 as project_count, 900.00::decimal(18,2) as revenue, 780.00::decimal(18,2) as cost,
   120.00::decimal(18,2) as margin, 0.1333::decimal(9,4) as margin_pct;
@@ -133,3 +140,5 @@ def test_given_the_cfo_marts_when_rendered_then_each_answer_names_its_close_wind
     assert "overhead allocated by labor hours" in html
     assert "<td>converted_from_quote</td>" in html and "13.3%" in html
     assert "(lineage: BuildOps; figures: Spectrum)" in html
+    assert "Subs short of the customer's insurance requirements, checked as of 2026-10-31 (Spectrum)" in html
+    assert "<td>additional_insured</td>" in html and "<td>gl_aggregate</td>" not in html

@@ -300,6 +300,16 @@ def _cfo_answers(con: duckdb.DuckDBPyConnection, period: str) -> str:
         con, "select * from cost_code_budget_variance where is_over_budget order by projected_overrun desc limit 10"
     )
     conversion = _rows(con, "select * from service_to_project_conversion order by project_origin")
+    insurance = _rows(
+        con,
+        "select * from fct_project_insurance_checks where not passed "
+        "order by company_code, job_number, vendor_code, check_name limit 15",
+    )
+    checked = _rows(
+        con,
+        "select count(distinct company_code || job_number || vendor_code || subcontract_number) as subs,"
+        " max(checked_as_of) as checked_as_of from fct_project_insurance_checks",
+    )[0]
     return (
         f"<section><h2>CFO answers, close {escape(period)}</h2>"
         f"<h3>Least profitable commercial service customers, {escape(window)} (Spectrum)</h3>"
@@ -346,5 +356,23 @@ def _cfo_answers(con: duckdb.DuckDBPyConnection, period: str) -> str:
             ],
         )
         + "<p class='note'>Converted: sold from a service job's quote, or created on the same property within "
-        "policy.yml cfo.conversion.window_days of a visit that recommended it; otherwise de novo.</p></section>"
+        "policy.yml cfo.conversion.window_days of a visit that recommended it; otherwise de novo.</p>"
+        + "<h3>Subs short of the customer's insurance requirements, checked as of "
+        + f"{escape(str(checked['checked_as_of']))} (Spectrum)</h3>"
+        + _table(
+            insurance,
+            [
+                ("company_code", "co"),
+                ("job_number", "job"),
+                ("vendor_code", "sub"),
+                ("subcontract_number", "subcontract"),
+                ("check_name", "check"),
+                ("required_value", "customer requires"),
+                ("certificate_value", "certificate shows"),
+                ("certificate_expires", "certificate expires"),
+            ],
+        )
+        + f"<p class='note'>{checked['subs'] or 0:,} sub assignments on projects checked against the requirements in "
+        "JC_JOB_COMPLIANCE_MC, their certificates in document tracking; every check is kept in "
+        "fct_project_insurance_checks (the audit trail).</p></section>"
     )

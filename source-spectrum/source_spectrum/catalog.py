@@ -246,7 +246,8 @@ SQL_STREAMS: tuple[StreamSpec, ...] = (
         "vendor_compliance",
         "Vendor document tracking: COI, lien release, W-9 (VN_DOC_TRACKING_MC)",
         "Company_Code:key Vendor_Code:key Subcontract_Number:key Tracking_Item_Code:key Description"
-        " Received_Date:date Expiration_Date:date Hold_Invoices_Flag Status:key",
+        " Received_Date:date Expiration_Date:date Hold_Invoices_Flag Status:key GL_Each_Occurrence:dec2"
+        " GL_Aggregate:dec2 Auto_Liability:dec2 Umbrella_Limit:dec2 Additional_Insured Waiver_Of_Subrogation",
         ("company_code", "vendor_code", "subcontract_number", "tracking_item_code"),
         table="VN_DOC_TRACKING_MC",
     ),
@@ -259,6 +260,22 @@ SQL_STREAMS: tuple[StreamSpec, ...] = (
         " Insurance_Cert_Flag Pay_When_Paid",
         ("company_code", "vendor_code", "subcontract_number"),
         table="VN_SUBCONTRACT_MC",
+    ),
+    StreamSpec(
+        "subcontract_phases",
+        "Subcontract lines per phase: the phase a sub works on (VN_SUBCONTRACT_PHASE_MC)",
+        "Company_Code:key Vendor_Code:key Subcontract_Number:key Phase_Code:key Cost_Type:key"
+        " Original_Contract_Amount:dec2 Amount_Billed_To_Date:dec2 Retention_Flag",
+        ("company_code", "vendor_code", "subcontract_number", "phase_code", "cost_type"),
+        table="VN_SUBCONTRACT_PHASE_MC",
+    ),
+    StreamSpec(
+        "job_compliance",
+        "The customer's insurance requirements per job (JC_JOB_COMPLIANCE_MC; columns unverified)",
+        "Company_Code:key Job_Number:key Compliance_Code:key Description GL_Each_Occurrence:dec2 GL_Aggregate:dec2"
+        " Auto_Liability:dec2 Umbrella_Limit:dec2 Additional_Insured Waiver_Of_Subrogation Date_Entered:date",
+        ("company_code", "job_number", "compliance_code"),
+        table="JC_JOB_COMPLIANCE_MC",
     ),
     StreamSpec(
         "ap_invoices",
@@ -355,6 +372,7 @@ GUESSED_STREAMS = (
     "ar_payments",
     "progress_billing_items",
     "vendor_compliance",
+    "job_compliance",
     "ap_open_items",
     "employee_emails",
 )

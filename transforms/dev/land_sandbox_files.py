@@ -61,6 +61,8 @@ SPECTRUM_STREAMS = {
     "VN_VENDOR_MASTER_MC": "vendors",
     "VN_DOC_TRACKING_MC": "vendor_compliance",
     "VN_SUBCONTRACT_MC": "subcontracts",
+    "VN_SUBCONTRACT_PHASE_MC": "subcontract_phases",
+    "JC_JOB_COMPLIANCE_MC": "job_compliance",
     "VN_GL_DISTRIBUTION_HEADER_MC": "ap_invoices",
     "VN_GL_DISTRIBUTION_DETAIL_MC": "ap_invoice_lines",
     "VN_OPEN_ITEMS_MC": "ap_open_items",

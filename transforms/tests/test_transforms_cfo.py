@@ -16,7 +16,12 @@ import pytest
 
 BIN = Path(sys.executable).parent
 PROJECT = Path(__file__).resolve().parents[1]
-CFO_MARTS = ["customer_profitability", "fct_project_origins", "service_to_project_conversion"]
+CFO_MARTS = [
+    "customer_profitability",
+    "fct_project_origins",
+    "service_to_project_conversion",
+    "fct_project_insurance_checks",
+]
 PROFIT_COLUMNS = (
     "revenue",
     "labor_hours",
@@ -69,11 +74,30 @@ def _conversion(rows: list[dict]) -> dict[str, dict]:
     }
 
 
+INSURANCE_SQL = """
+    select company_code, job_number, vendor_code, subcontract_number, check_name, passed, checked_as_of
+    from main.fct_project_insurance_checks"""
+
+
+def _insurance(rows: list[dict]) -> dict[str, list[str]]:
+    failed: dict[str, list[str]] = {}
+    for r in rows:
+        checks = failed.setdefault(
+            f"{r['company_code']}|{r['job_number']}|{r['vendor_code']}|{r['subcontract_number']}", []
+        )
+        if not r["passed"]:
+            checks.append(r["check_name"])
+    return {key: sorted(checks) for key, checks in failed.items()}
+
+
 def _assert_cfo_answers(warehouse: Path, truth: dict, period: str) -> None:
     cfo = truth["period_end"][period]["cfo"]
     _assert_equal(_profit(_query(warehouse, PROFIT_SQL)), cfo["customer_profitability"])
     _assert_equal(_origins(_query(warehouse, ORIGINS_SQL)), cfo["project_origins"])
     _assert_equal(_conversion(_query(warehouse, CONVERSION_SQL)), cfo["service_to_project_conversion"])
+    checks = _query(warehouse, INSURANCE_SQL)
+    _assert_equal(_insurance(checks), cfo["insurance_checks"])
+    assert {str(r["checked_as_of"]) for r in checks} <= {truth["period_end"][period]["period_end"]}
 
 
 def _assert_equal(actual: dict, expected: dict) -> None:
@@ -137,11 +161,12 @@ def test_given_the_month_before_as_close_period_when_rebuilding_the_answers_then
 
 @pytest.fixture(scope="module")
 def second_scale(tmp_path_factory, dbt_tools):
-    """A second data set (scale 0.06, seed 2), landed by the development fixture, CFO marts and parents built."""
+    """A second data set (scale 0.1, seed 2: the smallest with subcontractors), landed by the development fixture,
+    the CFO marts and their parents built."""
     root = tmp_path_factory.mktemp("cfo-scale")
     data_dir, warehouse = root / "data", root / "tieout.duckdb"
     subprocess.run(
-        [str(BIN / "tieout-sandbox"), "generate", "--out", str(data_dir), "--scale", "0.06", "--seed", "2"],
+        [str(BIN / "tieout-sandbox"), "generate", "--out", str(data_dir), "--scale", "0.1", "--seed", "2"],
         check=True,
         capture_output=True,
         timeout=600,

@@ -13,7 +13,7 @@ import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 
-from . import bo
+from . import bo, insurance
 from .catalog import COST_TYPES, GL, RETENTION_PERCENT
 from .context import Run
 from .jobcost import write_jc
@@ -141,6 +141,7 @@ def _doc_tracking(run: Run, rng, sub_pos, lapses) -> None:
                 "Expiration_Date": expiry,
                 "Hold_Invoices_Flag": "Y",
                 "Status": "O" if expiry >= run.as_of else "E",
+                **insurance.certificate_terms(run, company, vendor.code, expiry - dt.timedelta(days=365), expiry),
             }
         )
         if lapse[0] != "w9":
@@ -214,6 +215,18 @@ def _invoice(run: Run, rng, po: dict, company: str, balances) -> None:
                 "Insurance_Cert_Flag": "Y",
                 "Pay_When_Paid": "Y",
             }
+        )
+        insurance.subcontract_phase(
+            run,
+            company,
+            vendor.code,
+            str(po.get("poNumber")),
+            job.number,
+            phase,
+            cost_type,
+            original=amount,
+            billed=amount if status in ("closed", "received", "fulfilled") or (run.as_of - ordered).days > 30 else ZERO,
+            issued=ordered,
         )
         billed = status in ("closed", "received", "fulfilled") or (run.as_of - ordered).days > 30
     else:

@@ -182,10 +182,40 @@ def conversion_summary(projects: dict[str, dict[str, str]]) -> dict[str, dict[st
     }
 
 
+INSURANCE_LIMITS = ("GL_Each_Occurrence", "GL_Aggregate", "Auto_Liability", "Umbrella_Limit")
+INSURANCE_ENDORSEMENTS = ("Additional_Insured", "Waiver_Of_Subrogation")
+
+
+def insurance_checks(run: Run, period: str) -> dict[str, list[str]]:
+    """Q5, per 'company|job|vendor|subcontract' of a sub working a project with customer insurance requirements
+    (a subcontract issued by the period end): the checks its certificate fails at the period end, of
+    certificate_on_file, certificate_current (expires on or after the period end), each limit at least the
+    requirement, and each endorsement the customer requires present."""
+    end = period_end(period)
+    out = {}
+    for company, vendor, subcontract, job, issued in sorted(run.subcontract_phases):
+        required = run.job_insurance.get((company, job))
+        if required is None or issued > end:
+            continue
+        certificate = run.sub_certificates.get((company, vendor))
+        failed = []
+        if certificate is None:
+            failed = ["certificate_on_file", "certificate_current", *(c.lower() for c in INSURANCE_LIMITS)]
+            failed += [c.lower() for c in INSURANCE_ENDORSEMENTS if required[c] == "Y"]
+        else:
+            if certificate["expires"] < end:
+                failed.append("certificate_current")
+            failed += [c.lower() for c in INSURANCE_LIMITS if certificate[c] < required[c]]
+            failed += [c.lower() for c in INSURANCE_ENDORSEMENTS if required[c] == "Y" and certificate[c] != "Y"]
+        out[f"{company}|{job}|{vendor}|{subcontract}"] = sorted(failed)
+    return out
+
+
 def answers(run: Run, ar: Receivables, period: str) -> dict[str, dict]:
     projects = project_origins(run, ar, period)
     return {
         "customer_profitability": customer_profitability(run, ar, period),
         "project_origins": projects,
         "service_to_project_conversion": conversion_summary(projects),
+        "insurance_checks": insurance_checks(run, period),
     }

@@ -83,6 +83,11 @@ class Run:
     phase_cost_by_month: dict[tuple[str, str, str, str, dt.date, bool], Decimal] = field(default_factory=dict)
     payroll_by_month: dict[tuple[str, str, dt.date], list] = field(default_factory=dict)
     overhead_by_month: dict[tuple[str, str, dt.date], Decimal] = field(default_factory=dict)
+    # Insurance (insurance.py): the customer's requirements per (company, job), each sub's certificate per
+    # (company, vendor code), and the subcontract phases (company, vendor, subcontract, job, date issued).
+    job_insurance: dict[tuple[str, str], dict] = field(default_factory=dict)
+    sub_certificates: dict[tuple[str, str], dict] = field(default_factory=dict)
+    subcontract_phases: list[tuple] = field(default_factory=list)
     gl_sequence: int = 0
 
     def rng(self, part: str) -> random.Random:

@@ -17,6 +17,7 @@ from . import (
     bo,
     cfo_truth,
     closing,
+    insurance,
     job_crosswalk,
     jobcost,
     mapping,
@@ -99,6 +100,7 @@ def _generate(out_dir: Path, buildops: dict[str, list[dict]], seed: int, scale: 
     masters.processing_dates(run)
     mapping.build_policy(run)
     mapping.build_mapping(run)
+    insurance.job_requirements(run)
 
     ar = Receivables(run)
     ambiguous = _pick_ambiguous_service_jobs(run)

@@ -93,6 +93,21 @@ TABLES: dict[str, list[tuple[str, str]]] = {
         ("Note", v(80)),
     ],
     # Per job: revised contract, cost to date, estimated and projected cost (what WIP reads).
+    # The customer's insurance requirements on a job (the table exists, its columns are not public: the twin's
+    # guess). One row per requirement code; COI carries the limits the owner demands of everyone on the job.
+    "JC_JOB_COMPLIANCE_MC": [
+        ("Company_Code", V3),
+        ("Job_Number", V10),
+        ("Compliance_Code", V10),
+        ("Description", v(30)),
+        ("GL_Each_Occurrence", MONEY),
+        ("GL_Aggregate", MONEY),
+        ("Auto_Liability", MONEY),
+        ("Umbrella_Limit", MONEY),
+        ("Additional_Insured", "VARCHAR(1)"),
+        ("Waiver_Of_Subrogation", "VARCHAR(1)"),
+        ("Date_Entered", DATE),
+    ],
     "JC_JOB_PROGRESS_MC": [
         ("Company_Code", V3),
         ("Job_Number", V10),
@@ -315,6 +330,13 @@ TABLES: dict[str, list[tuple[str, str]]] = {
         ("Expiration_Date", DATE),
         ("Hold_Invoices_Flag", "VARCHAR(1)"),
         ("Status", "VARCHAR(1)"),
+        # The certificate's terms on an insurance item (blank on other items): the twin's guess, as is the table.
+        ("GL_Each_Occurrence", MONEY),
+        ("GL_Aggregate", MONEY),
+        ("Auto_Liability", MONEY),
+        ("Umbrella_Limit", MONEY),
+        ("Additional_Insured", "VARCHAR(1)"),
+        ("Waiver_Of_Subrogation", "VARCHAR(1)"),
     ],
     "VN_SUBCONTRACT_MC": [
         ("Company_Code", V3),
@@ -333,6 +355,17 @@ TABLES: dict[str, list[tuple[str, str]]] = {
         ("Retention_Balance", MONEY),
         ("Insurance_Cert_Flag", "VARCHAR(1)"),
         ("Pay_When_Paid", "VARCHAR(1)"),
+    ],
+    # One line per subcontract phase; the job is on the subcontract's header (VN_SUBCONTRACT_MC).
+    "VN_SUBCONTRACT_PHASE_MC": [
+        ("Company_Code", V3),
+        ("Vendor_Code", V10),
+        ("Subcontract_Number", V10),
+        ("Phase_Code", V20),
+        ("Cost_Type", V3),
+        ("Original_Contract_Amount", MONEY),
+        ("Amount_Billed_To_Date", MONEY),
+        ("Retention_Flag", "VARCHAR(1)"),
     ],
     "VN_GL_DISTRIBUTION_HEADER_MC": [
         ("Company_Code", V3),
@@ -604,6 +637,8 @@ def columns(table: str) -> list[str]:
 # The twin's guesses: tables ("*") and columns with no public evidence either way (the evidence file's
 # "unverified"). source-spectrum lets a user rename each (its `odbc.table_names` / `odbc.column_names`).
 _GUESSED_TABLES = ("JC_COST_TYPE_MASTER_MC", "VN_DOC_TRACKING_MC", "PA_PROCESSING_DATES_MC")
+# Real tables whose columns are not public: every column is the twin's guess.
+_GUESSED_COLUMN_SETS = ("JC_JOB_COMPLIANCE_MC",)
 _GUESSED_COLUMNS = {
     "CR_BILL_DETAIL_MC": "Job_Number Customer_Code Application_Number Billing_Item Billing_Description"
     " Scheduled_Value Previous_Completed This_Period_Completed Stored_Materials Complete_To_Date Percent_Complete"
@@ -620,5 +655,6 @@ _GUESSED_COLUMNS = {
 }
 UNVERIFIED: dict[str, tuple[str, ...]] = {
     **{table: ("*", *columns(table)) for table in _GUESSED_TABLES},
+    **{table: tuple(columns(table)) for table in _GUESSED_COLUMN_SETS},
     **{table: tuple(names.split()) for table, names in _GUESSED_COLUMNS.items()},
 }

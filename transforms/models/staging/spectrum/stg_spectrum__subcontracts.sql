@@ -9,6 +9,7 @@ renamed as (
         {{ trimmed('subcontract_number') }} as subcontract_number,
         {{ trimmed('job_number') }} as job_number,
         {{ trimmed('status_code') }} as status_code,
+        {{ iso_date('date_issued') }} as date_issued,
         {{ money('original_amount') }} as original_contract_amount,
         {{ money('total_billed') }} as billed_to_date,
         {{ money('retention_balance') }} as retention_held,

@@ -12,7 +12,14 @@ renamed as (
         {{ iso_date('received_date') }} as received_date,
         {{ iso_date('expiration_date') }} as expiration_date,
         {{ trimmed('hold_invoices_flag') }} as hold_invoices_flag,
-        {{ trimmed('status') }} as status
+        {{ trimmed('status') }} as status,
+        -- A certificate of insurance's terms (the twin's guess at where they live: unverified).
+        {{ money('gl_each_occurrence') }} as gl_each_occurrence,
+        {{ money('gl_aggregate') }} as gl_aggregate,
+        {{ money('auto_liability') }} as auto_liability,
+        {{ money('umbrella_limit') }} as umbrella_limit,
+        upper({{ trimmed('additional_insured') }}) = 'Y' as additional_insured,
+        upper({{ trimmed('waiver_of_subrogation') }}) = 'Y' as waiver_of_subrogation
     from source
 )
 
