@@ -32,7 +32,7 @@ ap_billed as (
 ap_paid as (
     select
         cast({{ dbt.date_trunc('month', 'check_date') }} as date) as month_start,
-        sum(payment_amount + discount_amount) as paid
+        sum(payment_amount + discount_amount - retention_paid) as paid
     from {{ ref('stg_spectrum__ap_payments') }}
     where check_date is not null
     group by 1

@@ -10,7 +10,9 @@ renamed as (
         {{ trimmed('check_number') }} as check_number,
         {{ iso_date('check_date') }} as check_date,
         coalesce({{ money('payment_amount') }}, 0) as payment_amount,
-        coalesce({{ money('discount_taken') }}, 0) as discount_amount
+        coalesce({{ money('discount_taken') }}, 0) as discount_amount,
+        -- The part of the check that releases retainage held on the invoice (not trade AP).
+        coalesce({{ money('retention_paid') }}, 0) as retention_paid
     from source
 )
 
