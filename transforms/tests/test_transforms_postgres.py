@@ -29,6 +29,9 @@ def test_given_both_warehouses_when_reading_the_money_marts_then_they_agree_to_t
         "dated": "select exception_type, occurred_on, count(*) as n from {s}.exceptions group by 1, 2",
         "checklist": "select close_period, period_end_date, close_step, open_exception_count, amount_at_stake, "
         "later_exception_count, later_amount_at_stake, status from {s}.close_checklist",
+        "cfo_q1": "select company_code, customer_key, revenue, labor_burden, overhead_allocated, profit_after_overhead "
+        "from {s}.customer_profitability",
+        "cfo_q4": "select company_code, job_number, project_origin, margin from {s}.fct_project_origins",
     }
     for name, sql in queries.items():
         on_postgres = sorted(
