@@ -192,3 +192,24 @@ def test_given_a_second_scale_when_answering_q1_then_the_mart_equals_the_generat
     period = truth["spectrum"]["as_of"][:7]
 
     _assert_equal(_profit(_query(warehouse, PROFIT_SQL)), truth["period_end"][period]["cfo"]["customer_profitability"])
+
+
+def test_given_an_unknown_overhead_base_in_the_policy_when_compiling_then_the_error_names_the_key_and_the_choices(
+    sandbox_dir, truth, tmp_path, dbt_tools
+):
+    dbt_vars = dbt_tools.vars(sandbox_dir, truth)
+    dbt_vars["policy"]["cfo"]["overhead"]["allocation_base"] = "headcount"
+
+    result = dbt_tools.run(
+        ["compile", "--select", "customer_profitability"],
+        env=dbt_tools.env(tmp_path / "empty.duckdb", sandbox_dir / "mapping"),
+        workdir=tmp_path,
+        dbt_vars=dbt_vars,
+        check=False,
+    )
+
+    assert result.returncode != 0
+    assert (
+        "policy.yml cfo.overhead.allocation_base is 'headcount'; use labor_hours, direct_cost or revenue"
+        in result.stdout
+    )
