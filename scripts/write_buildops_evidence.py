@@ -247,6 +247,8 @@ FIELD_NOTES = {
     "projects.scheduleOfValues": "H: schedule of values and retainage are set on the project;"
     " API field names not public",
     "projects.retainagePercent": "H: retainage is set on the project; API field name not public",
+    "invoices.retainageAmount": "H: integrators say invoices carry retainage; API field name not public"
+    " (source-buildops setting invoice_retainage_field)",
     "jobs.visits[].id": "row 53: visitNumber, scheduledFor, status seen",
 }
 PUBLIC_RESOURCES = set(FIELDS) | {"payments"}

@@ -62,6 +62,12 @@ ASSUMPTIONS = (
         "(and re-read next sync unless the server-side filter leaves it out)",
     ),
     Assumption(
+        ("invoices.retainageAmount",),
+        "retainage withheld on an invoice (transforms: retainage_mismatch compares it with Spectrum's retention)",
+        "invoice_retainage_field (the tenant's field name; emitted as retainageAmount)",
+        "an invoice without the field carries no retainage value, and the rule compares nothing for it",
+    ),
+    Assumption(
         ("departments.accountingAttributes.accountingEntity",),
         "the Spectrum company a department posts to (transforms: stg_buildops__departments)",
         "dbt var buildops_department_company_key (the key under accountingAttributes)",

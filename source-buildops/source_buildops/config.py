@@ -102,6 +102,12 @@ class BuildOpsConfig(ConnectorConfig):
         description="Fields that identify a payment row of an invoice when it has no `id` (payments[].id is "
         "unverified, see assumptions.py); the first one present wins, else the row's position on the invoice.",
     )
+    invoice_retainage_field: str = Field(
+        "retainageAmount",
+        description="The invoice field holding the retainage withheld on it, emitted as retainageAmount (UNVERIFIED: "
+        "integrators say BuildOps invoices carry retainage, but no public source names the field; see "
+        "assumptions.py). An invoice without it carries no retainage value.",
+    )
     stream_paths: dict[str, str] = Field(
         default_factory=dict,
         description='Per-stream path overrides, e.g. {"visits": "/v1/job-visits"}. Keys: '

@@ -242,9 +242,20 @@ def child_list_reader(child: ChildList, config: BuildOpsConfig, client: BuildOps
 InvoiceExploder = Callable[[dict[str, Any], str, RecordsWithoutId], list[dict[str, Any]]]
 
 
-def _invoice_header(detail: dict[str, Any], tenant: str, without_id: RecordsWithoutId) -> list[dict[str, Any]]:
-    header = {k: v for k, v in detail.items() if k not in ("invoiceItems", "payments")}
-    return [emit(header, tenant)]
+def _invoice_header(retainage_field: str) -> InvoiceExploder:
+    """The header without its items and payments; the retainage read from `retainage_field` (unverified: see
+    assumptions.py) is emitted as retainageAmount, whatever the tenant calls it."""
+
+    def header(detail: dict[str, Any], tenant: str, without_id: RecordsWithoutId) -> list[dict[str, Any]]:
+        out = {k: v for k, v in detail.items() if k not in ("invoiceItems", "payments")}
+        if retainage_field and retainage_field != RETAINAGE and retainage_field in detail:
+            out[RETAINAGE] = detail[retainage_field]
+        return [emit(out, tenant)]
+
+    return header
+
+
+RETAINAGE = "retainageAmount"  # the name the invoices stream emits retainage under (schemas/invoices.json)
 
 
 def _with_fallback_ids(rows: list[dict[str, Any]], id_fields: Sequence[str]) -> list[dict[str, Any]]:
@@ -367,7 +378,9 @@ def build_streams(config: BuildOpsConfig, client: BuildOpsClient | None = None) 
     details = InvoiceDetails(config, client)
     streams += [
         declare(
-            "invoices", invoice_reader("invoices", config, details, _invoice_header), description="AR invoices (detail)"
+            "invoices",
+            invoice_reader("invoices", config, details, _invoice_header(config.invoice_retainage_field)),
+            description="AR invoices (detail)",
         ),
         declare(
             "invoice_items",

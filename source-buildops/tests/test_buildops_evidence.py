@@ -24,6 +24,7 @@ READ_FIELDS = (
     "invoices.payments",
     "invoices.payments[].id",
     "invoices.projectId",
+    "invoices.retainageAmount",
     "customer_representatives.customerId",
     "property_representatives.propertyId",
 )

@@ -368,3 +368,16 @@ def test_given_a_server_that_refuses_the_invoice_filter_when_reading_then_the_er
     output = run(make_config(fake_buildops.base_url), ["invoices"])
     messages = [e.trace.error.message for e in output.errors]
     assert any("BuildOps refused GET /v1/invoices (HTTP 400)" in m and "invoices_* settings" in m for m in messages)
+
+
+def test_given_a_tenant_naming_retainage_otherwise_when_the_setting_names_it_then_invoices_carry_retainage_amount(
+    fake_buildops,
+):
+    # BuildOps publishes no retainage field name (assumptions.py): invoice_retainage_field says which one to read.
+    fake_buildops.data["invoices"][0]["withheldRetainage"] = 123.45
+    config = make_config(fake_buildops.base_url, invoice_retainage_field="withheldRetainage")
+
+    rows = records_by_stream(run(config, ["invoices"]))["invoices"]
+
+    assert rows[0]["retainageAmount"] == 123.45
+    assert "retainageAmount" not in rows[1]  # an invoice without the field carries no retainage value

@@ -17,6 +17,10 @@ TAX_RATE = 8.25
 
 # Invoices that are no longer (or never were) a claim on the customer: a job is not billed by them.
 CANCELLED = frozenset({"Void", "Bypassed", "Deleted"})
+# Retainage withheld on an invoice. Integrators say BuildOps keeps retainage on invoices, but no public source
+# names the field: this name is the twin's guess (docs/evidence/buildops.csv: unverified), and source-buildops
+# reads it through its invoice_retainage_field setting. Service invoices withhold nothing.
+RETAINAGE_FIELD = "retainageAmount"
 
 
 class _Catalog:
@@ -232,6 +236,7 @@ def _invoice(rng, ctx, job, site, cust_by_id, agr_by_id, lines, when, final, tax
         "salesTaxRate": TAX_RATE if taxable else 0.0,
         "taxAmount": money(tax_c),
         "totalAmount": money(total_c),
+        RETAINAGE_FIELD: 0.0,
         "amountNotToExceed": site["amountNotToExceed"],
         "customerProvidedPONumber": f"PO-{rng.randint(10000, 99999)}" if rng.random() < 0.35 else None,
         "customerProvidedWONumber": f"WO{rng.randint(100000, 999999)}" if rng.random() < 0.2 else None,

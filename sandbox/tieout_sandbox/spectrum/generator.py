@@ -25,6 +25,7 @@ from . import (
     overhead,
     payroll,
     progress,
+    retainage,
     unbilled,
 )
 from .ar import POSTING_LAG_DAYS, Receivables, in_scope
@@ -120,6 +121,7 @@ def _generate(out_dir: Path, buildops: dict[str, list[dict]], seed: int, scale: 
     job_crosswalk.unmatched_truth(run)
     crosswalk = mapping.build_crosswalk(run)
     mapping.bill_a_customer_spectrum_lacks(run)
+    retainage.withhold_in_buildops_only(run)
     masters.customers(run, ar.balances)
     masters.write_jobs(run)
     masters.write_phases(run)

@@ -55,10 +55,39 @@ percent_mismatch as (
     from percent_vs_amount
 ),
 
+-- 3. A BuildOps invoice whose retainage differs from the retention Spectrum holds on the same canonical invoice.
+-- Only where BuildOps sent a retainage value (the field is unverified: a tenant without it is not compared).
+buildops_vs_spectrum as (
+    select
+        b.invoice_id, b.invoice_number as buildops_invoice_number, b.retainage_amount as buildops_retainage,
+        i.company_code, i.customer_code, i.job_number, i.invoice_number, i.invoice_date,
+        i.retention_amount as spectrum_retention
+    from {{ ref('stg_buildops__invoices') }} as b
+    inner join ar_invoices as i on i.invoice_number = b.canonical_invoice_number
+    where not b.is_deleted and not b.is_draft_or_void and b.retainage_amount is not null
+      and b.retainage_amount <> i.retention_amount
+),
+
+buildops_mismatch as (
+    select
+        {{ exception_select('retainage_mismatch', 'high', 'abs(buildops_retainage - spectrum_retention)',
+            "'BuildOps withholds ' || " ~ text('buildops_retainage') ~ " || ' of retainage on invoice ' || buildops_invoice_number
+              || ' but Spectrum holds ' || " ~ text('spectrum_retention') ~ " || ' on ' || invoice_number
+              || '; correct the retention in Spectrum (or the invoice in BuildOps) so retainage receivable ties.'",
+            {'company_code': 'company_code', 'customer_code': 'customer_code',
+             'invoice_or_transaction': 'invoice_number', 'buildops_invoice_id': 'invoice_id',
+             'buildops_invoice_number': 'buildops_invoice_number'},
+            occurred_on='invoice_date',
+            buildops_value=text('buildops_retainage'), spectrum_value=text('spectrum_retention')) }}
+    from buildops_vs_spectrum
+),
+
 retainage_mismatch as (
     select * from application_vs_invoice
     union all
     select * from percent_mismatch
+    union all
+    select * from buildops_mismatch
 )
 
 select * from retainage_mismatch

@@ -22,6 +22,9 @@ renamed as (
         {{ money('subtotal') }} as subtotal,
         coalesce({{ money('taxamount') }}, 0) as tax_amount,
         {{ money('totalamount') }} as total_amount,
+        -- Retainage withheld on the invoice: source-buildops emits it as retainageAmount whatever the tenant calls
+        -- it (its invoice_retainage_field setting; the field name is unverified). Null when BuildOps sent none.
+        {{ money('retainageamount') }} as retainage_amount,
         isfinalinvoice as is_final_invoice,
         {{ json_str('audit', 'deletedDateTime') }} is not null as is_deleted,
         -- Drafts, voids, deleted and bypassed (kept out of the accounting export) invoices are not revenue:
