@@ -49,9 +49,10 @@ final as (
         cast({{ dbt.dateadd('day', 6, 'w.period_end_date') }} as date) as check_date,
         cast({{ dbt.dateadd('day', 6, 'w.period_end_date') }} as date) <= {{ as_of_date() }} as is_payroll_due,
         w.buildops_hours,
-        coalesce(p.spectrum_hours, 0) as spectrum_hours,
-        w.close_period_hours,
-        coalesce(p.spectrum_hours_by_cutoff, 0) as spectrum_hours_by_cutoff,
+        -- Hours to 4 places on every engine (PostgreSQL's bare numeric would drop the scale of a sum or a 0).
+        cast(coalesce(p.spectrum_hours, 0) as decimal(18, 4)) as spectrum_hours,
+        cast(w.close_period_hours as decimal(18, 4)) as close_period_hours,
+        cast(coalesce(p.spectrum_hours_by_cutoff, 0) as decimal(18, 4)) as spectrum_hours_by_cutoff,
         {{ payroll_cutoff_date() }} as payroll_cutoff_date,
         {{ payroll_cutoff_date() }} <= {{ as_of_date() }} as is_cutoff_passed,
         se.pay_rate,
