@@ -414,3 +414,12 @@ def test_given_429s_until_retries_run_out_when_calling_then_a_transient_error_na
             client.get_json("/v1/things")
     assert caught.value.message == "GET /v1/things kept failing with HTTP 429 after retries: slow down"
     assert len(server.requests) == FAST.attempts + 1
+
+
+def test_given_a_post_the_server_refuses_when_calling_then_the_error_names_the_post():
+    with scripted_server() as server:
+        server.route("POST", "/oauth/token", lambda r: Reply(400, {"error": "invalid_grant"}))
+        client = HttpClient(server.base_url, retry=FAST)
+        with pytest.raises(ConfigError) as caught:
+            client.post_json("/oauth/token", json={"grant_type": "client_credentials"}, authenticated=False)
+    assert caught.value.message == "POST /oauth/token was refused with HTTP 400: invalid_grant"
