@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import email
+import email.policy
 import http.server
 import json
 import socket
@@ -24,10 +25,12 @@ PASSWORD = "smtp-pass-7f3a9c"  # a test server's password; asserted never to be 
 
 class Inbox:
     def __init__(self) -> None:
-        self.messages: list[email.message.Message] = []
+        self.messages: list[email.message.EmailMessage] = []
 
     async def handle_DATA(self, server, session, envelope):  # aiosmtpd's hook name
-        self.messages.append(email.message_from_bytes(envelope.original_content or envelope.content))
+        # policy.default: headers unfolded, as a mail client shows them
+        raw = envelope.original_content or envelope.content
+        self.messages.append(email.message_from_bytes(raw, policy=email.policy.default))
         return "250 OK"
 
 
@@ -43,7 +46,9 @@ def smtp(tmp_path):
     ca.configure_trust(client_ctx)
 
     def authenticator(server, session, envelope, mechanism, auth_data):
-        return AuthResult(success=auth_data.login == b"desk" and auth_data.password == PASSWORD.encode())
+        # handled=False: aiosmtpd answers 535 itself on a failure (True would leave the client waiting)
+        ok = auth_data.login == b"desk" and auth_data.password == PASSWORD.encode()
+        return AuthResult(success=ok, handled=False)
 
     inbox = Inbox()
     with socket.socket() as probe:  # aiosmtpd's readiness check needs the real port up front
@@ -128,7 +133,7 @@ def test_given_a_non_compliant_sub_and_new_exceptions_when_notifying_twice_then_
 
     to_ap = [m for m in inbox.messages if m["To"] == "ap@example.com"]
     assert len(to_ap) == 1
-    body = to_ap[0].get_payload(decode=True).decode()
+    body = to_ap[0].get_content()
     assert "Acme Mechanical Subs (ACMEMECH) assigned to job 40119 (MEC)" in to_ap[0]["Subject"]
     assert "PO: PO-7731" in body and "certificate of insurance (expired 2026-10-15), lien waiver" in body
     digests = [m for m in inbox.messages if m["Subject"].startswith("Close desk digest 2026-11-15")]
