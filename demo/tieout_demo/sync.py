@@ -23,8 +23,13 @@ class SyncResult:
     counts: dict[str, int]
 
 
-def sync_source(connector: str, config_file: Path, warehouse: Path, schema: str) -> SyncResult:
-    """Runs `python -m tieout_demo.sync` in a child process and returns its per-stream record counts."""
+def sync_source(
+    connector: str, config_file: Path, warehouse: Path, schema: str, *, full_refresh: bool = True
+) -> SyncResult:
+    """Runs `python -m tieout_demo.sync` in a child process and returns its per-stream record counts.
+
+    full_refresh=False reads incrementally from the state PyAirbyte keeps in the warehouse (a refresh after an
+    earlier sync into the same warehouse): the counts are then the records this sync read, not the table sizes."""
     if not shutil.which(connector):
         raise RuntimeError(f"{connector} is not on PATH: run `make install` first")
     env = {**os.environ, "AIRBYTE_OFFLINE_MODE": "1", "DO_NOT_TRACK": "1"}
@@ -43,6 +48,7 @@ def sync_source(connector: str, config_file: Path, warehouse: Path, schema: str)
                 str(warehouse),
                 schema,
                 str(counts_file),
+                "full" if full_refresh else "incremental",
             ],
             env=env,
             check=False,
@@ -56,7 +62,9 @@ def sync_source(connector: str, config_file: Path, warehouse: Path, schema: str)
     return SyncResult(connector=connector, schema=schema, counts=counts)
 
 
-def _sync_in_this_process(connector: str, config_file: Path, warehouse: Path, schema: str) -> dict[str, int]:
+def _sync_in_this_process(
+    connector: str, config_file: Path, warehouse: Path, schema: str, *, full_refresh: bool = True
+) -> dict[str, int]:
     import airbyte as ab  # slow to import; only the child process needs it
     from airbyte.caches import DuckDBCache
 
@@ -64,11 +72,16 @@ def _sync_in_this_process(connector: str, config_file: Path, warehouse: Path, sc
     source = ab.get_source(connector, config=config, local_executable=shutil.which(connector), streams="*")
     source.check()
     cache = DuckDBCache(db_path=warehouse, schema_name=schema)
-    result = source.read(cache=cache, force_full_refresh=True)
-    return {name: len(dataset) for name, dataset in result.streams.items()}
+    result = source.read(cache=cache, force_full_refresh=full_refresh)
+    if full_refresh:
+        return {name: len(dataset) for name, dataset in result.streams.items()}
+    return {"records read (all streams)": result.processed_records}
 
 
 if __name__ == "__main__":
     name, config_path, warehouse_path, schema_name, out = sys.argv[1:6]
-    synced = _sync_in_this_process(name, Path(config_path), Path(warehouse_path), schema_name)
+    mode = sys.argv[6] if len(sys.argv) > 6 else "full"
+    synced = _sync_in_this_process(
+        name, Path(config_path), Path(warehouse_path), schema_name, full_refresh=mode == "full"
+    )
     Path(out).write_text(json.dumps(synced))
