@@ -4,7 +4,7 @@ import time
 
 import pytest
 from tieout_core import ConfigError, TransientError
-from tieout_core._http import BearerTokenAuth, HttpClient, RetryPolicy, ordered_map, page_number_pages
+from tieout_core import BearerTokenAuth, HttpClient, RetryPolicy, ordered_map, page_number_pages
 from tieout_core.testing import Reply, scripted_server
 
 FAST = RetryPolicy(attempts=4, backoff_factor=0.01, backoff_max=0.05, jitter=0.0)
@@ -269,7 +269,7 @@ def test_given_concurrent_calls_when_one_token_expires_then_each_stale_holder_re
 
 
 def test_given_a_slow_source_when_prefetching_then_order_is_kept_and_the_next_item_is_fetched_ahead():
-    from tieout_core._http import prefetch
+    from tieout_core import prefetch
 
     fetched = []
 
@@ -287,7 +287,7 @@ def test_given_a_slow_source_when_prefetching_then_order_is_kept_and_the_next_it
 
 
 def test_given_a_failing_source_when_prefetching_then_the_error_reaches_the_consumer_in_order():
-    from tieout_core._http import prefetch
+    from tieout_core import prefetch
 
     def pages():
         yield 1
@@ -301,7 +301,7 @@ def test_given_a_failing_source_when_prefetching_then_the_error_reaches_the_cons
 
 
 def test_given_a_consumer_that_stops_early_when_prefetching_then_the_producer_stops():
-    from tieout_core._http import prefetch
+    from tieout_core import prefetch
 
     produced = []
 

@@ -8,6 +8,8 @@ underscore are private: import from `tieout_core`, never from them.
 
 from typing import TYPE_CHECKING, Any
 
+from tieout_core._bearer import BearerTokenAuth
+from tieout_core._concurrency import ordered_map, prefetch
 from tieout_core._config import (
     ConnectorConfig,
     airbyte_spec,
@@ -18,21 +20,9 @@ from tieout_core._config import (
 from tieout_core._connector import ConnectorDefinition
 from tieout_core._declarations import Checkpoint, StreamDeclaration
 from tieout_core._errors import ConfigError, ConnectorError, TransientError, to_airbyte_exception
-from tieout_core._http import (
-    BearerTokenAuth,
-    HttpClient,
-    OAuth2ClientCredentials,
-    Page,
-    Response,
-    RetryPolicy,
-    cursor_pages,
-    error_detail,
-    link_header_pages,
-    offset_pages,
-    ordered_map,
-    page_number_pages,
-    prefetch,
-)
+from tieout_core._http import HttpClient, Response, RetryPolicy, error_detail
+from tieout_core._oauth2 import OAuth2ClientCredentials
+from tieout_core._pagination import Page, cursor_pages, link_header_pages, offset_pages, page_number_pages
 from tieout_core._state import (
     StateShapeError,
     WatermarkCursor,
