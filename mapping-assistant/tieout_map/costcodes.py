@@ -21,9 +21,10 @@ from .similarity import Item, NeighbourIndex
 from .suggestions import Suggestion
 from .warehouse import Warehouse
 
-# A pricebook productType -> the policy category whose cost type it books to, until the mapping itself shows
-# otherwise (learned_kinds). UNVERIFIED for real pricebooks: BuildOps' productType values seen in the twin.
-DEFAULT_KIND_CATEGORY = {
+# A pricebook productType -> the policy.yml category (companies.<code>.cost_types) whose cost type it books to.
+# Fixed, not learned from the mapping, so a wrong mapping row cannot move the constraint. UNVERIFIED for real
+# pricebooks: these are the productType values BuildOps shows in the twin; a type not listed gets no suggestion.
+KIND_CATEGORY = {
     "labor": "labor",
     "fee": "other",
     "discount": "other",
@@ -91,7 +92,6 @@ class CostCodeSuggester:
         for s in from_history:
             if s.band == "high":
                 known[(s.company_code, s.key.upper())] = Cell(s.phase_code, s.cost_type)
-        self.kind_category = self._learned_kinds(known)
         indexes = self._indexes(known)
         billed = {code for (_, code) in self.history.items}
         out = [self._confirmed(s, indexes, known) for s in from_history]
@@ -154,23 +154,9 @@ class CostCodeSuggester:
 
     # ---- similar items ---------------------------------------------------------------------------------
 
-    def _learned_kinds(self, known: dict[tuple[str, str], Cell]) -> dict[str, str]:
-        """productType -> the category its mapped items book to, where the mapping already shows it."""
-        by_type: dict[str, Counter] = defaultdict(Counter)
-        for (company, code), cell in known.items():
-            item = self.by_upper.get(code.upper())
-            reverse = {v: k for k, v in self.policy.cost_types.get(company, {}).items()}
-            if item and cell.cost_type in reverse:
-                by_type[item.product_type.lower()][reverse[cell.cost_type]] += 1
-        learned = dict(DEFAULT_KIND_CATEGORY)
-        for kind, counts in by_type.items():
-            learned[kind] = counts.most_common(1)[0][0]
-        return learned
-
     def _kind_cost_type(self, company: str, code: str) -> str | None:
         item = self.pricebook.get(code)
-        kinds = getattr(self, "kind_category", DEFAULT_KIND_CATEGORY)
-        category = kinds.get(item.product_type.lower()) if item else None
+        category = KIND_CATEGORY.get(item.product_type.lower()) if item else None
         return self.policy.cost_type(company, category) if category else None
 
     def _indexes(self, known: dict[tuple[str, str], Cell]) -> dict[str, NeighbourIndex]:
@@ -221,6 +207,8 @@ class CostCodeSuggester:
         item = self.pricebook[code]
         expected = self._kind_cost_type(company, code)
         allowed, where = self._allowed_cells(company, code)
+        if expected is None:  # a kind policy gives no cost type: no constraint to suggest within
+            return self._from_kind(company, code, expected, allowed, where)
         neighbours = index.nearest(item) if index else []
         votes: Counter = Counter()
         support: dict[tuple[str, str], list] = defaultdict(list)
