@@ -17,8 +17,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from destination_spectrum.crosswalk import CrosswalkFileError, CustomerCrosswalk
-from destination_spectrum.mapping import CostCodeMapping, MappingFileError
+# destination-spectrum ships no py.typed marker; these two loaders are its public file-validation API.
+from destination_spectrum.crosswalk import CrosswalkFileError, CustomerCrosswalk  # type: ignore[import-untyped]
+from destination_spectrum.mapping import CostCodeMapping, MappingFileError  # type: ignore[import-untyped]
 
 from .files import CROSSWALKS, MAPPING_COLUMNS, MAPPING_FILE, InputError, append_csv, read_csv
 from .review import DECISIONS, REVIEW_COLUMNS

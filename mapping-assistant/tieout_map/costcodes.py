@@ -182,10 +182,10 @@ class CostCodeSuggester:
         same_category = sorted(c for c, index in indexes.items() if index.has_category(item.category))
         if same_category:
             return same_category
-        best = {
-            company: (found[0].score if (found := index.nearest(item, limit=1)) else 0.0)
-            for company, index in indexes.items()
-        }
+        best: dict[str, float] = {}
+        for company, index in indexes.items():
+            nearest = index.nearest(item, limit=1)
+            best[company] = nearest[0].score if nearest else 0.0
         top = max(best.values(), default=0.0)
         if top <= 0:
             return list(self.companies)  # nothing mapped anywhere: every company, each with "none"
@@ -194,8 +194,8 @@ class CostCodeSuggester:
     def _allowed_cells(self, company: str, code: str) -> tuple[set[tuple[str, str]], str]:
         """The grid cells a suggestion may use: on most of the jobs the item was billed on, else on any grid."""
         entry = self.history.items.get((company, code))
-        grids = [self.history.job_grid.get((company, job)) for job in (entry.jobs if entry else ())]
-        grids = [g for g in grids if g]
+        jobs = entry.jobs if entry else set()
+        grids = [g for job in jobs if (g := self.history.job_grid.get((company, job)))]
         if grids:
             counts = Counter(cell for g in grids for cell in g)
             return {
@@ -210,7 +210,7 @@ class CostCodeSuggester:
         if expected is None:  # a kind policy gives no cost type: no constraint to suggest within
             return self._from_kind(company, code, expected, allowed, where)
         neighbours = index.nearest(item) if index else []
-        votes: Counter = Counter()
+        votes: dict[tuple[str, str], float] = defaultdict(float)
         support: dict[tuple[str, str], list] = defaultdict(list)
         for n in neighbours:
             cell = known[(company, n.item.code.upper())]
@@ -220,7 +220,7 @@ class CostCodeSuggester:
             votes[key] += n.score
             support[key].append(n)
         if votes:
-            ranked = votes.most_common()
+            ranked = sorted(votes.items(), key=lambda kv: (-kv[1], kv[0]))
             top, weight = ranked[0]
             share = weight / sum(votes.values())
             best = support[top][0].score
