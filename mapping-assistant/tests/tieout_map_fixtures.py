@@ -54,7 +54,8 @@ JOB_COST = [
 GRID = [(job, phase, ct) for job in ("100", "101", "102") for phase, ct in (("100", "L"), ("200", "M"), ("210", "M"))]
 
 
-def _customer(cid, name, phone, zipcode, email, address):
+def customer_row(cid, name, phone, zipcode, email, address):
+    """A buildops_raw.customers row as PyAirbyte lands it (addresses and audit as JSON)."""
     return (
         cid,
         name,
@@ -66,8 +67,8 @@ def _customer(cid, name, phone, zipcode, email, address):
 
 
 BUILDOPS_CUSTOMERS = [
-    _customer("c-acme", "Acme Property Group", "(214) 555-0101", "75201", "ap@acme.example.com", "1 Main St"),
-    _customer("c-beta", "Beta Mechanical LLC", "(214) 555-0202", "75202", "ap@beta.example.com", "2 Elm St"),
+    customer_row("c-acme", "Acme Property Group", "(214) 555-0101", "75201", "ap@acme.example.com", "1 Main St"),
+    customer_row("c-beta", "Beta Mechanical LLC", "(214) 555-0202", "75202", "ap@beta.example.com", "2 Elm St"),
 ]
 SPECTRUM_CUSTOMERS = [
     ("MEC", "ACME01", "ACME PROPERTY GROUP", "1 MAIN ST", "75201", "2145550101", "ap@acme.example.com"),
