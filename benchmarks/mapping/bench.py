@@ -10,7 +10,8 @@ Scored, per band threshold (high; high+medium; high+medium+low):
 - never-billed items: the same for the other withheld product_code rows (the issue's target is on the top
   suggestion, any band);
 - customers: every true link the written crosswalk lacks (the withheld rows and the ~20% the twin always leaves
-  out); precision = correct / suggested, recall = correct / links lacking.
+  out); precision = correct / suggested, recall = correct / links lacking;
+- vendors: the withheld vendor_crosswalk rows, the same way.
 A suggestion for an item the twin maps in no company (about 3% of parts are left unmapped on purpose, the
 unmapped_pricebook_item anomaly) has no true answer and is counted apart, not as right or wrong.
 """
@@ -162,6 +163,9 @@ def evaluate(truth: dict, found: list[dict], billed: set[tuple[str, str]]) -> di
     links = {(r["company_code"], r["customer_code"]): r["buildops_customer_id"] for r in mapping["customer_links"]}
     lacking = {k: v for k, v in links.items() if k not in written}
     customers = [s for s in found if s["kind"] == "customer" and s["band"] != "none"]
+    vendor_truth = mapping["vendor_crosswalk"]
+    vendors_lacking = {(r["company_code"], r["vendor_code"]): r["buildops_vendor_id"] for r in vendor_truth["withheld"]}
+    vendors = [s for s in found if s["kind"] == "vendor" and s["band"] != "none"]
     return {
         "billed_items": score(in_billed, {k: v for k, v in withheld.items() if k in billed}, all_items, cost_key, cell),
         "never_billed_items": score(
@@ -169,6 +173,9 @@ def evaluate(truth: dict, found: list[dict], billed: set[tuple[str, str]]) -> di
         ),
         "customers": score(
             customers, lacking, set(), lambda s: (s["company_code"], s["spectrum_code"]), lambda s: s["key"]
+        ),
+        "vendors": score(
+            vendors, vendors_lacking, set(), lambda s: (s["company_code"], s["spectrum_code"]), lambda s: s["key"]
         ),
     }
 
@@ -207,7 +214,7 @@ def main() -> None:
 
 def _print(r: dict) -> None:
     print(f"scale {r['scale']} withhold {r['withhold']}: {r['suggestions']} suggestions in {r['suggest_s']} s")
-    for population in ("billed_items", "never_billed_items", "customers", "customers_fuzzy_only"):
+    for population in ("billed_items", "never_billed_items", "customers", "customers_fuzzy_only", "vendors"):
         p = r[population]
         cells = "  ".join(
             f"{bands}: prec {_pct(p[bands]['precision'])} cov {_pct(p[bands]['coverage'])} ({p[bands]['suggested']})"

@@ -158,3 +158,15 @@ def test_given_a_cell_destination_spectrum_refuses_when_applying_then_its_messag
     message = str(caught.value)
     assert f"review.csv row {lines['PART-B']}: destination-spectrum refuses it" in message
     assert "phase_code '2-00' must be at most 20 characters, stored without dashes as in Spectrum" in message
+
+
+def test_given_an_accepted_vendor_link_when_applying_then_destination_reads_it_from_the_vendor_crosswalk(contractor):
+    from destination_spectrum.crosswalk import VendorCrosswalk
+    from tieout_map_fixtures import add_vendors
+
+    add_vendors(contractor)
+    review = _suggest_and_review(contractor)
+    _decide(review, {"v-ferg": ("accept", ""), "v-john": ("change", "V201")})
+    assert apply_review(review, "Dana Kim", contractor / "mapping").applied == 2
+    vendors = VendorCrosswalk.load(contractor / "mapping" / "vendor_crosswalk.csv")
+    assert vendors.vendor_code("v-ferg", "MEC") == "V100" and vendors.vendor_code("v-john", "MEC") == "V201"

@@ -130,8 +130,8 @@ def _review_file(contractor, rows, header=None):
             "row 2: buildops_key is empty; fill in the BuildOps product code or customer id",
         ),
         (
-            {"decision": "accept", "kind": "vendor"},
-            "row 2: kind 'vendor' is not cost_code or customer; keep the kind review wrote",
+            {"decision": "accept", "kind": "employee"},
+            "row 2: kind 'employee' is not cost_code, customer or vendor; keep the kind review wrote",
         ),
         ({"decision": "change", "change_to": "200 x MAT1"}, "cost_type 'MAT1' is longer than Spectrum's 3 characters"),
     ],

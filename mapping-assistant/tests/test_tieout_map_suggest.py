@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from tieout_map.cli import main
 from tieout_map.history import load_history
 from tieout_map.warehouse import Warehouse
-from tieout_map_fixtures import build_warehouse
+from tieout_map_fixtures import add_vendors, build_warehouse
 
 
 def suggest(contractor, capsys=None):
@@ -131,8 +130,7 @@ def test_given_a_linked_customer_when_suggesting_then_it_is_not_suggested_again(
     assert ("customer", "c-acme") not in suggest(contractor)
 
 
-@pytest.mark.parametrize("run", [1, 2])
-def test_given_the_same_warehouse_when_suggesting_twice_then_ids_are_stable(contractor, run):
+def test_given_the_same_warehouse_when_suggesting_twice_then_ids_are_stable(contractor):
     first = {k: v["suggestion_id"] for k, v in suggest(contractor).items()}
     assert first == {k: v["suggestion_id"] for k, v in suggest(contractor).items()}
 
@@ -183,3 +181,17 @@ def test_given_two_regions_of_one_customer_when_matching_then_the_fields_pick_th
     s = suggest(contractor)[("customer", "c-delta-2")]
     assert (s["spectrum_code"], s["band"]) == ("DELTA02", "high")
     assert ("customer", "c-delta-1") not in suggest(contractor)
+
+
+def test_given_a_vendor_number_equal_to_the_spectrum_code_when_suggesting_then_the_link_is_high(contractor):
+    add_vendors(contractor)
+    s = suggest(contractor)[("vendor", "v-ferg")]
+    assert (s["spectrum_code"], s["band"], s["source"]) == ("V100", "high", "number")
+    assert "vendorNumber V100 is the Spectrum Vendor_Code" in s["evidence"]
+
+
+def test_given_a_vendor_matched_by_name_alone_when_suggesting_then_it_is_left_for_review(contractor):
+    add_vendors(contractor)
+    s = suggest(contractor)[("vendor", "v-john")]
+    assert (s["spectrum_code"], s["source"]) == ("V200", "fuzzy")
+    assert s["band"] == "medium"  # one field agreeing, however well, is not high

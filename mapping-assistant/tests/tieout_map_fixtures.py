@@ -143,3 +143,26 @@ def build_warehouse(path: Path, *, item_code_column: bool = False, job_cost_desc
     con.executemany("insert into spectrum_raw.customers values (?, ?, ?, ?, ?, ?, ?)", SPECTRUM_CUSTOMERS)
     con.close()
     return path
+
+
+def add_vendors(contractor: Path) -> None:
+    """Vendors on both sides: v-ferg shares its number with Spectrum V100; v-john has no number, only a name
+    close to Spectrum V200's."""
+    con = duckdb.connect(str(contractor / "warehouse.duckdb"))
+    con.execute(
+        "create table buildops_raw.vendors (id varchar, vendornumber varchar, name varchar, email varchar, "
+        "phoneprimary varchar, addresses json, audit json)"
+    )
+    con.execute(
+        "insert into buildops_raw.vendors values (?, ?, ?, null, null, '[]', '{}'), (?, ?, ?, null, null, '[]', '{}')",
+        ["v-ferg", "V100", "Ferguson Enterprises", "v-john", "", "Johnstone Supply Co"],
+    )
+    con.execute(
+        "create table spectrum_raw.vendors (company_code varchar, vendor_code varchar, vendor_name varchar, "
+        "address_1 varchar, zip_code varchar, phone varchar, vendor_email varchar)"
+    )
+    con.execute(
+        "insert into spectrum_raw.vendors values ('MEC', 'V100', 'FERGUSON ENTERPRISES', null, null, null, null), "
+        "('MEC', 'V200', 'JOHNSTONE SUPPLY', null, null, null, null)"
+    )
+    con.close()

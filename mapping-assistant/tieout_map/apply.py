@@ -18,13 +18,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 # destination-spectrum ships no py.typed marker; these two loaders are its public file-validation API.
-from destination_spectrum.crosswalk import CrosswalkFileError, CustomerCrosswalk  # type: ignore[import-untyped]
+from destination_spectrum.crosswalk import (  # type: ignore[import-untyped]
+    CrosswalkFileError,
+    CustomerCrosswalk,
+    VendorCrosswalk,
+)
 from destination_spectrum.mapping import CostCodeMapping, MappingFileError  # type: ignore[import-untyped]
 
 from .files import CROSSWALKS, MAPPING_COLUMNS, MAPPING_FILE, InputError, append_csv, read_csv
 from .review import DECISIONS, REVIEW_COLUMNS
 
 AUDIT_FILE = "mapping_audit.csv"
+LINK_KINDS = ("customer", "vendor")  # the crosswalks apply merges (employee_crosswalk.csv: no reader uses it yet)
+LOADERS = {"customer": CustomerCrosswalk, "vendor": VendorCrosswalk}
 AUDIT_COLUMNS = (
     "applied_at",
     "applied_by",
@@ -105,10 +111,11 @@ def apply_review(review: Path, by: str, mapping_dir: Path, now: dt.datetime | No
     stamp = (now or dt.datetime.now(dt.timezone.utc)).isoformat(timespec="seconds")
     if mapping_rows:
         append_csv(mapping_dir / MAPPING_FILE, MAPPING_COLUMNS, [r for r, _ in mapping_rows])
-    if crosswalk_rows:
-        file, id_column, code_column = CROSSWALKS["customer"]
-        append_csv(mapping_dir / file, (id_column, "company_code", code_column), [r for r, _ in crosswalk_rows])
-    audit = [_audit(d, by, stamp, review.name) for _, d in (*mapping_rows, *crosswalk_rows)]
+    for kind, rows in crosswalk_rows.items():
+        file, id_column, code_column = CROSSWALKS[kind]
+        append_csv(mapping_dir / file, (id_column, "company_code", code_column), [r for r, _ in rows])
+    applied = [*mapping_rows, *(row for rows in crosswalk_rows.values() for row in rows)]
+    audit = [_audit(d, by, stamp, review.name) for _, d in applied]
     if audit:
         append_csv(mapping_dir / AUDIT_FILE, AUDIT_COLUMNS, audit)
     summary.applied = len(audit)
@@ -135,8 +142,6 @@ def _read_review(review: Path) -> list[tuple[int, dict[str, str]]]:
 
 def _plan(decided: list[Decided], mapping_dir: Path, review: str, errors: list[str], summary: Summary):
     existing_map = read_csv(mapping_dir / MAPPING_FILE)
-    file, id_column, code_column = CROSSWALKS["customer"]
-    existing_xw = read_csv(mapping_dir / file)
     cells: dict[tuple[str, str], tuple[str, str, str]] = {}
     for number, r in enumerate(existing_map, start=2):
         if r.get("match_type", "").lower() == "product_code" and not r.get("job_type"):
@@ -144,13 +149,17 @@ def _plan(decided: list[Decided], mapping_dir: Path, review: str, errors: list[s
                 (r.get("company_code", "").upper(), r.get("match_value", "").upper()),
                 (r["phase_code"], r["cost_type"], f"{MAPPING_FILE} row {number}"),
             )
-    links: dict[tuple[str, str], tuple[str, str]] = {}
-    for number, r in enumerate(existing_xw, start=2):
-        links.setdefault(
-            (r.get("company_code", ""), r.get(id_column, "")), (r.get(code_column, ""), f"{file} row {number}")
-        )
+    # (kind, company, BuildOps id) -> (the Spectrum code it is linked to, where)
+    links: dict[tuple[str, str, str], tuple[str, str]] = {}
+    for kind in LINK_KINDS:
+        file, id_column, code_column = CROSSWALKS[kind]
+        for number, r in enumerate(read_csv(mapping_dir / file), start=2):
+            links.setdefault(
+                (kind, r.get("company_code", ""), r.get(id_column, "")),
+                (r.get(code_column, ""), f"{file} row {number}"),
+            )
     mapping_rows: list[tuple[dict[str, str], Decided]] = []
-    crosswalk_rows: list[tuple[dict[str, str], Decided]] = []
+    crosswalk_rows: dict[str, list[tuple[dict[str, str], Decided]]] = {}
     for d in decided:
         kind, company, key = (
             d.source.get("kind", ""),
@@ -200,21 +209,25 @@ def _plan(decided: list[Decided], mapping_dir: Path, review: str, errors: list[s
                     d,
                 )
             )
-        elif kind == "customer":
-            earlier_link = links.get((company, key))
+        elif kind in LINK_KINDS:
+            earlier_link = links.get((kind, company, key))
             if earlier_link and earlier_link[0] == d.value:
                 summary.already += 1
                 continue
             if earlier_link:
                 errors.append(
-                    f"{where}: BuildOps customer {key} is already linked to {earlier_link[0]} in {company} by "
+                    f"{where}: BuildOps {kind} {key} is already linked to {earlier_link[0]} in {company} by "
                     f"{earlier_link[1]}; reject this row, or change that row in the crosswalk first"
                 )
                 continue
-            links[(company, key)] = (d.value, where)
-            crosswalk_rows.append(({id_column: key, "company_code": company, code_column: d.value}, d))
+            links[(kind, company, key)] = (d.value, where)
+            _, id_column, code_column = CROSSWALKS[kind]
+            row = {id_column: key, "company_code": company, code_column: d.value}
+            crosswalk_rows.setdefault(kind, []).append((row, d))
         else:
-            errors.append(f"{where}: kind '{kind}' is not cost_code or customer; keep the kind review wrote")
+            errors.append(
+                f"{where}: kind '{kind}' is not cost_code, {' or '.join(LINK_KINDS)}; keep the kind review wrote"
+            )
     return mapping_rows, crosswalk_rows
 
 
@@ -234,14 +247,14 @@ def _validate_with_destination(mapping_dir: Path, mapping_rows, crosswalk_rows, 
                 raise ApplyError(
                     f"nothing applied: {_to_review_row(str(exc), first_new, mapping_rows, review)}"
                 ) from None
-        if crosswalk_rows:
-            file, id_column, code_column = CROSSWALKS["customer"]
+        for kind, rows in crosswalk_rows.items():
+            file, id_column, code_column = CROSSWALKS[kind]
             target = scratch_dir / file
             if (mapping_dir / file).is_file():
                 shutil.copyfile(mapping_dir / file, target)
-            append_csv(target, (id_column, "company_code", code_column), [r for r, _ in crosswalk_rows])
+            append_csv(target, (id_column, "company_code", code_column), [r for r, _ in rows])
             try:
-                CustomerCrosswalk.load(target)
+                LOADERS[kind].load(target)
             except CrosswalkFileError as exc:
                 raise ApplyError(f"nothing applied: destination-spectrum refuses the merged {file}: {exc}") from None
 

@@ -66,6 +66,7 @@ def _suggest(args: argparse.Namespace) -> int:
     from .costcodes import CostCodeSuggester, load_pricebook
     from .customers import suggest_customers
     from .history import load_history
+    from .vendors import suggest_vendors
     from .warehouse import Warehouse
 
     started = time.perf_counter()
@@ -80,6 +81,7 @@ def _suggest(args: argparse.Namespace) -> int:
         mapping_rows = read_csv(args.mapping_dir / MAPPING_FILE)
         found = CostCodeSuggester(history, load_pricebook(wh), mapping_rows, policy).suggest()
         found += suggest_customers(wh, history, read_csv(args.mapping_dir / CROSSWALKS["customer"][0]))
+        found += suggest_vendors(wh, read_csv(args.mapping_dir / CROSSWALKS["vendor"][0]))
     finally:
         wh.close()
     seconds = round(time.perf_counter() - started, 2)

@@ -16,21 +16,21 @@ from pathlib import Path
 from .files import InputError
 
 BANDS = ("high", "medium", "low", "none")
-KINDS = ("cost_code", "customer")
+KINDS = ("cost_code", "customer", "vendor")
 
 
 @dataclass(frozen=True)
 class Suggestion:
-    kind: str  # cost_code | customer
+    kind: str  # cost_code | customer | vendor
     company_code: str
-    key: str  # the BuildOps side: a pricebook product code, or a BuildOps customer id
+    key: str  # the BuildOps side: a pricebook product code, a BuildOps customer or vendor id
     label: str  # what a person recognises: the item's or the customer's name
     phase_code: str = ""  # cost_code: the Spectrum cell
     cost_type: str = ""
-    spectrum_code: str = ""  # customer: the Spectrum Customer_Code
+    spectrum_code: str = ""  # customer / vendor: the Spectrum Customer_Code / Vendor_Code
     band: str = "none"
     score: float = 0.0
-    source: str = ""  # history | similar | kind | posted | fuzzy | none
+    source: str = ""  # history | similar | kind | posted | number | fuzzy | none
     evidence: str = ""
     alternative: str = ""  # the competing answer and its evidence, when two compete
 
