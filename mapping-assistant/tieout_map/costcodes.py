@@ -92,6 +92,7 @@ class CostCodeSuggester:
         for s in from_history:
             if s.band == "high":
                 known[(s.company_code, s.key.upper())] = Cell(s.phase_code, s.cost_type)
+        self._known = known  # what a never-billed item's company is inferred from (_companies_of_unbilled)
         indexes = self._indexes(known)
         billed = {code for (_, code) in self.history.items}
         out = [self._confirmed(s, indexes, known) for s in from_history]
@@ -107,7 +108,8 @@ class CostCodeSuggester:
 
     def _from_history(self, company: str, code: str) -> Suggestion:
         entry = self.history.items[(company, code)]
-        ranked = entry.cells.most_common()
+        # Ties go to the lower cell, not to whichever row the warehouse returned first: same input, same answer.
+        ranked = sorted(entry.cells.items(), key=lambda kv: (-kv[1], kv[0]))
         (top, votes), total = ranked[0], sum(entry.cells.values())
         cell = Cell(*top)
         share = votes / total
@@ -165,7 +167,6 @@ class CostCodeSuggester:
             item = self.by_upper.get(code.upper())
             if item:
                 per_company[company].append(item)
-        self._known = known
         return {company: NeighbourIndex(items) for company, items in per_company.items()}
 
     def _companies_of_unbilled(self, code: str, indexes: dict[str, NeighbourIndex]) -> list[str]:

@@ -47,7 +47,7 @@ def suggest_customers(wh: Warehouse, history: History | None, crosswalk_rows: li
     for (company, code), votes in sorted(votes_by_code.items()):
         if (company, code) in linked_codes:
             continue
-        ranked = votes.most_common()
+        ranked = sorted(votes.items(), key=lambda kv: (-kv[1], kv[0]))  # ties: the same answer every run
         (customer_id, n), total = ranked[0], sum(votes.values())
         if (company, customer_id) in linked_ids:
             continue

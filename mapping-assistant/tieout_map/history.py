@@ -48,15 +48,6 @@ class History:
     job_grid: dict[tuple[str, str], set[tuple[str, str]]]
 
 
-def _department_company(wh: Warehouse) -> str:
-    """The Spectrum company of a BuildOps department: accountingAttributes.accountingEntity, else the
-    'MEC - ...' prefix of its name (as transforms' stg_buildops__departments reads it)."""
-    return (
-        "upper(coalesce(nullif(trim(json_extract_string(d.accountingattributes, '$.accountingEntity')), ''), "
-        "trim(split_part(d.name, ' - ', 1))))"
-    )
-
-
 def load_history(wh: Warehouse) -> History:
     bo, sp = wh.bo, wh.sp
     has_item_code = wh.has_column(sp, "job_cost_transactions", "item_code")

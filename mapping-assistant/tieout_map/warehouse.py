@@ -60,10 +60,5 @@ class Warehouse:
     def has_table(self, schema: str, table: str) -> bool:
         return (schema, table) in self._present
 
-    def rows(self, sql: str, params: list | None = None) -> list[dict]:
-        cursor = self.con.execute(sql, params or [])
-        names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
     def close(self) -> None:
         self.con.close()
