@@ -191,3 +191,11 @@ def test_given_no_decisions_when_applying_then_nothing_is_applied_and_the_count_
     out = capsys.readouterr().out
     assert "applied 0 row(s)" in out and "undecided and left out 2" in out
     assert not (contractor / "mapping" / "mapping_audit.csv").exists()
+
+
+def test_given_kind_categories_that_are_not_a_mapping_when_suggesting_then_the_block_is_named(contractor, capsys):
+    (contractor / "policy.yml").write_text(
+        "companies:\n  MEC:\n    cost_types: {labor: L}\nmapping:\n  kind_categories: [Fee]\n"
+    )
+    code, err = _run(capsys, *_suggest(contractor))
+    assert code == 2 and "mapping.kind_categories must map a pricebook productType to a category" in err

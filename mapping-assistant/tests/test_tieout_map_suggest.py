@@ -195,3 +195,13 @@ def test_given_a_vendor_matched_by_name_alone_when_suggesting_then_it_is_left_fo
     s = suggest(contractor)[("vendor", "v-john")]
     assert (s["spectrum_code"], s["source"]) == ("V200", "fuzzy")
     assert s["band"] == "medium"  # one field agreeing, however well, is not high
+
+
+def test_given_policy_books_a_kind_elsewhere_when_suggesting_then_that_cost_type_is_the_constraint(contractor):
+    # A shop that books trip charges as labor says so in policy.yml; the fee then gets the one labor cell.
+    (contractor / "policy.yml").write_text(
+        "companies:\n  MEC:\n    cost_types: {labor: L, material: M, other: O}\n"
+        "mapping:\n  kind_categories: {Fee: labor}\n"
+    )
+    s = suggest(contractor)[("cost_code", "FEE-Z")]
+    assert (s["phase_code"], s["cost_type"], s["source"]) == ("100", "L", "kind")

@@ -23,7 +23,8 @@ from .warehouse import Warehouse
 
 # A pricebook productType -> the policy.yml category (companies.<code>.cost_types) whose cost type it books to.
 # Fixed, not learned from the mapping, so a wrong mapping row cannot move the constraint. UNVERIFIED for real
-# pricebooks: these are the productType values BuildOps shows in the twin; a type not listed gets no suggestion.
+# pricebooks: these are the productType values BuildOps shows in the twin; policy.yml's `mapping.kind_categories`
+# adds or overrides types; a type listed nowhere gets no suggestion.
 KIND_CATEGORY = {
     "labor": "labor",
     "fee": "other",
@@ -158,7 +159,8 @@ class CostCodeSuggester:
 
     def _kind_cost_type(self, company: str, code: str) -> str | None:
         item = self.pricebook.get(code)
-        category = KIND_CATEGORY.get(item.product_type.lower()) if item else None
+        kinds = {**KIND_CATEGORY, **self.policy.kind_categories}
+        category = kinds.get(item.product_type.lower()) if item else None
         return self.policy.cost_type(company, category) if category else None
 
     def _indexes(self, known: dict[tuple[str, str], Cell]) -> dict[str, NeighbourIndex]:

@@ -7,7 +7,7 @@ writes; `apply` appends to these files in the same shape so both keep reading th
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -31,6 +31,8 @@ class Policy:
     """policy.yml's `companies.<code>.cost_types`: category (labor, material, other...) -> Spectrum cost type."""
 
     cost_types: dict[str, dict[str, str]]
+    # policy.yml's optional `mapping.kind_categories`: pricebook productType -> category, over the defaults
+    kind_categories: dict[str, str] = field(default_factory=dict)
 
     def cost_type(self, company: str, category: str) -> str | None:
         return self.cost_types.get(company, {}).get(category)
@@ -83,4 +85,10 @@ def load_policy(path: Path) -> Policy:
         str(code): {str(k): str(v) for k, v in ((spec or {}).get("cost_types") or {}).items()}
         for code, spec in companies.items()
     }
-    return Policy(cost_types)
+    kinds = ((loaded.get("mapping") or {}).get("kind_categories") or {}) if isinstance(loaded, dict) else {}
+    if not isinstance(kinds, dict):
+        raise InputError(
+            f"policy file {path}: mapping.kind_categories must map a pricebook productType to a category "
+            f"(e.g. Equipment: equipment); fix the block or remove it"
+        )
+    return Policy(cost_types, {str(k).lower(): str(v) for k, v in kinds.items()})

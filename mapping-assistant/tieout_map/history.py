@@ -4,7 +4,8 @@ The tie is the canonical invoice number (transforms' macro canonical_invoice_num
 0-9 and '-', the last 10 characters), the number destination-spectrum posts a detail invoice under and the
 one earlier integrations keyed by hand. From it:
 - each billed line gets the Spectrum company and job its AR invoice landed on (ar_invoices);
-- each job cost row filed under that invoice (JC_TRANSACTION_HISTORY_MC: Reference_1 or Invoice_Number) is
+- each job cost row filed under that invoice (JC_TRANSACTION_HISTORY_MC: Reference_1 or Invoice_Number;
+  UNVERIFIED which of the two a real install's billing rows fill, so both are read) is
   tied to the line it came from, by Item_Code where the table has that column (real Spectrum does; the twin
   does not yet), else by the 30-character description and the quantity; the row's Phase_Code x Cost_Type is
   a vote for the line's pricebook item. A row whose amount equals the line's amount or its cost (unit cost x
