@@ -185,6 +185,7 @@ PACKAGES = [
     "sandbox",
     "demo",
     "desk",
+    "mapping-assistant",
 ]
 TIEOUT_LIBRARIES = {"tieout-connector-core": "connector-core", "tieout-spectrum-client": "spectrum-client"}
 

@@ -18,7 +18,7 @@ echo "==> ruff"
 ruff check .
 ruff format --check .
 
-echo "==> mypy (connector-core, spectrum-client: [tool.mypy] in pyproject.toml)"
+echo "==> mypy (connector-core, spectrum-client, mapping-assistant: [tool.mypy] in pyproject.toml)"
 mypy
 
 echo "==> starting a throwaway PostgreSQL"

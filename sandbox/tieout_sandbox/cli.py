@@ -21,6 +21,16 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a fraction such as 1.0 or 0.1, got {text!r}") from None
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1 (got {text}); 1.0 withholds every row")
+    return value
+
+
 def _port(text: str) -> int:
     try:
         value = int(text)
@@ -43,6 +53,13 @@ def build_parser() -> argparse.ArgumentParser:
         type=_positive_float,
         default=1.0,
         help="1 = one year of a $20M contractor; fractions allowed (default 1)",
+    )
+    gen.add_argument(
+        "--withhold",
+        type=_fraction,
+        default=0.0,
+        help="leave this fraction of mapping and crosswalk rows out of DIR/mapping (kept in truth.json under "
+        "`mapping`), to measure tieout-map on a stand-up (1.0) or on drift (0.1); default 0",
     )
 
     chg = sub.add_parser("change", help="edit DIR/buildops like a day of work, to test incremental syncs")
@@ -94,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
                 file=sys.stderr,
             )
             return 2
-        truth = generate_dataset(args.out, seed=args.seed, scale=args.scale)
+        truth = generate_dataset(args.out, seed=args.seed, scale=args.scale, withhold=args.withhold)
         counts = truth["buildops"]["counts"]
         print(f"Generated seed={args.seed} scale={args.scale} into {args.out} in {truth['generator']['seconds']} s")
         for name in sorted(counts):

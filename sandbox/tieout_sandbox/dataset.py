@@ -18,6 +18,7 @@ from .credentials import (
     SECOND_TENANT_NAME,
     SECOND_TENANT_SCALE,
 )
+from .withhold import withhold as withhold_rows
 
 
 def tenant_dir(data_dir: Path, tenant_id: str) -> Path:
@@ -26,12 +27,12 @@ def tenant_dir(data_dir: Path, tenant_id: str) -> Path:
     return base if tenant_id == MAIN_TENANT_ID else base / "tenants" / tenant_id
 
 
-def generate_dataset(out_dir: Path, seed: int = 1, scale: float = 1.0) -> dict:
+def generate_dataset(out_dir: Path, seed: int = 1, scale: float = 1.0, withhold: float = 0.0) -> dict:
     with no_gc():  # the Spectrum side builds millions of rows too
-        return _generate_dataset(out_dir, seed, scale)
+        return _generate_dataset(out_dir, seed, scale, withhold)
 
 
-def _generate_dataset(out_dir: Path, seed: int, scale: float) -> dict:
+def _generate_dataset(out_dir: Path, seed: int, scale: float, withhold: float = 0.0) -> dict:
     started = time.perf_counter()
     out_dir.mkdir(parents=True, exist_ok=True)
     data = generate(seed, scale, MAIN_TENANT_ID, MAIN_TENANT_NAME)
@@ -76,6 +77,9 @@ def _generate_dataset(out_dir: Path, seed: int, scale: float) -> dict:
             truth.setdefault(key, {}).update(value)
         else:
             truth[key] = value
+    if withhold > 0:
+        truth.setdefault("mapping", {})["withhold"] = withhold
+        truth["mapping"].update(withhold_rows(out_dir / "mapping", withhold, seed))
     (out_dir / "truth.json").write_bytes(orjson.dumps(truth, option=orjson.OPT_INDENT_2))
     truth["generator"]["seconds"] = round(time.perf_counter() - started, 2)
     return truth

@@ -139,6 +139,7 @@ def _generate(out_dir: Path, buildops: dict[str, list[dict]], seed: int, scale: 
         },
         "anomalies": run.anomalies,
         "period_end": _period_end_truth(run, ar),
+        "mapping": {"customer_links": mapping.customer_links(run)},
     }
 
 

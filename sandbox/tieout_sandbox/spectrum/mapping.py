@@ -297,6 +297,16 @@ def build_crosswalk(run: Run) -> list[dict]:
     return rows
 
 
+def customer_links(run: Run) -> list[dict]:
+    """Every true BuildOps customer -> Spectrum customer link, the crosswalk's rows and the ones it leaves out:
+    what the mapping assistant's customer suggestions are scored against."""
+    return [
+        {"buildops_customer_id": customer_id, "company_code": company, "customer_code": code}
+        for (company, customer_id), code in sorted(run.customer_codes.items())
+        if customer_id != "UNKNOWN"
+    ]
+
+
 def bill_a_customer_spectrum_lacks(run: Run) -> None:
     """customer_unmatched from the BuildOps side: one unposted BuildOps invoice re-pointed at a billing customer
     that has no Spectrum customer in the invoice's company (no crosswalk row, code or name can tie it there), so

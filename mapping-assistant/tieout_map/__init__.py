@@ -1,0 +1,1 @@
+"""Tieout mapping assistant: mapping and crosswalks suggested from history, applied only with a decision."""
