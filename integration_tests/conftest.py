@@ -199,8 +199,34 @@ def as_of(data_dir: Path) -> dt.date:
     return dt.date.fromisoformat(json.loads((data_dir / "truth.json").read_text())["spectrum"]["as_of"])
 
 
+def _crosswalk_target(rows: list[dict[str, str]], job: dict[str, Any]) -> tuple[str, str] | None:
+    """The (company, Spectrum job) job_crosswalk.csv sends a BuildOps job to, read from its sentence: a one-to-one
+    row, then a job type rule of the job's department's company, then a department rule; the job's creation year
+    before every year. Never the equal number (projects and umbrella jobs carry Spectrum numbers of their own)."""
+    department = str(((job.get("departments") or [{}])[0] or {}).get("name") or "")
+    company = department.split(" - ", 1)[0].strip().upper() if " - " in department else ""
+    created = (job.get("audit") or {}).get("createdDateTime")
+    year = str(dt.datetime.fromtimestamp(int(created) / 1000, dt.timezone.utc).year) if created else ""
+    for kind, value in (
+        ("job_number", job.get("jobNumber")),
+        ("job_type", job.get("jobTypeName")),
+        ("department", department),
+    ):
+        for wanted in (year, ""):
+            for row in rows:
+                if (
+                    row["match_type"] == kind
+                    and row["match_value"].strip().upper() == str(value or "").strip().upper()
+                    and row["year"].strip() == ("" if kind == "job_number" else wanted)
+                    and (kind != "job_type" or row["company_code"].strip().upper() == company)
+                ):
+                    return row["company_code"].strip(), row["spectrum_job_number"].strip()
+    return None
+
+
 def open_jobs_of_active_customers(data_dir: Path) -> set[str]:
-    """Job numbers Spectrum still takes invoices on (Status_Code A, customer active): the generated job file."""
+    """BuildOps job numbers Spectrum still takes invoices on: the Spectrum job job_crosswalk.csv sends the job to is
+    active (Status_Code A) and has an active customer (an umbrella job, which names no customer, is left out)."""
     spectrum = data_dir / "spectrum"
     with (spectrum / "CR_CUSTOMER_MASTER_MC.csv").open(newline="") as handle:
         active = {
@@ -209,11 +235,17 @@ def open_jobs_of_active_customers(data_dir: Path) -> set[str]:
             if r["Status"].strip() == "A"
         }
     with (spectrum / "JC_JOB_MASTER_MC.csv").open(newline="") as handle:
-        return {
-            r["Job_Number"].strip()
+        open_jobs = {
+            (r["Company_Code"].strip(), r["Job_Number"].strip())
             for r in csv.DictReader(handle)
             if r["Status_Code"].strip() == "A" and (r["Company_Code"].strip(), r["Customer_Code"].strip()) in active
         }
+    with (data_dir / "mapping" / "job_crosswalk.csv").open(newline="", encoding="utf-8") as handle:
+        crosswalk = list(csv.DictReader(handle))
+    jobs = [
+        json.loads(line) for line in (data_dir / "buildops" / "jobs.jsonl").read_text().splitlines() if line.strip()
+    ]
+    return {str(job.get("jobNumber")) for job in jobs if _crosswalk_target(crosswalk, job) in open_jobs}
 
 
 def add_fresh_invoices(data_dir: Path, count: int) -> list[str]:

@@ -40,6 +40,7 @@ UNMAPPED = "no mapping for"  # mapping.LineProblem: no rule resolves the line
 MISSING_PHASE = "does not have in its Spectrum phase grid"  # resolved, but not on the job's grid
 AMBIGUOUS = ("routing: ambiguous", "has no job type")  # policy.Policy.route, ambiguous=True
 PROGRESS_BILLED = "is progress billed (AIA)"  # policy.Policy.route: Spectrum bills the job by draws
+NO_SPECTRUM_JOB = "resolves to no Spectrum job in job_crosswalk.csv"  # lookups.Lookups.target
 
 
 @dataclass(frozen=True)
@@ -69,12 +70,41 @@ class Verdicts:
         return dict(self.query("select invoice_id, job_id from main.stg_buildops__invoices"))
 
     def invoices_on_spectrum_jobs(self) -> set[str]:
-        """Invoices whose job is in Spectrum's job file (JC_JOB_MASTER_MC as source-spectrum lands it)."""
-        return self.ids("""
+        """Invoices whose job job_crosswalk.csv sends to a job in Spectrum's job file (JC_JOB_MASTER_MC as
+        source-spectrum lands it): the crosswalk's rows applied here by hand to the staged BuildOps jobs, one-to-one
+        rows and patterns alike, never equal numbers (projects and umbrella service jobs carry Spectrum numbers of
+        their own)."""
+        crosswalk = self.data_dir / "mapping" / "job_crosswalk.csv"
+        return self.ids(f"""
+            with rows as (select * from read_csv('{crosswalk}', all_varchar = true, header = true)),
+            jobs as (
+                select
+                    j.job_id as id, upper(j.job_number) as job_number, upper(j.job_type_name) as job_type,
+                    upper(j.department_name) as department, d.company_code as department_company,
+                    cast(year(j.created_date) as varchar) as created_year
+                from main.stg_buildops__jobs as j
+                left join main.stg_buildops__departments as d on d.department_id = j.department_id
+            ),
+            candidates as (
+                select jobs.id, r.company_code, r.spectrum_job_number,
+                    case r.match_type when 'job_number' then 1 when 'job_type' then 2 else 3 end as match_rank,
+                    case when coalesce(r.year, '') = '' then 2 else 1 end as year_rank
+                from jobs inner join rows as r
+                    on (r.match_type = 'job_number' and upper(r.match_value) = jobs.job_number)
+                    or (r.match_type = 'job_type' and upper(r.match_value) = jobs.job_type
+                        and upper(r.company_code) = jobs.department_company)
+                    or (r.match_type = 'department' and upper(r.match_value) = jobs.department)
+                where coalesce(r.year, '') in ('', jobs.created_year)
+            ),
+            resolved as (
+                select * from candidates
+                qualify row_number() over (partition by id order by match_rank, year_rank) = 1
+            )
             select i.id
             from buildops_raw.invoices as i
-            inner join buildops_raw.jobs as j on j.id = i.jobid
-            inner join spectrum_raw.jobs as s on s.job_number = right(upper(j.jobnumber), 10)
+            inner join resolved as x on x.id = i.jobid
+            inner join spectrum_raw.jobs as s
+                on s.company_code = x.company_code and trim(s.job_number) = x.spectrum_job_number
         """)
 
 
@@ -205,6 +235,24 @@ def test_given_same_data_when_mapping_points_off_grid_then_held_invoices_equal_m
         & on_spectrum_jobs
     )
     assert held, "the generated data should map some lines to phase 250, which no job has"
+    assert held == reported, {
+        "held by destination only": sorted(held - reported),
+        "reported by dbt only": sorted(reported - held),
+    }
+
+
+def test_given_same_data_when_a_job_has_no_crosswalk_row_then_held_invoices_equal_job_unmatched(verdicts):
+    # The destination holds every live invoice whose job job_crosswalk.csv covers with no row; dbt reports each
+    # as job_unmatched. Both read the same file.
+    held = verdicts.destination.held_for(NO_SPECTRUM_JOB)
+    reported = verdicts.ids("""
+        select i.invoice_id
+        from main.exceptions as e
+        inner join main.stg_buildops__invoices as i
+            on i.job_id = e.buildops_job_id and i.canonical_invoice_number is not null
+        where e.exception_type = 'job_unmatched' and not i.is_deleted and not i.is_draft_or_void
+    """)
+    assert held, "the generated data should leave a few jobs out of the job crosswalk"
     assert held == reported, {
         "held by destination only": sorted(held - reported),
         "reported by dbt only": sorted(reported - held),

@@ -88,6 +88,13 @@ class DestinationSpectrumConfig(ConnectorConfig):
         description="vendor_crosswalk.csv: BuildOps vendor -> Company_Code + Vendor_Code (default: "
         "vendor_crosswalk.csv beside the mapping file, when present)",
     )
+    job_crosswalk_path: str | None = Field(
+        None,
+        description="job_crosswalk.csv (shared with transforms): BuildOps job -> Company_Code + Spectrum "
+        "Job_Number (+ optional phase), one-to-one rows or job_type / department patterns to umbrella service "
+        "jobs; an invoice whose job no row covers is held, naming the job (default: job_crosswalk.csv beside the "
+        "mapping file, when present; with neither, BuildOps job numbers are taken as Spectrum's)",
+    )
     policy_path: str = Field(description="policy.yml: routing, compliance and posting modes")
     ledger_path: str = Field(
         "tieout_ledger.duckdb",
@@ -164,6 +171,12 @@ class DestinationSpectrumConfig(ConnectorConfig):
         if problem:
             raise ValueError(problem)
         return self
+
+    def job_crosswalk(self) -> str | None:
+        if self.job_crosswalk_path:
+            return self.job_crosswalk_path
+        beside = Path(self.mapping_path).with_name("job_crosswalk.csv")
+        return str(beside) if beside.is_file() else None
 
     def vendor_crosswalk(self) -> str | None:
         if self.vendor_crosswalk_path:

@@ -19,6 +19,7 @@ from destination_spectrum.config import EngineSettings
 from destination_spectrum.corrections import Corrections
 from destination_spectrum.crosswalk import CustomerCrosswalk, VendorCrosswalk
 from destination_spectrum.gateway import Gateway
+from destination_spectrum.job_crosswalk import JobCrosswalk
 from destination_spectrum.ledger import Ledger
 from destination_spectrum.lookups import Lookups
 from destination_spectrum.mapping import CostCodeMapping
@@ -43,9 +44,12 @@ class PostingEngine:
         ledger: Ledger,
         settings: EngineSettings,
         vendor_crosswalk: VendorCrosswalk | None = None,
+        job_crosswalk: JobCrosswalk | None = None,
     ):
         self.gateway, self.ledger, self.settings = gateway, ledger, settings
-        self.lookups = Lookups(gateway=gateway, ledger=ledger, crosswalk=crosswalk, policy=policy)
+        self.lookups = Lookups(
+            gateway=gateway, ledger=ledger, crosswalk=crosswalk, policy=policy, job_crosswalk=job_crosswalk
+        )
         self.receivables = Receivables(
             gateway=gateway,
             ledger=ledger,

@@ -246,12 +246,16 @@ class Ledger:
             ).fetchall()
         return [PendingDocument(k, c, v, d, i, json.loads(p)) for k, c, v, d, i, p in rows]
 
-    def jobs(self, tenant_ids: Iterable[str] | None = None) -> dict[tuple[str, str], tuple[str, str, str, str]]:
+    def jobs(
+        self, tenant_ids: Iterable[str] | None = None
+    ) -> dict[tuple[str, str], tuple[str, str, str, str, str, int | None]]:
+        """(tenant, job id) -> (number, type, customer, status, department, created year)."""
         with self._lock:
             rows = self._con.execute(
-                f"SELECT tenant_id, job_id, job_number, job_type, customer_id, status FROM {SCHEMA}.jobs"
+                f"SELECT tenant_id, job_id, job_number, job_type, customer_id, status, department, created_year "
+                f"FROM {SCHEMA}.jobs"
             ).fetchall()
-        return {(t, j): (n or "", jt or "", c or "", s or "") for t, j, n, jt, c, s in rows}
+        return {(t, j): (n or "", jt or "", c or "", s or "", d or "", y) for t, j, n, jt, c, s, d, y in rows}
 
     def counts(self) -> dict[str, int]:
         with self._lock:
@@ -259,7 +263,7 @@ class Ledger:
         return dict(rows)
 
     # -- writes (each call is one transaction, durable when it returns) ------------------------------
-    def remember_jobs(self, jobs: Sequence[tuple[str, str, str, str, str, str]]) -> None:
+    def remember_jobs(self, jobs: Sequence[tuple[str, str, str, str, str, str, str, int | None]]) -> None:
         if not jobs:
             return
         with self._lock, self._transaction():

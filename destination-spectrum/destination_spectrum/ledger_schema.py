@@ -61,6 +61,8 @@ CREATE TABLE IF NOT EXISTS {SCHEMA}.jobs (
     job_type VARCHAR,
     customer_id VARCHAR,
     status VARCHAR,
+    department VARCHAR,
+    created_year INTEGER,
     PRIMARY KEY (tenant_id, job_id)
 );
 """
@@ -91,7 +93,10 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
     transaction: a failure leaves the file as it was). DuckDB cannot alter a CHECK constraint, so a postings
     table whose state check predates `changed_after_posting` is rebuilt; its rows are copied by name, and the
     new columns start empty (a posted row without a fingerprint is compared by total the first time it returns,
-    then given one)."""
+    then given one). The jobs table gains department and created_year (job_crosswalk.csv pattern rows match on
+    them); a job remembered before has them empty until its record comes again."""
+    for column, kind in (("department", "VARCHAR"), ("created_year", "INTEGER")):
+        con.execute(f"ALTER TABLE {SCHEMA}.jobs ADD COLUMN IF NOT EXISTS {column} {kind}")
     checks = con.execute(
         """SELECT expression FROM duckdb_constraints()
            WHERE database_name = current_database() AND schema_name = ? AND table_name = 'postings'

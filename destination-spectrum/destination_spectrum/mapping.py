@@ -116,15 +116,20 @@ class CostCodeMapping:
         job_type: str,
         phase_grid: set[tuple[str, str]] | None,
         job_label: str,
+        *,
+        phase_code: str = "",
     ) -> tuple[list[tuple[Line, Distribution]], list[LineProblem]]:
-        """Map every line; any problem means the invoice must be held whole (the caller decides)."""
+        """Map every line; any problem means the invoice must be held whole (the caller decides). `phase_code`
+        (job_crosswalk.csv's, when its row names one) replaces the mapped phase; the cost type stays the mapping's."""
         mapped: list[tuple[Line, Distribution]] = []
         problems: list[LineProblem] = []
         for line in lines:
             if line.phase_code and line.cost_type:
-                dist = Distribution(line.phase_code, line.cost_type, "set on the BuildOps line")
+                dist: Distribution | None = Distribution(line.phase_code, line.cost_type, "set on the BuildOps line")
             else:
                 dist = self.resolve(line, company_code, job_type)
+            if dist is not None and phase_code:
+                dist = Distribution(phase_code, dist.cost_type, f"{dist.rule}, phase from job_crosswalk.csv")
             if dist is None:
                 wanted = (
                     f"product_code '{line.product_code}'"

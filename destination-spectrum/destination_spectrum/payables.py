@@ -78,11 +78,18 @@ class Payables:
     def _post_bill(self, bill: SubBill, settle, batch: Batch) -> None:
         report, settings = batch.report, batch.settings
         job = self.lookups.job(bill.tenant_id, bill.job_id)
-        job_number = bill.job_number or (job.job_number if job else "")
+        buildops_job_number = bill.job_number or (job.job_number if job else "")
         job_type = job.job_type if job else ""
-        company = bill.company_code or self.lookups.company(
-            job_number, [c.company_code for c in self.crosswalk.candidates(job.customer_id if job else "")]
-        )
+        candidates = [c.company_code for c in self.crosswalk.candidates(job.customer_id if job else "")]
+        job_number, company = buildops_job_number, bill.company_code
+        if job is not None or buildops_job_number:
+            # The Spectrum job the BuildOps job posts to (job_crosswalk.csv), as for invoices.
+            target = self.lookups.target(job, buildops_job_number, candidates)
+            if target.problem:
+                settle("held", target.problem, company or (candidates or [""])[0], bill.amount)
+                return
+            job_number, company = target.job_number, company or target.company_code
+        company = company or self.lookups.company(job_number, candidates)
         if company and settings.companies and company not in settings.companies:
             settle(
                 "held",

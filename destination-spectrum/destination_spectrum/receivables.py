@@ -110,23 +110,34 @@ class Receivables:
                 settle("held", total_problem, amount=invoice.total)
                 continue
             job = self.lookups.job(invoice.tenant_id, invoice.job_id)
-            job_number = invoice.job_number or (job.job_number if job else "")
+            buildops_job_number = invoice.job_number or (job.job_number if job else "")
             ids = (invoice.billing_customer_id, invoice.customer_id)
-            company = self.lookups.company(job_number, [c.company_code for c in self.crosswalk.candidates(*ids)])
+            candidates = [c.company_code for c in self.crosswalk.candidates(*ids)]
+            job_type = job.job_type if job else ""
+            mode = self.policy.posting_mode(job_type) if job_type else "detail"
+            # The Spectrum job (job_crosswalk.csv): a project's own number, or the umbrella a ticket posts to.
+            target = self.lookups.target(job, buildops_job_number, candidates)
+            if target.problem:
+                settle("held", target.problem, (candidates or [""])[0], invoice.total, mode)
+                continue
+            job_number = target.job_number
+            company = target.company_code
             customer = self._customer(company, ids, invoice.customer_name)
             company = customer.company_code if customer else company
-            job_type = job.job_type if job else ""
             label = f"{job_number or invoice.job_id or '(none)'} in {company}"
+            if job_number != buildops_job_number:
+                label = f"{label} (BuildOps job {buildops_job_number or invoice.job_id or '(none)'})"
             spectrum_job = self.lookups.spectrum_job(company, job_number)
             route = self.policy.route(job_type, label, spectrum_job.progress_billed if spectrum_job else None)
-            mode = self.policy.posting_mode(job_type) if job_type else "detail"
             if not route.post and not route.ambiguous:
                 # Policy says BuildOps does not bill this job: nothing else about the invoice matters to posting.
                 settle("held", route.reason, company, invoice.total, mode)
                 continue
             # A job Spectrum does not know is Spectrum's to reject (with its own message), not a mapping gap.
             grid = self.lookups.grid(company, job_number) if spectrum_job else None
-            mapped, problems = self.mapping.distribute(invoice.lines, company, job_type, grid, label)
+            mapped, problems = self.mapping.distribute(
+                invoice.lines, company, job_type, grid, label, phase_code=target.phase_code
+            )
             reasons = [] if route.post else [route.reason]
             if customer is None:
                 reasons.append(

@@ -124,6 +124,9 @@ class Job:
     customer_id: str
     status: str = ""
     tenant_id: str = ""
+    # What job_crosswalk.csv pattern rows match on: the job's (first) department and the year it was created.
+    department: str = ""
+    created_year: int | None = None
 
 
 @dataclass(frozen=True)
@@ -230,6 +233,14 @@ def parse_invoice(raw: Mapping[str, Any], stream: str, items: list[Mapping[str, 
 
 
 def parse_job(raw: Mapping[str, Any]) -> Job:
+    departments = pick(raw, "departments")
+    first = departments[0] if isinstance(departments, list) and departments else {}
+    department = pick(first, "name") if isinstance(first, Mapping) else None
+    created = pick(raw, "audit.createdDateTime", "audit.createdDate", "createdDate")
+    try:
+        created_year = to_date(created, "audit.createdDateTime").year if created is not None else None
+    except FieldError:
+        created_year = None  # an unreadable creation date only keeps year-limited crosswalk rows from matching
     return Job(
         job_id=_text(require(raw, "id")),
         job_number=_text(pick(raw, "jobNumber", default="")),
@@ -237,6 +248,8 @@ def parse_job(raw: Mapping[str, Any]) -> Job:
         customer_id=_text(pick(raw, "billingCustomerId", "customerId", default="")),
         status=_text(pick(raw, "status", default="")),
         tenant_id=_text(pick(raw, "tenantId", default="")),
+        department=_text(department or pick(raw, "departmentName", default="")),
+        created_year=created_year,
     )
 
 

@@ -14,6 +14,7 @@ from destination_spectrum.config import DestinationSpectrumConfig, EngineSetting
 from destination_spectrum.crosswalk import CrosswalkFileError, CustomerCrosswalk, VendorCrosswalk
 from destination_spectrum.engine import PostingEngine
 from destination_spectrum.gateway import Gateway
+from destination_spectrum.job_crosswalk import JobCrosswalk, JobCrosswalkFileError
 from destination_spectrum.ledger import Ledger
 from destination_spectrum.mapping import CostCodeMapping, MappingFileError
 from destination_spectrum.policy import Policy, PolicyFileError
@@ -24,18 +25,21 @@ logger = logging.getLogger("destination_spectrum")
 
 def load_rules(
     config: DestinationSpectrumConfig,
-) -> tuple[CostCodeMapping, Policy, CustomerCrosswalk, VendorCrosswalk | None]:
+) -> tuple[CostCodeMapping, Policy, CustomerCrosswalk, VendorCrosswalk | None, JobCrosswalk | None]:
     """The files humans maintain; a bad one is a config error that names the file, row and fix."""
     try:
         vendor_path = config.vendor_crosswalk()
         vendors = VendorCrosswalk.load(vendor_path) if vendor_path else None
+        job_path = config.job_crosswalk()
+        jobs = JobCrosswalk.load(job_path) if job_path else None
         return (
             CostCodeMapping.load(config.mapping_path),
             Policy.load(config.policy_path),
             CustomerCrosswalk.load(config.customer_crosswalk_path),
             vendors,
+            jobs,
         )
-    except (MappingFileError, PolicyFileError, CrosswalkFileError) as exc:
+    except (MappingFileError, PolicyFileError, CrosswalkFileError, JobCrosswalkFileError) as exc:
         raise ConfigError(str(exc)) from None
 
 
@@ -49,7 +53,7 @@ class PostingSession:
     def __init__(self, config: DestinationSpectrumConfig, gateway: Gateway | None = None):
         self.config = config
         self.run_id = uuid.uuid4().hex[:12]
-        mapping, policy, crosswalk, vendors = load_rules(config)
+        mapping, policy, crosswalk, vendors, jobs = load_rules(config)
         self.ledger = Ledger(config.ledger_path, self.run_id)  # first: an unwritable path stops before any call
         try:
             self.gateway = gateway or open_gateway(config)
@@ -61,6 +65,7 @@ class PostingSession:
             policy=policy,
             crosswalk=crosswalk,
             vendor_crosswalk=vendors,
+            job_crosswalk=jobs,
             gateway=self.gateway,
             ledger=self.ledger,
             settings=EngineSettings(

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 import yaml
+from tieout_sandbox.credentials import MAIN_TENANT_ID
 from tieout_sandbox.spectrum import generate
 from tieout_sandbox.spectrum.bo import spectrum_invoice_number
 from tieout_sandbox.spectrum.generator import ANOMALY_TYPES
@@ -44,12 +45,67 @@ def test_given_buildops_records_when_generated_then_every_table_is_written_with_
 
 
 def test_given_buildops_jobs_when_generated_then_job_numbers_are_right_justified_and_padded(twin):
-    out, buildops, _ = twin
+    out, _, _ = twin
     jobs = rows(out, "JC_JOB_MASTER_MC")
     assert all(len(j["Job_Number"]) == 10 and j["Job_Number"] == j["Job_Number"].strip().rjust(10) for j in jobs)
-    live = {j["jobNumber"] for j in buildops["jobs"] if not j["audit"]["deletedDateTime"]}
-    assert {j["Job_Number"].strip() for j in jobs} == live
     assert {j["Company_Code"] for j in jobs} == {"MEC", "FPR"}
+
+
+def _resolve(crosswalk: list[dict], job: dict, company: str) -> tuple[str, str] | None:
+    """job_crosswalk.csv read from its sentence: a one-to-one row, then a job type rule of the job's company,
+    then a department rule; the job's creation year before every year."""
+    department = (job.get("departments") or [{}])[0].get("name", "")
+    year = str(dt.datetime.fromtimestamp(job["audit"]["createdDateTime"] / 1000, dt.timezone.utc).year)
+    for kind, value, same_company in (
+        ("job_number", job["jobNumber"], False),
+        ("job_type", job.get("jobTypeName", ""), True),
+        ("department", department, False),
+    ):
+        for wanted in (year, ""):
+            for row in crosswalk:
+                if (
+                    row["match_type"] == kind
+                    and row["match_value"].upper() == str(value).upper()
+                    and row["year"] == ("" if kind == "job_number" else wanted)
+                    and (not same_company or row["company_code"] == company)
+                ):
+                    return row["company_code"], row["spectrum_job_number"]
+    return None
+
+
+def test_given_buildops_jobs_when_generated_then_they_reach_spectrum_jobs_through_the_crosswalk_not_equal_numbers(
+    twin,
+):
+    out, buildops, truth = twin
+    with (out / "mapping" / "job_crosswalk.csv").open(encoding="utf-8") as fh:
+        crosswalk = list(csv.DictReader(fh))
+    master = {(j["Company_Code"], j["Job_Number"].strip()): j for j in rows(out, "JC_JOB_MASTER_MC")}
+    companies = {d["id"]: d["name"].split(" - ")[0] for d in buildops["departments"]}
+    unmatched = set(truth["spectrum"]["job_crosswalk"]["unmatched_buildops_job_ids"])
+    tickets: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for job in buildops["jobs"]:
+        if job["audit"]["deletedDateTime"] or job.get("tenantId") not in (None, MAIN_TENANT_ID):
+            continue
+        target = _resolve(crosswalk, job, companies.get(job["departments"][0]["id"], ""))
+        if job["id"] in unmatched:
+            assert target is None, job["jobNumber"]
+            continue
+        assert target in master, (job["jobNumber"], target)
+        tickets[target].append(job["jobNumber"])
+    # Projects carry Spectrum's own numbers; a share of service work sits on a few umbrella jobs.
+    renumbered = truth["spectrum"]["job_crosswalk"]["renumbered_projects"]
+    assert renumbered and all(number != target.split("|")[1] for number, target in renumbered.items())
+    umbrellas = {key: len(numbers) for key, numbers in tickets.items() if len(numbers) > 1}
+    assert {number for _, number in umbrellas} >= {"PM-SVC"} and any(n.endswith("-INSP") for _, n in umbrellas)
+    assert sum(umbrellas.values()) >= 0.2 * sum(len(numbers) for numbers in tickets.values())
+    assert umbrellas == {
+        tuple(key.split("|")): count for key, count in truth["spectrum"]["job_crosswalk"]["umbrella_jobs"].items()
+    }
+    assert all(not master[key]["Customer_Code"] for key in umbrellas)
+    # Every Spectrum record names a job of the master (a Spectrum number, never a stray BuildOps one).
+    for table in ("JC_TRANSACTION_HISTORY_MC", "CR_INVOICE_HEADER_MC", "PR_TIME_CARD_HISTORY_MC", "JC_PHASE_MASTER_MC"):
+        named = {(r["Company_Code"], r["Job_Number"].strip()) for r in rows(out, table) if r["Job_Number"].strip()}
+        assert named <= set(master), (table, sorted(named - set(master))[:5])
 
 
 def test_given_two_companies_when_generated_then_each_has_its_own_user_defined_cost_types(twin):

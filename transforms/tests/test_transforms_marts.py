@@ -81,9 +81,10 @@ def test_given_invoice_statuses_when_counted_then_every_financial_status_a_contr
 
 
 def test_given_dim_jobs_when_reading_routes_then_ambiguous_jobs_are_the_ones_truth_says(duckdb_build):
+    # Truth names the Spectrum job (projects carry their own numbers there): dim_jobs.spectrum_job_number.
     ambiguous = {
-        r["job_number"]
-        for r in duckdb_build.query("select job_number from main.dim_jobs where billing_route = 'ambiguous'")
+        r["spectrum_job_number"]
+        for r in duckdb_build.query("select spectrum_job_number from main.dim_jobs where billing_route = 'ambiguous'")
     }
     injected = {a["keys"]["job_number"] for a in duckdb_build.truth["anomalies"] if a["type"] == "routing_ambiguous"}
     routes = {r["billing_route"] for r in duckdb_build.query("select distinct billing_route from main.dim_jobs")}

@@ -71,13 +71,37 @@ def customer_profitability(run: Run, ar: Receivables, period: str) -> dict[str, 
     base_total: dict[str, Decimal] = defaultdict(Decimal)
     by_number = {(c, n.strip()): job for (c, n), job in run.jobs_by_key.items()}
     segments = _segments(run)
+    umbrella_revenue = _umbrella_revenue_by_customer(run, ar, first, last)
     customers: dict[tuple[str, str], dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     for (company, number), figures in jobs.items():
         job = by_number.get((company, number))
         if job is None:
             continue
         base_total[company] += base(figures)
-        if job.kind not in SERVICE_KINDS or segments.get(job.buildops_customer_id) != cfo["profitability"]["segment"]:
+        if job.kind not in SERVICE_KINDS:
+            continue
+        if job.buildops_id in run.umbrella_jobs:
+            # An umbrella job serves many customers: each gets its own invoices' revenue and the job's cost in
+            # proportion to that revenue (each share rounded: cents, hours to 4 places).
+            shares = umbrella_revenue.get((company, number), {})
+            job_revenue = sum(shares.values(), Decimal(0))
+            for customer, revenue in shares.items():
+                if not job_revenue or segments.get(customer) != cfo["profitability"]["segment"]:
+                    continue
+                part = {
+                    "revenue": revenue,
+                    "labor_hours": (figures["labor_hours"] * revenue / job_revenue).quantize(HOURS, ROUND_HALF_UP),
+                    **{
+                        name: (figures[name] * revenue / job_revenue).quantize(CENT, ROUND_HALF_UP)
+                        for name in ("labor_cost", "labor_burden", "other_direct_cost")
+                    },
+                }
+                totals = customers[(company, customer)]
+                for name, value in part.items():
+                    totals[name] += value
+                totals["base"] += base(part)
+            continue
+        if segments.get(job.buildops_customer_id) != cfo["profitability"]["segment"]:
             continue
         totals = customers[(company, job.buildops_customer_id)]
         for name, value in figures.items():
@@ -100,6 +124,27 @@ def customer_profitability(run: Run, ar: Receivables, period: str) -> dict[str, 
             "overhead_allocated": format(overhead, "f"),
             "profit_after_overhead": format((t["revenue"] - direct - overhead).quantize(CENT), "f"),
         }
+    return out
+
+
+def _umbrella_revenue_by_customer(
+    run: Run, ar: Receivables, first: dt.date, last: dt.date
+) -> dict[tuple[str, str], dict[str, Decimal]]:
+    """(company, umbrella job) -> BuildOps customer id -> invoice extensions in the window. The AR invoice's
+    Spectrum customer is tied back as transforms' int_customer_xref ties it: a customer the crosswalk and the
+    name rule miss (customer_unmatched, Spectrum side) stands alone (spectrum:<company>:<code>)."""
+    umbrellas = {(j.company, j.number.strip()) for j in run.jobs.values() if j.buildops_id in run.umbrella_jobs}
+    unmatched = {
+        (a["keys"]["company_code"], a["keys"].get("customer_code"))
+        for a in run.anomalies
+        if a["type"] == "customer_unmatched" and a["keys"].get("customer_code")
+    }
+    owner = {(company, code): bo_id for (company, bo_id), code in run.customer_codes.items()}
+    out: dict[tuple[str, str], dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    for (company, code, _), invoice in ar.invoices.items():
+        if (company, invoice["job"]) in umbrellas and first <= invoice["date"].replace(day=1) <= last:
+            customer = owner.get((company, code)) if (company, code) not in unmatched else None
+            out[(company, invoice["job"])][customer or f"spectrum:{company}:{code}"] += invoice["extension"]
     return out
 
 

@@ -46,6 +46,7 @@ def connector_configs(data_dir: Path, info: dict, spectrum_port: int) -> dict[st
             "mapping_path": str(data_dir / "mapping" / "cost_code_mapping.csv"),
             "customer_crosswalk_path": str(data_dir / "mapping" / "customer_crosswalk.csv"),
             "vendor_crosswalk_path": str(data_dir / "mapping" / "vendor_crosswalk.csv"),
+            "job_crosswalk_path": str(data_dir / "mapping" / "job_crosswalk.csv"),
             "ledger_path": str(data_dir / "tieout_ledger.duckdb"),
             "policy_path": str(data_dir / "policy.yml"),
         },

@@ -73,6 +73,9 @@ class Run:
     policy: dict = field(default_factory=dict)
     mapping_rows: list[dict] = field(default_factory=list)
     unmatched_jobs: set[str] = field(default_factory=set)  # BuildOps job ids job_crosswalk.csv leaves out
+    # Pattern rows of job_crosswalk.csv (umbrella service jobs) and the BuildOps job ids they cover.
+    umbrella_rows: list[dict] = field(default_factory=list)
+    umbrella_jobs: set[str] = field(default_factory=set)
     posted_invoices: dict[str, dict] = field(default_factory=dict)  # BuildOps invoice id -> posting facts
     # AP events as they happen (closing.py): (invoice date, amount, retention, [(check date, amount paid)]).
     payables: list[tuple] = field(default_factory=list)

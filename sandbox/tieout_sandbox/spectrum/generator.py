@@ -95,6 +95,7 @@ def _generate(out_dir: Path, buildops: dict[str, list[dict]], seed: int, scale: 
     masters.load_reference(run)
     masters.cost_types(run)
     masters.jobs(run)
+    job_crosswalk.assign_spectrum_numbers(run)
     masters.vendors(run)
     masters.employees(run)
     masters.equipment(run)
@@ -154,7 +155,15 @@ def _pick_ambiguous_service_jobs(run: Run) -> list[Job]:
     """Service tickets that grew into project scope: progress billing set up on them in Spectrum."""
     with_invoices = {inv.get("jobId") for inv in run.buildops.get("invoices", []) if in_scope(inv)}
     pool = sorted(
-        (j for j in run.jobs.values() if j.kind == "service" and j.status == "A" and j.buildops_id in with_invoices),
+        (
+            j
+            for j in run.jobs.values()
+            # An umbrella's draws would be every ticket's on it: the twin makes a one-to-one job the ambiguous one.
+            if j.kind == "service"
+            and j.status == "A"
+            and j.buildops_id in with_invoices
+            and j.buildops_id not in run.umbrella_jobs
+        ),
         key=lambda j: (j.company, j.number),
     )
     return run.rng("routing").sample(pool, min(3, len(pool)))
@@ -213,8 +222,8 @@ def _routing_truth(run: Run, ambiguous: list[Job]) -> None:
 
 
 def _unbilled_truth(run: Run, ar: Receivables) -> set[str]:
-    """Complete BuildOps service jobs (no agreement) with cost in Spectrum and no invoice on either side: the
-    BuildOps ids of the jobs named."""
+    """Complete BuildOps service jobs (no agreement, not on an umbrella job) with cost in Spectrum and no invoice on
+    either side: the BuildOps ids of the jobs named."""
     reported = set()
     invoiced = {
         inv.get("jobId")
@@ -225,7 +234,8 @@ def _unbilled_truth(run: Run, ar: Receivables) -> set[str]:
     for (company, number, _, _), (dollars, _) in run.jtd.items():
         costs[(company, number)] = costs.get((company, number), Decimal(0)) + dollars
     for job in sorted(run.jobs.values(), key=lambda j: (j.company, j.number)):
-        if job.kind != "service" or job.buildops_status.lower() != "complete":
+        # An umbrella's cost and invoices are every ticket's on it: they say nothing about one ticket.
+        if job.kind != "service" or job.buildops_status.lower() != "complete" or job.buildops_id in run.umbrella_jobs:
             continue
         if job.buildops_id in invoiced or (job.company, job.number) in ar.invoiced_jobs:
             continue

@@ -197,13 +197,21 @@ def customers(run: Run, balances: dict[tuple[str, str], dict]) -> None:
 # ---- jobs and phases (written last: JTD columns sum JC history) --------------------------------------
 
 
+def _spectrum_jobs(run: Run) -> list[Job]:
+    """One Job per Spectrum job: an umbrella's tickets share one (its first ticket stands for it)."""
+    return [run.jobs_by_key[key] for key in sorted(run.jobs_by_key)]
+
+
 def write_jobs(run: Run) -> None:
-    for job in run.jobs.values():
+    for job in _spectrum_jobs(run):
+        umbrella = job.buildops_id in run.umbrella_jobs
         run.tables["JC_JOB_MASTER_MC"].write(
             {
                 "Company_Code": job.company,
                 "Job_Number": job.number,
-                "Job_Description": f"{job.job_type} {job.buildops_number}"[:25],
+                "Job_Description": (f"{job.job_type} service" if umbrella else f"{job.job_type} {job.buildops_number}")[
+                    :25
+                ],
                 "Division": job.trade[:3].upper(),
                 "Address_1": "",
                 "Address_2": "",
@@ -215,7 +223,8 @@ def write_jobs(run: Run) -> None:
                 "Superintendent": "",
                 "Estimator": "",
                 "Certified_Flag": "N",
-                "Customer_Code": job.customer_code,
+                # An umbrella job serves many customers: each AR invoice on it names its own.
+                "Customer_Code": "" if umbrella else job.customer_code,
                 "Contract_Number": job.number.strip() if job.progress_billed else "",
                 "Status_Code": job.status,
                 "Job_Type": job.kind.upper()[:10],
@@ -224,15 +233,17 @@ def write_jobs(run: Run) -> None:
                 "Taxable_Flag": "Y",
                 "Cost_Center": job.company + job.trade[:3].upper(),
                 "Est_Start_Date": job.start,
-                "Est_Complete_Date": job.end,
-                "Projected_Complete_Date": job.end,
+                "Est_Complete_Date": None if umbrella else job.end,
+                "Projected_Complete_Date": None if umbrella else job.end,
                 "Create_Date": job.start,
                 "Start_Date": job.start,
-                "Complete_Date": job.end if job.status == "C" else None,
+                "Complete_Date": job.end if job.status == "C" and not umbrella else None,
                 "WO_Site": "",
                 "Latitude": None,
                 "Longitude": None,
-                "Comment": f"BuildOps job {job.buildops_number}"[:60],
+                "Comment": (
+                    "umbrella service job (job_crosswalk.csv)" if umbrella else f"BuildOps job {job.buildops_number}"
+                )[:60],
             }
         )
 
@@ -240,7 +251,7 @@ def write_jobs(run: Run) -> None:
 def write_phases(run: Run) -> None:
     """The phase grid (original estimates), one projection per phase with cost or budget, job progress."""
     zero = Decimal("0.00")
-    for job in run.jobs.values():
+    for job in _spectrum_jobs(run):
         estimated = projected = cost = zero
         weights = {phase: w for phase, _, _, w in PROJECT_GRIDS[job.company]} if job.kind == "project" else {}
         per_phase_types: dict[str, int] = {}

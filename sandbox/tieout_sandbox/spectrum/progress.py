@@ -115,7 +115,7 @@ def _applications(
         invoice_retention = retention
         if mismatch_first and app == 1:
             invoice_retention = (this_period * (percent / 2) / 100).quantize(bo.CENT)
-        number = f"{job.number.strip()[-6:]}-{app:02d}"
+        number = f"{job.number.strip()[-7:]}-{app:02d}"  # 26-1001-03: within the 10 characters
         _write_application(
             ar,
             job,

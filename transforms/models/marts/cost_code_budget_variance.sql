@@ -25,6 +25,16 @@ jobs as (
     where status_code = 'A' and upper(coalesce(job_type, '')) not in ('SERVICE', 'AGREEMENT')
 ),
 
+-- The BuildOps job behind each Spectrum project, through job_crosswalk.csv (int_jobs): projects carry different
+-- numbers in each system, so the Spectrum number alone does not find it in BuildOps.
+buildops_jobs as (
+    select company_code, spectrum_job_number, min(job_number) as buildops_job_number
+    from {{ ref('int_jobs') }}
+    where buildops_job_id is not null and spectrum_job_number is not null
+    group by company_code, spectrum_job_number
+    having count(*) = 1
+),
+
 actuals as (
     select company_code, job_number, phase_code, cost_type, sum(tran_amount) as actual_cost, sum(total_hours) as actual_hours
     from {{ ref('stg_spectrum__job_cost_transactions') }}
@@ -36,6 +46,7 @@ final as (
     select
         p.company_code,
         p.job_number,
+        bj.buildops_job_number,
         j.job_description,
         p.phase_code,
         p.cost_type,
@@ -49,6 +60,7 @@ final as (
         coalesce(a.actual_cost, 0) > p.current_est_cost as is_over_budget
     from phases as p
     inner join jobs as j on j.company_code = p.company_code and j.job_number = p.job_number
+    left join buildops_jobs as bj on bj.company_code = p.company_code and bj.spectrum_job_number = p.job_number
     left join actuals as a
         on a.company_code = p.company_code and a.job_number = p.job_number
         and a.phase_code = p.phase_code and a.cost_type = p.cost_type

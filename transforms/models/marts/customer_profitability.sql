@@ -81,11 +81,91 @@ overhead_pool as (
     group by company_code
 ),
 
-service_jobs as (
-    select w.*, d.customer_key
+-- One row per Spectrum job BuildOps work posts to, through job_crosswalk.csv (int_jobs' spectrum_job_number,
+-- never equal numbers): a one-to-one job carries its BuildOps job's customer; an umbrella job (many tickets on
+-- one Spectrum job) carries none, since each AR invoice on it names its own.
+spectrum_job_kinds as (
+    select
+        company_code,
+        spectrum_job_number as job_number,
+        max(case when is_umbrella_job then 1 else 0 end) = 1 as is_umbrella,
+        max(case when {{ policy_is_progress_billed_type('job_type') }} then 1 else 0 end) = 1 as is_progress_billed,
+        min(customer_key) as customer_key
+    from {{ ref('dim_jobs') }}
+    where spectrum_job_number is not null
+    group by company_code, spectrum_job_number
+),
+
+one_to_one_jobs as (
+    select w.*, k.customer_key
     from with_base as w
-    inner join {{ ref('dim_jobs') }} as d on d.company_code = w.company_code and d.job_number = w.job_number
-    where w.has_activity and not {{ policy_is_progress_billed_type('d.job_type') }}
+    inner join spectrum_job_kinds as k on k.company_code = w.company_code and k.job_number = w.job_number
+    where w.has_activity and not k.is_progress_billed and not k.is_umbrella
+),
+
+-- An umbrella job's revenue per customer: its AR invoices in the window, each customer as int_customer_xref
+-- ties the invoice's Customer_Code.
+umbrella_revenue as (
+    select i.company_code, i.job_number, x.customer_key, sum(i.invoice_extension) as revenue
+    from {{ ref('stg_spectrum__ar_invoices') }} as i
+    inner join spectrum_job_kinds as k
+        on k.company_code = i.company_code and k.job_number = i.job_number and k.is_umbrella and not k.is_progress_billed
+    inner join {{ ref('int_customer_xref') }} as x
+        on x.company_code = i.company_code and x.customer_code = i.customer_code
+    where i.transaction_type = 'I' and i.invoice_date between {{ window_start }} and {{ window_end }}
+    group by i.company_code, i.job_number, x.customer_key
+),
+
+umbrella_totals as (
+    select company_code, job_number, sum(revenue) as job_revenue
+    from umbrella_revenue
+    group by company_code, job_number
+),
+
+-- Each customer takes its revenue and the umbrella's cost in proportion to that revenue (shares rounded:
+-- cents, hours to 4 places).
+umbrella_shares as (
+    select
+        w.company_code,
+        w.job_number,
+        u.customer_key,
+        u.revenue,
+        cast(round(w.labor_hours * u.revenue / t.job_revenue, 4) as decimal(18, 4)) as labor_hours,
+        cast(round(w.labor_cost * u.revenue / t.job_revenue, 2) as decimal(18, 2)) as labor_cost,
+        cast(round(w.labor_burden * u.revenue / t.job_revenue, 2) as decimal(18, 2)) as labor_burden,
+        cast(round(w.other_direct_cost * u.revenue / t.job_revenue, 2) as decimal(18, 2)) as other_direct_cost
+    from with_base as w
+    inner join umbrella_revenue as u on u.company_code = w.company_code and u.job_number = w.job_number
+    inner join umbrella_totals as t on t.company_code = w.company_code and t.job_number = w.job_number
+    where t.job_revenue <> 0
+),
+
+umbrella_parts as (
+    select
+        company_code,
+        job_number,
+        true as has_activity,
+        revenue,
+        labor_hours,
+        labor_cost,
+        labor_burden,
+        other_direct_cost,
+        labor_cost + labor_burden + other_direct_cost as direct_cost,
+        {% if p.allocation_base == 'labor_hours' -%} labor_hours
+        {%- elif p.allocation_base == 'revenue' -%} revenue
+        {%- else -%} labor_cost + labor_burden + other_direct_cost
+        {%- endif %} as allocation_base,
+        customer_key
+    from umbrella_shares
+),
+
+service_jobs as (
+    select
+        company_code, job_number, has_activity, revenue, labor_hours, labor_cost, labor_burden, other_direct_cost,
+        direct_cost, allocation_base, customer_key
+    from one_to_one_jobs
+    union all
+    select * from umbrella_parts
 ),
 
 by_customer as (

@@ -14,6 +14,10 @@ final as (
         jobs.job_number,
         jobs.buildops_job_id,
         jobs.company_code,
+        -- The Spectrum job the BuildOps job posts to (job_crosswalk.csv; an umbrella job is shared by many
+        -- tickets): join Spectrum tables on this, never on job_number.
+        jobs.spectrum_job_number,
+        jobs.is_umbrella_job,
         jobs.job_type,
         jobs.buildops_status,
         jobs.spectrum_status,

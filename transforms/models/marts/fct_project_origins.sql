@@ -3,10 +3,14 @@
 -- Definition: fct_project_origins.yml.
 {%- set p = cfo_policy() %}
 
+-- A project is named by its Spectrum job (job_crosswalk.csv: projects carry different numbers in each system);
+-- Spectrum's revenue and cost join on that number, BuildOps' lineage on the BuildOps job id.
 with projects as (
-    select company_code, job_number, buildops_job_id, customer_key, property_id, created_date, job_type
+    select
+        company_code, spectrum_job_number as job_number, job_number as buildops_job_number, buildops_job_id,
+        customer_key, property_id, created_date, job_type
     from {{ ref('dim_jobs') }}
-    where company_code is not null
+    where company_code is not null and spectrum_job_number is not null
         and {{ policy_is_progress_billed_type('job_type') }}
         and created_date <= {{ close_period_end() }}
 ),
@@ -73,6 +77,7 @@ final as (
         '{{ var("close_period") }}' as close_period,
         pr.company_code,
         pr.job_number,
+        pr.buildops_job_number,
         pr.buildops_job_id,
         pr.customer_key,
         pr.property_id,
