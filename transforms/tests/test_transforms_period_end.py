@@ -1,7 +1,8 @@
 """Period-end financials (issue 13) against the generator's own period-end truth (truth.json `period_end`),
 which the twin states from its AR events as it generates them, not from any table it writes or we land.
 
-AR aging as of the close, to the cent, per company and customer: trade AR by bucket and retainage apart, at the
+AR aging as of the close, to the cent, per company and customer: trade AR by bucket and retainage apart; AP aging
+per company and vendor the same way; the WIP schedule per contract job (fct_wip); each at the
 session's close period (the as-of month) and at the month before (rebuilt with that close_period).
 """
 
@@ -114,3 +115,104 @@ def test_given_the_close_period_when_measuring_the_cash_cycle_then_closed_months
     as_of = dt.date.fromisoformat(duckdb_build.truth["spectrum"]["as_of"])
     assert max(actual) == (as_of.replace(day=1) - dt.timedelta(days=1)).replace(day=1).isoformat()
     assert any(m.get("ccc_3m") for m in actual.values())
+
+
+WIP_COLUMNS = {
+    "contract": "contract_amount",
+    "projected_cost": "projected_cost_at_completion",
+    "posted_cost": "posted_cost_to_date",
+    "unposted_labor_estimate": "unposted_labor_estimate",
+    "earned_revenue": "earned_revenue",
+    "billed_to_date": "billed_to_date",
+    "over_under_billing": "over_under_billing",
+    "projected_gross_profit": "projected_gross_profit",
+    "loss_provision": "loss_provision",
+}
+PERIOD_END_MODELS = ("int_job_costs", "int_unposted_labor", "fct_job_profitability", "fct_wip", "fct_ap_aging")
+WIP_SQL = f"""
+    select company_code, job_number, as_of_date, {", ".join(WIP_COLUMNS.values())} from main.fct_wip"""
+AP_SQL = f"""
+    select company_code, vendor_code, count(*) as invoices, sum(trade_balance) as trade,
+           sum(retention_payable) as retention, max(invoice_date) as latest_invoice, max(as_of_date) as as_of_date,
+           {", ".join(f'sum(trade_{b}) as "{b}"' for b in BUCKETS)}
+    from main.fct_ap_aging group by 1, 2"""
+
+
+def _wip_actual(rows: list[dict]) -> dict[str, dict[str, str]]:
+    return {
+        f"{r['company_code']}|{r['job_number']}": {name: format(r[column], "f") for name, column in WIP_COLUMNS.items()}
+        for r in rows
+    }
+
+
+def _ap_actual(rows: list[dict]) -> dict[str, dict]:
+    out = {}
+    for r in rows:
+        figures = {k: Decimal(r[k]) for k in ("trade", "retention", *BUCKETS) if Decimal(r[k] or 0) != 0}
+        out[f"{r['company_code']}|{r['vendor_code']}"] = {**figures, "invoices": r["invoices"]}
+    return out
+
+
+def _ap_expected(truth: dict, period: str) -> dict[str, dict]:
+    return {
+        vendor: {k: (v if k == "invoices" else Decimal(v)) for k, v in figures.items() if k == "invoices" or Decimal(v)}
+        for vendor, figures in truth["period_end"][period]["ap_aging"].items()
+    }
+
+
+def _diff(actual: dict, expected: dict) -> dict:
+    keys = set(actual) | set(expected)
+    return {k: (actual.get(k), expected.get(k)) for k in keys if actual.get(k) != expected.get(k)}
+
+
+def _assert_wip_and_ap_match(wip: list[dict], ap: list[dict], truth: dict, period: str) -> None:
+    expected_wip = truth["period_end"][period]["wip"]
+    actual_wip = _wip_actual(wip)
+    assert actual_wip == expected_wip, _diff(actual_wip, expected_wip)
+    expected_ap, actual_ap = _ap_expected(truth, period), _ap_actual(ap)
+    assert actual_ap == expected_ap, _diff(actual_ap, expected_ap)
+    period_end = dt.date.fromisoformat(truth["period_end"][period]["period_end"])
+    assert all(r["as_of_date"] == period_end for r in wip)
+    assert all(r["as_of_date"] == period_end and r["latest_invoice"] <= period_end for r in ap)
+    assert expected_wip and expected_ap, "an empty schedule proves nothing"
+
+
+def test_given_the_close_period_when_scheduling_wip_and_aging_ap_then_the_marts_equal_the_generators_truth(
+    duckdb_build,
+):
+    period = duckdb_build.truth["spectrum"]["as_of"][:7]
+
+    _assert_wip_and_ap_match(duckdb_build.query(WIP_SQL), duckdb_build.query(AP_SQL), duckdb_build.truth, period)
+
+    expected = duckdb_build.truth["period_end"][period]
+    assert any(Decimal(j["loss_provision"]) > 0 for j in expected["wip"].values()), "no loss job: nothing provided"
+    # A small twin bills no subcontractor (no retention payable): fct_ap_aging's unit test holds that split.
+    assert any(set(v) - {"current", "trade", "invoices"} for v in _ap_expected(duckdb_build.truth, period).values())
+
+
+def test_given_the_month_before_as_close_period_when_rebuilding_wip_and_ap_then_they_equal_that_periods_truth(
+    duckdb_build, scratch_warehouse, tmp_path, dbt_tools
+):
+    import duckdb
+
+    as_of = dt.date.fromisoformat(duckdb_build.truth["spectrum"]["as_of"])
+    period = (as_of.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
+
+    dbt_tools.run(
+        ["build", "--select", *PERIOD_END_MODELS],
+        env=dbt_tools.env(scratch_warehouse, duckdb_build.data_dir / "mapping"),
+        workdir=tmp_path,
+        dbt_vars={**dbt_tools.vars(duckdb_build.data_dir, duckdb_build.truth), "close_period": period},
+    )
+
+    with duckdb.connect(str(scratch_warehouse), read_only=True) as con:
+        results = []
+        for sql in (WIP_SQL, AP_SQL):
+            cursor = con.execute(sql)
+            names = [d[0] for d in cursor.description]
+            results.append([dict(zip(names, row, strict=True)) for row in cursor.fetchall()])
+    _assert_wip_and_ap_match(*results, duckdb_build.truth, period)
+    # The later close holds cost, billings and vendor invoices this one must not: the two truths differ.
+    later = duckdb_build.truth["period_end"][as_of.strftime("%Y-%m")]
+    assert duckdb_build.truth["period_end"][period]["wip"] != later["wip"]
+    assert _ap_expected(duckdb_build.truth, period) != _ap_expected(duckdb_build.truth, as_of.strftime("%Y-%m"))

@@ -27,6 +27,7 @@ from . import (
     progress,
     retainage,
     unbilled,
+    wip,
 )
 from .ar import POSTING_LAG_DAYS, Receivables, in_scope
 from .context import Job, Run
@@ -143,9 +144,10 @@ def _generate(out_dir: Path, buildops: dict[str, list[dict]], seed: int, scale: 
 
 
 def _period_end_truth(run: Run, ar: Receivables) -> dict:
-    periods = closing.truth(ar, run.payables, run.as_of)
+    periods = closing.truth(ar, run.payables, run.as_of, run.ap_invoices)
     for period, figures in periods.items():
         figures["cfo"] = cfo_truth.answers(run, ar, period)
+        figures["wip"] = wip.schedule(run, ar, period)
     return periods
 
 

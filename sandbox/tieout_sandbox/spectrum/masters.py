@@ -277,7 +277,11 @@ def write_phases(run: Run) -> None:
                     "Comment": "",
                 }
             )
-            if projection or hours:
+            entered = bool(projection or hours)
+            run.phase_plans.setdefault((job.company, job.number.strip()), []).append(
+                (budget, (projection, run.as_of) if entered else None)
+            )
+            if entered:
                 run.tables["JC_PROJ_COST_HISTORY_MC"].write(
                     {
                         "Company_Code": job.company,
