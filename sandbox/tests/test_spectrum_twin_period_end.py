@@ -107,17 +107,19 @@ def test_given_a_loss_job_and_unposted_labor_when_scheduling_wip_then_the_full_l
         "bo-41008": _job("MEC", "41008", "50000.00"),
         "bo-90001": _job("MEC", "90001", "0"),  # T&M service: no contract, not on the schedule
         "bo-40001": _job("MEC", "40001", "8000.00", status="C", end=dt.date(2026, 9, 30)),  # done before the close
+        "bo-90002": _job("MEC", "90002", "0"),  # progress-billed service work, no estimate: zero margin
     }
     month = {m: dt.date(2026, m, 1) for m in (9, 10, 11)}
     run = SimpleNamespace(
         jobs=jobs,
-        revised_contracts={("MEC", "41007"): D("100000.00")},
+        revised_contracts={("MEC", "41007"): D("100000.00"), ("MEC", "90002"): D("80000.00")},
         phase_cost_by_month={
             ("MEC", "41007", "01", "M", month[9], False): D("9876.54"),
             ("MEC", "41007", "01", "L", month[10], True): D("19989.46"),
             ("MEC", "41007", "01", "M", month[11], False): D("5000.00"),  # after the period end
             ("MEC", "41008", "01", "S", month[10], False): D("24000.00"),
             ("MEC", "40001", "01", "S", month[9], False): D("9000.00"),
+            ("MEC", "90002", "01", "L", month[10], True): D("2345.67"),
         },
         phase_plans={
             ("MEC", "41007"): [
@@ -125,6 +127,7 @@ def test_given_a_loss_job_and_unposted_labor_when_scheduling_wip_then_the_full_l
                 (D("40000.00"), (D("50000.00"), dt.date(2026, 11, 5))),  # entered after the close: estimate
             ],
             ("MEC", "41008"): [(D("41000.00"), (D("61234.56"), dt.date(2026, 10, 20)))],
+            ("MEC", "90002"): [(D("0.00"), (D("2345.67"), dt.date(2026, 11, 14)))],  # entered after the close
         },
         buildops={
             "timesheets": [
@@ -142,6 +145,7 @@ def test_given_a_loss_job_and_unposted_labor_when_scheduling_wip_then_the_full_l
             ("MEC", "C7", "041007-01"): {"job": "41007", "date": dt.date(2026, 9, 30), "extension": D("45678.90")},
             ("MEC", "C7", "041007-02"): {"job": "41007", "date": dt.date(2026, 11, 3), "extension": D("5555.55")},
             ("MEC", "C8", "041008-01"): {"job": "41008", "date": dt.date(2026, 10, 31), "extension": D("18765.43")},
+            ("MEC", "C9", "090002-01"): {"job": "90002", "date": dt.date(2026, 10, 30), "extension": D("3456.78")},
         }
     )
 
@@ -159,5 +163,11 @@ def test_given_a_loss_job_and_unposted_labor_when_scheduling_wip_then_the_full_l
             "contract": "50000.00", "projected_cost": "61234.56", "posted_cost": "24000.00",
             "unposted_labor_estimate": "0.00", "earned_revenue": "19596.78", "billed_to_date": "18765.43",
             "over_under_billing": "-831.35", "projected_gross_profit": "-11234.56", "loss_provision": "6831.34",
+        },
+        # no estimate, no projection by the close: revenue to the extent of cost
+        "MEC|90002": {
+            "contract": "80000.00", "projected_cost": "2345.67", "posted_cost": "2345.67",
+            "unposted_labor_estimate": "0.00", "earned_revenue": "2345.67", "billed_to_date": "3456.78",
+            "over_under_billing": "1111.11", "projected_gross_profit": "77654.33", "loss_provision": "0.00",
         },
     }  # fmt: skip

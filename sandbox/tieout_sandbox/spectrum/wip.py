@@ -6,7 +6,8 @@ Per contract job (a revised contract other than zero) open at the period end (st
 before it): cost to date = job cost posted by the period end + an estimate of labor worked by then that payroll
 has not costed (hours x pay rate x (1 + burden rate), per job, employee and day, to the cent); projected cost at
 completion = per phase the projection entered by the period end, else the estimate, summed, never below cost to
-date; earned revenue = contract x cost to date / projected cost (capped at the contract), to the cent; billed =
+date; earned revenue = contract x cost to date / projected cost (capped at the contract), to the cent, or, with
+neither estimate nor projection, the cost to date up to the contract (zero margin); billed =
 Spectrum AR invoice extensions dated by the period end; the loss provision takes the rest of a projected loss.
 """
 
@@ -74,16 +75,19 @@ def schedule(run: Run, ar: Receivables, period: str) -> dict[str, dict[str, str]
     unposted = _unposted_labor(run, end, set(contracts))
     out = {}
     for key, contract in sorted(contracts.items()):
+        plans = run.phase_plans.get(key, [])
+        # The projection in force at the period end, else the estimate, per phase.
+        in_force = [p[0] if p is not None and p[1] <= end else None for _, p in plans]
         spectrum_projection = sum(
-            (
-                projection[0] if projection is not None and projection[1] <= end else estimate
-                for estimate, projection in run.phase_plans.get(key, [])
-            ),
+            (estimate if amount is None else amount for (estimate, _), amount in zip(plans, in_force, strict=True)),
             ZERO,
         )
+        entered = [amount for amount in in_force if amount is not None]
         cost = posted[key] + unposted[key]
         projected = max(spectrum_projection, cost)
-        if projected <= 0:
+        if not entered and spectrum_projection == 0:
+            earned = min(cost, contract)  # no measure of progress: zero margin (ASC 606-10-25-37)
+        elif projected <= 0:
             earned = ZERO
         elif cost >= projected:
             earned = contract

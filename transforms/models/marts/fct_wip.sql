@@ -108,7 +108,11 @@ combined as (
         c.is_progress_billed,
         c.contract_amount,
         cast(coalesce(jp.estimated_cost, 0) as decimal(18, 2)) as estimated_total_cost,
-        case when coalesce(jp.is_projected, 0) = 1 then 'projection' else 'estimate' end as projection_basis,
+        case
+            when coalesce(jp.is_projected, 0) = 1 then 'projection'
+            when coalesce(jp.projected_cost, 0) <> 0 then 'estimate'
+            else 'none'
+        end as projection_basis,
         cast(coalesce(jp.projected_cost, 0) as decimal(18, 2)) as spectrum_projected_cost,
         cast(coalesce(po.posted_cost, 0) as decimal(18, 2)) as posted_cost_to_date,
         coalesce(u.unposted_hours, 0) as unposted_labor_hours,
@@ -136,10 +140,14 @@ earned as (
     select
         *,
         case
-            when projected_cost_at_completion <= 0 then cast(0 as decimal(9, 4))
+            when projection_basis = 'none' or projected_cost_at_completion <= 0 then null
             else cast(round(cost_to_date / projected_cost_at_completion, 4) as decimal(9, 4))
         end as percent_complete,
         case
+            -- No estimate and no projection: progress cannot be measured, so revenue is recognised to the
+            -- extent of cost incurred (zero margin, ASC 606-10-25-37), never above the contract.
+            when projection_basis = 'none' then
+                case when cost_to_date < contract_amount then cost_to_date else contract_amount end
             when projected_cost_at_completion <= 0 then cast(0 as decimal(18, 2))
             when cost_to_date >= projected_cost_at_completion then contract_amount
             else cast(round(contract_amount * cost_to_date / projected_cost_at_completion, 2) as decimal(18, 2))
