@@ -123,11 +123,11 @@ def test_given_a_loss_job_and_unposted_labor_when_scheduling_wip_then_the_full_l
         },
         phase_plans={
             ("MEC", "41007"): [
-                (D("30000.00"), (D("33333.33"), dt.date(2026, 10, 15))),
-                (D("40000.00"), (D("50000.00"), dt.date(2026, 11, 5))),  # entered after the close: estimate
+                (D("30000.00"), [(dt.date(2026, 9, 30), D("30000.00")), (dt.date(2026, 10, 15), D("33333.33"))]),
+                (D("40000.00"), [(dt.date(2026, 11, 5), D("50000.00"))]),  # entered after the close: estimate
             ],
-            ("MEC", "41008"): [(D("41000.00"), (D("61234.56"), dt.date(2026, 10, 20)))],
-            ("MEC", "90002"): [(D("0.00"), (D("2345.67"), dt.date(2026, 11, 14)))],  # entered after the close
+            ("MEC", "41008"): [(D("41000.00"), [(dt.date(2026, 10, 20), D("61234.56"))])],
+            ("MEC", "90002"): [(D("0.00"), [(dt.date(2026, 11, 14), D("2345.67"))])],  # entered after the close
         },
         buildops={
             "timesheets": [

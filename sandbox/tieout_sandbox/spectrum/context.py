@@ -80,7 +80,7 @@ class Run:
     # invoice number, invoice date, due date, amount, retention, [(check date, amount paid)]).
     ap_invoices: list[tuple] = field(default_factory=list)
     # For the WIP truth (wip.py): the BuildOps timesheet ids payroll costed, and per (company, job) each grid
-    # phase's estimate with the projection the PM entered (amount, date) or None.
+    # phase's estimate with the projections the PM entered, [(date, amount)] in date order.
     paid_timesheets: set[str] = field(default_factory=set)
     phase_plans: dict[tuple[str, str], list[tuple]] = field(default_factory=dict)
     # Cost events for the CFO's truth (cfo_truth.py), recorded as they are written, summed per month: job cost

@@ -76,8 +76,8 @@ def schedule(run: Run, ar: Receivables, period: str) -> dict[str, dict[str, str]
     out = {}
     for key, contract in sorted(contracts.items()):
         plans = run.phase_plans.get(key, [])
-        # The projection in force at the period end, else the estimate, per phase.
-        in_force = [p[0] if p is not None and p[1] <= end else None for _, p in plans]
+        # The projection in force at the period end (the latest entered by then), else the estimate, per phase.
+        in_force = [next((a for d, a in reversed(history) if d <= end), None) for _, history in plans]
         spectrum_projection = sum(
             (estimate if amount is None else amount for (estimate, _), amount in zip(plans, in_force, strict=True)),
             ZERO,
