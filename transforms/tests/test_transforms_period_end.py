@@ -3,13 +3,23 @@ which the twin states from its AR events as it generates them, not from any tabl
 
 AR aging as of the close, to the cent, per company and customer: trade AR by bucket and retainage apart; AP aging
 per company and vendor the same way; the WIP schedule per contract job (fct_wip); each at the
-session's close period (the as-of month) and at the month before (rebuilt with that close_period).
+session's close period (the as-of month) and at the month before (rebuilt with that close_period); WIP and AP
+also at a second scale (0.1, seed 2, with subcontractors).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import subprocess
+import sys
 from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+BIN = Path(sys.executable).parent
+PROJECT = Path(__file__).resolve().parents[1]
 
 BUCKETS = ("current", "1_30", "31_60", "61_90", "over_90")
 AGING_SQL = f"""
@@ -216,3 +226,49 @@ def test_given_the_month_before_as_close_period_when_rebuilding_wip_and_ap_then_
     later = duckdb_build.truth["period_end"][as_of.strftime("%Y-%m")]
     assert duckdb_build.truth["period_end"][period]["wip"] != later["wip"]
     assert _ap_expected(duckdb_build.truth, period) != _ap_expected(duckdb_build.truth, as_of.strftime("%Y-%m"))
+
+
+@pytest.fixture(scope="module")
+def second_scale(tmp_path_factory, dbt_tools):
+    """A second data set (scale 0.1, seed 2: the smallest with subcontractors, so retention payable), landed by the
+    development fixture, WIP and AP aging and their parents built at its close period."""
+    root = tmp_path_factory.mktemp("period-end-scale")
+    data_dir, warehouse = root / "data", root / "tieout.duckdb"
+    subprocess.run(
+        [str(BIN / "tieout-sandbox"), "generate", "--out", str(data_dir), "--scale", "0.1", "--seed", "2"],
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
+    subprocess.run(
+        [sys.executable, str(PROJECT / "dev" / "land_sandbox_files.py"), str(data_dir), str(warehouse)],
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
+    truth = json.loads((data_dir / "truth.json").read_text())
+    dbt_tools.run(
+        ["run", "--select", "+fct_wip", "+fct_ap_aging"],
+        env=dbt_tools.env(warehouse, data_dir / "mapping"),
+        workdir=root,
+        dbt_vars=dbt_tools.vars(data_dir, truth),
+    )
+    return warehouse, truth
+
+
+def test_given_a_second_scale_when_scheduling_wip_and_aging_ap_then_the_marts_equal_the_generators_truth(
+    second_scale,
+):
+    import duckdb
+
+    warehouse, truth = second_scale
+    period = truth["spectrum"]["as_of"][:7]
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        results = []
+        for sql in (WIP_SQL, AP_SQL):
+            cursor = con.execute(sql)
+            names = [d[0] for d in cursor.description]
+            results.append([dict(zip(names, row, strict=True)) for row in cursor.fetchall()])
+    _assert_wip_and_ap_match(*results, truth, period)
+    assert any("retention" in v for v in _ap_expected(truth, period).values()), "no retention payable to keep apart"
