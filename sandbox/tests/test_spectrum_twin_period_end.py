@@ -171,3 +171,49 @@ def test_given_a_loss_job_and_unposted_labor_when_scheduling_wip_then_the_full_l
             "over_under_billing": "1111.11", "projected_gross_profit": "77654.33", "loss_provision": "0.00",
         },
     }  # fmt: skip
+
+
+def test_given_visits_and_invoices_around_the_close_when_scheduling_unbilled_work_then_only_uncovered_visits_count():
+    from tieout_sandbox.spectrum import unbilled_schedule
+
+    def job(number, kind="service"):
+        return SimpleNamespace(company="MEC", number=number, kind=kind, buildops_id=f"bo-{number}")
+
+    run = SimpleNamespace(
+        jobs={"bo-90001": job("90001"), "bo-90002": job("90002"), "bo-41003": job("41003", kind="project")},
+        buildops={
+            "jobs": [{"id": "bo-90001"}, {"id": "bo-90002"}, {"id": "bo-41003"}],
+            "invoices": [
+                {"id": "i1", "jobId": "bo-90001", "status": "Closed", "issuedDate": "2026-10-06",
+                 "invoiceItems": [{"lineItemType": "LaborLineItem", "quantity": 2.5, "amount": 362.50},
+                                  {"lineItemType": "PartLineItem", "quantity": 1, "amount": 99.00}]},
+                {"id": "i2", "jobId": "bo-90001", "status": "Draft", "issuedDate": "2026-11-03"},  # after the close
+                {"id": "i3", "jobId": "bo-90002", "status": "Void", "issuedDate": "2026-10-30"},  # void bills nothing
+            ],
+            "visits": [
+                {"id": "v1", "jobId": "bo-90001", "status": "Completed", "scheduledFor": "2026-10-05"},
+                {"id": "v2", "jobId": "bo-90001", "status": "Completed", "scheduledFor": "2026-10-20"},
+                {"id": "v3", "jobId": "bo-90002", "status": "Completed", "scheduledFor": "2026-10-28"},
+                {"id": "v4", "jobId": "bo-90002", "status": "Completed", "scheduledFor": "2026-11-02"},
+                {"id": "v5", "jobId": "bo-41003", "status": "Completed", "scheduledFor": "2026-10-10"},
+            ],
+            "timesheets": [
+                {"id": "t1", "visitId": "v1", "employeeId": "e1", "durationMinutes": 120},
+                {"id": "t2", "visitId": "v2", "employeeId": "e1", "durationMinutes": 195},
+                {"id": "t3", "visitId": "v3", "employeeId": "e1", "durationMinutes": 90},
+                {"id": "t4", "visitId": "v5", "employeeId": "e1", "durationMinutes": 480},
+            ],
+        },
+        employees={"e1": SimpleNamespace(company="MEC", code="E1", rate=D("40.00"))},
+        unmatched_jobs=set(),
+    )  # fmt: skip
+
+    work = unbilled_schedule.schedule(run, "2026-10")
+
+    # 3.25 h x 40.00 x 1.34 = 174.20, priced at the job's billed 145.00/h; 1.5 h x 40.00 x 1.34 = 80.40, no price
+    assert work == {
+        "bo-90001": {"company_code": "MEC", "job_number": "90001", "visits": 1, "hours": "3.2500", "cost": "174.20",
+                     "price": "471.25"},
+        "bo-90002": {"company_code": "MEC", "job_number": "90002", "visits": 1, "hours": "1.5000", "cost": "80.40",
+                     "price": None},
+    }  # fmt: skip

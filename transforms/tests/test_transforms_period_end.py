@@ -2,9 +2,10 @@
 which the twin states from its AR events as it generates them, not from any table it writes or we land.
 
 AR aging as of the close, to the cent, per company and customer: trade AR by bucket and retainage apart; AP aging
-per company and vendor the same way; the WIP schedule per contract job (fct_wip); each at the
+per company and vendor the same way; the WIP schedule per contract job (fct_wip) and unbilled service work per
+BuildOps job (fct_unbilled_service_work); each at the
 session's close period (the as-of month) and at the month before (rebuilt with that close_period); WIP and AP
-also at a second scale (0.1, seed 2, with subcontractors).
+and unbilled work also at a second scale (0.1, seed 2, with subcontractors).
 """
 
 from __future__ import annotations
@@ -138,7 +139,18 @@ WIP_COLUMNS = {
     "projected_gross_profit": "projected_gross_profit",
     "loss_provision": "loss_provision",
 }
-PERIOD_END_MODELS = ("int_job_costs", "int_unposted_labor", "fct_job_profitability", "fct_wip", "fct_ap_aging")
+PERIOD_END_MODELS = (
+    "int_job_costs",
+    "int_unposted_labor",
+    "fct_job_profitability",
+    "fct_wip",
+    "fct_ap_aging",
+    "fct_unbilled_service_work",
+)
+UNBILLED_SQL = """
+    select buildops_job_id, company_code, spectrum_job_number, unbilled_visit_count, unbilled_hours, unbilled_cost,
+           unbilled_price, as_of_date
+    from main.fct_unbilled_service_work"""
 WIP_SQL = f"""
     select company_code, job_number, as_of_date, {", ".join(WIP_COLUMNS.values())} from main.fct_wip"""
 AP_SQL = f"""
@@ -175,16 +187,39 @@ def _diff(actual: dict, expected: dict) -> dict:
     return {k: (actual.get(k), expected.get(k)) for k in keys if actual.get(k) != expected.get(k)}
 
 
-def _assert_wip_and_ap_match(wip: list[dict], ap: list[dict], truth: dict, period: str) -> None:
+def _unbilled_actual(rows: list[dict]) -> dict[str, dict]:
+    def text(value):
+        return None if value is None else format(value, "f")
+
+    return {
+        r["buildops_job_id"]: {
+            "company_code": r["company_code"],
+            "job_number": r["spectrum_job_number"],
+            "visits": r["unbilled_visit_count"],
+            "hours": text(r["unbilled_hours"]),
+            "cost": text(r["unbilled_cost"]),
+            "price": text(r["unbilled_price"]),
+        }
+        for r in rows
+    }
+
+
+def _assert_wip_and_ap_match(wip: list[dict], ap: list[dict], unbilled: list[dict], truth: dict, period: str) -> None:
     expected_wip = truth["period_end"][period]["wip"]
     actual_wip = _wip_actual(wip)
     assert actual_wip == expected_wip, _diff(actual_wip, expected_wip)
     expected_ap, actual_ap = _ap_expected(truth, period), _ap_actual(ap)
     assert actual_ap == expected_ap, _diff(actual_ap, expected_ap)
+    expected_unbilled, actual_unbilled = (
+        truth["period_end"][period]["unbilled_service_work"],
+        _unbilled_actual(unbilled),
+    )
+    assert actual_unbilled == expected_unbilled, _diff(actual_unbilled, expected_unbilled)
     period_end = dt.date.fromisoformat(truth["period_end"][period]["period_end"])
     assert all(r["as_of_date"] == period_end for r in wip)
     assert all(r["as_of_date"] == period_end and r["latest_invoice"] <= period_end for r in ap)
-    assert expected_wip and expected_ap, "an empty schedule proves nothing"
+    assert all(r["as_of_date"] == period_end for r in unbilled)
+    assert expected_wip and expected_ap and expected_unbilled, "an empty schedule proves nothing"
 
 
 def test_given_the_close_period_when_scheduling_wip_and_aging_ap_then_the_marts_equal_the_generators_truth(
@@ -192,7 +227,9 @@ def test_given_the_close_period_when_scheduling_wip_and_aging_ap_then_the_marts_
 ):
     period = duckdb_build.truth["spectrum"]["as_of"][:7]
 
-    _assert_wip_and_ap_match(duckdb_build.query(WIP_SQL), duckdb_build.query(AP_SQL), duckdb_build.truth, period)
+    _assert_wip_and_ap_match(
+        *(duckdb_build.query(sql) for sql in (WIP_SQL, AP_SQL, UNBILLED_SQL)), duckdb_build.truth, period
+    )
 
     expected = duckdb_build.truth["period_end"][period]
     assert any(Decimal(j["loss_provision"]) > 0 for j in expected["wip"].values()), "no loss job: nothing provided"
@@ -217,7 +254,7 @@ def test_given_the_month_before_as_close_period_when_rebuilding_wip_and_ap_then_
 
     with duckdb.connect(str(scratch_warehouse), read_only=True) as con:
         results = []
-        for sql in (WIP_SQL, AP_SQL):
+        for sql in (WIP_SQL, AP_SQL, UNBILLED_SQL):
             cursor = con.execute(sql)
             names = [d[0] for d in cursor.description]
             results.append([dict(zip(names, row, strict=True)) for row in cursor.fetchall()])
@@ -231,7 +268,7 @@ def test_given_the_month_before_as_close_period_when_rebuilding_wip_and_ap_then_
 @pytest.fixture(scope="module")
 def second_scale(tmp_path_factory, dbt_tools):
     """A second data set (scale 0.1, seed 2: the smallest with subcontractors, so retention payable), landed by the
-    development fixture, WIP and AP aging and their parents built at its close period."""
+    development fixture, WIP, AP aging, unbilled work and their parents built at its close period."""
     root = tmp_path_factory.mktemp("period-end-scale")
     data_dir, warehouse = root / "data", root / "tieout.duckdb"
     subprocess.run(
@@ -248,7 +285,7 @@ def second_scale(tmp_path_factory, dbt_tools):
     )
     truth = json.loads((data_dir / "truth.json").read_text())
     dbt_tools.run(
-        ["run", "--select", "+fct_wip", "+fct_ap_aging"],
+        ["run", "--select", "+fct_wip", "+fct_ap_aging", "+fct_unbilled_service_work"],
         env=dbt_tools.env(warehouse, data_dir / "mapping"),
         workdir=root,
         dbt_vars=dbt_tools.vars(data_dir, truth),
@@ -266,7 +303,7 @@ def test_given_a_second_scale_when_scheduling_wip_and_aging_ap_then_the_marts_eq
 
     with duckdb.connect(str(warehouse), read_only=True) as con:
         results = []
-        for sql in (WIP_SQL, AP_SQL):
+        for sql in (WIP_SQL, AP_SQL, UNBILLED_SQL):
             cursor = con.execute(sql)
             names = [d[0] for d in cursor.description]
             results.append([dict(zip(names, row, strict=True)) for row in cursor.fetchall()])

@@ -27,6 +27,7 @@ from . import (
     progress,
     retainage,
     unbilled,
+    unbilled_schedule,
     wip,
 )
 from .ar import POSTING_LAG_DAYS, Receivables, in_scope
@@ -148,6 +149,7 @@ def _period_end_truth(run: Run, ar: Receivables) -> dict:
     for period, figures in periods.items():
         figures["cfo"] = cfo_truth.answers(run, ar, period)
         figures["wip"] = wip.schedule(run, ar, period)
+        figures["unbilled_service_work"] = unbilled_schedule.schedule(run, period)
     return periods
 
 
