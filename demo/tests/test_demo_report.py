@@ -40,10 +40,30 @@ create table cash_conversion_cycle as select * from (values
    187.00::decimal(9,2), 31.00::decimal(9,2), 156.00::decimal(9,2), 90.00::decimal(9,2)))
   t(month_start, billings_net_of_retainage, ar_net_of_retainage, ap_net_of_retainage, dso_net_of_retainage, dpo,
     cash_conversion_cycle, cash_conversion_cycle_trailing_3m);
-create table fct_wip as select 'MEC' as company_code, '40001' as job_number, 100000.00::decimal(18,2)
-  as contract_amount, 40000.00::decimal(18,2) as cost_to_date, 0.4000::decimal(9,4) as percent_complete,
-  40000.00::decimal(18,2) as earned_revenue, 50000.00::decimal(18,2) as billed_to_date,
-  10000.00::decimal(18,2) as over_under_billing, 1200.00::decimal(18,2) as unposted_labor_estimate;
+create table fct_wip as select * from (values
+  ('MEC', '40001', date '2026-10-31', 100000.00::decimal(18,2), 80000.00::decimal(18,2), 40000.00::decimal(18,2),
+   0.4000::decimal(9,4), 40000.00::decimal(18,2), 50000.00::decimal(18,2), 10000.00::decimal(18,2),
+   10000.00::decimal(18,2), 0.00::decimal(18,2), 20000.00::decimal(18,2), 0.2000::decimal(9,4), false,
+   0.00::decimal(18,2), 1200.00::decimal(18,2)),
+  ('FPR', '40002', date '2026-10-31', 50000.00::decimal(18,2), 61234.56::decimal(18,2), 24000.00::decimal(18,2),
+   0.3919::decimal(9,4), 19596.78::decimal(18,2), 18765.43::decimal(18,2), -831.35::decimal(18,2),
+   0.00::decimal(18,2), 831.35::decimal(18,2), -11234.56::decimal(18,2), -0.2247::decimal(9,4), true,
+   6831.34::decimal(18,2), 0.00::decimal(18,2)))
+  t(company_code, job_number, as_of_date, contract_amount, projected_cost_at_completion, cost_to_date,
+    percent_complete, earned_revenue, billed_to_date, over_under_billing, billings_in_excess, costs_in_excess,
+    projected_gross_profit, projected_margin_pct, is_loss_job, loss_provision, unposted_labor_estimate);
+create table fct_unbilled_service_work as select 'MEC' as company_code, '90001' as spectrum_job_number,
+  '1001' as buildops_job_number, 1 as unbilled_visit_count, date '2026-10-20' as first_unbilled_visit_date,
+  11 as days_unbilled, 3.25::decimal(18,4) as unbilled_hours, 162.50::decimal(18,2) as unbilled_cost,
+  471.25::decimal(18,2) as unbilled_price;
+create table fct_ap_aging as select * from (values
+  ('MEC', 'S1', 6728.39::decimal(18,2), 617.28::decimal(18,2), 0.00::decimal(18,2), 6728.39::decimal(18,2),
+   0.00::decimal(18,2), 0.00::decimal(18,2), 0.00::decimal(18,2)))
+  t(company_code, vendor_code, trade_balance, retention_payable, trade_current, trade_1_30, trade_31_60,
+    trade_61_90, trade_over_90);
+create table fct_retainage_receivable as select 'MEC' as company_code, '41007' as job_number,
+  'C7' as spectrum_customer_code, 2 as invoice_count, 1851.85::decimal(18,2) as retainage_held, 'C' as job_status,
+  date '2026-11-14' as expected_release_date, 'completed 2026-09-30 + 45 days' as release_basis;
 create table customer_profitability as select 'MEC' as company_code, 'Acme' as customer_name,
   date '2025-11-01' as window_start, date '2026-10-31' as window_end, 'labor_hours' as allocation_base,
   1000.00::decimal(18,2) as revenue, 300.00::decimal(18,2) as labor_cost, 102.00::decimal(18,2) as labor_burden,
@@ -142,3 +162,21 @@ def test_given_the_cfo_marts_when_rendered_then_each_answer_names_its_close_wind
     assert "(lineage: BuildOps; figures: Spectrum)" in html
     assert "Subs short of the customer's insurance requirements, checked as of 2026-10-31 (Spectrum)" in html
     assert "<td>additional_insured</td>" in html and "<td>gl_aggregate</td>" not in html
+
+
+def test_given_the_period_end_marts_when_rendered_then_wip_unbilled_ap_and_retainage_show_their_source(
+    warehouse, tmp_path
+):
+    render_report(warehouse, tmp_path / "r.html")
+    html = (tmp_path / "r.html").read_text()
+
+    assert "<h2>WIP schedule as of 2026-10-31 (Spectrum)</h2>" in html
+    assert "$6,831" in html and "loss provision, 1 job(s) projected at a loss" in html
+    assert "$10,000" in html and "$831" in html  # billings in excess / costs in excess
+    assert "-22.5%" in html  # projected margin shown as a percent
+    assert "<h2>Unbilled service work as of 2026-10-31 (BuildOps, costed at Spectrum rates)</h2>" in html
+    assert "3.25 hours, cost $162 (Spectrum pay rate plus burden), price $471 at each job" in html
+    assert "<h2>AP aging as of 2026-10-31 (Spectrum)</h2>" in html
+    assert "Retention payable ($617) is owed under the subcontracts" in html
+    assert "<h2>Retainage receivable as of 2026-10-31 (Spectrum)</h2>" in html
+    assert "completed 2026-09-30 + 45 days" in html and "retainage_release_days (UNVERIFIED" in html

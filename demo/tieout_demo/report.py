@@ -41,7 +41,7 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict]:
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
 
-PERCENT_COLUMNS = ("percent_complete", "margin_pct")
+PERCENT_COLUMNS = ("percent_complete", "margin_pct", "projected_margin_pct")
 
 
 def _cell(value, key: str = "") -> str:
@@ -259,26 +259,7 @@ def _render(con: duckdb.DuckDBPyConnection) -> tuple[str, str]:
         "</div><p class='note'>Open a type to see every row behind it.</p>" + "".join(drill) + "</section>"
     )
 
-    wip = _rows(con, "select * from fct_wip order by abs(over_under_billing) desc limit 12")
-    parts.append(
-        "<section><h2>WIP: largest over / under billings</h2>"
-        + _table(
-            wip,
-            [
-                ("company_code", "co"),
-                ("job_number", "job"),
-                ("contract_amount", "contract"),
-                ("cost_to_date", "cost to date"),
-                ("percent_complete", "% complete"),
-                ("earned_revenue", "earned"),
-                ("billed_to_date", "billed"),
-                ("over_under_billing", "over (+) / under (-)"),
-                ("unposted_labor_estimate", "labor not yet in payroll"),
-            ],
-        )
-        + "<p class='note'>Cost to date includes an estimate of BuildOps timesheet labor not yet through Spectrum "
-        "payroll, flagged per job in the warehouse (fct_wip.includes_unposted_labor_estimate).</p></section>"
-    )
+    parts.append(_period_end_schedules(con, period))
 
     parts.append(_cfo_answers(con, period))
     parts.append("</main></body></html>")
@@ -289,6 +270,150 @@ def _render(con: duckdb.DuckDBPyConnection) -> tuple[str, str]:
     ]
     lines += [f"  {t:32} {len(by_type[t]):>5}" for t in types]
     return "".join(parts), "\n".join(lines)
+
+
+def _period_end_schedules(con: duckdb.DuckDBPyConnection, period: str) -> str:
+    """WIP (with the loss provision), unbilled service work, AP aging and retainage receivable as of the close
+    period's end, each saying which system its figures come from."""
+    wip = _rows(con, "select * from fct_wip order by abs(over_under_billing) desc limit 12")
+    wip_totals = _rows(
+        con,
+        "select max(as_of_date) as as_of_date, count(*) as jobs, coalesce(sum(contract_amount), 0) as contract,"
+        " coalesce(sum(billings_in_excess), 0) as over, coalesce(sum(costs_in_excess), 0) as under,"
+        " coalesce(sum(loss_provision), 0) as provision, count(*) filter (where is_loss_job) as loss_jobs,"
+        " coalesce(sum(unposted_labor_estimate), 0) as unposted from fct_wip",
+    )[0]
+    end = wip_totals["as_of_date"] or period
+    losses = _rows(con, "select * from fct_wip where is_loss_job order by loss_provision desc limit 10")
+    unbilled = _rows(con, "select * from fct_unbilled_service_work order by unbilled_cost desc limit 12")
+    unbilled_totals = _rows(
+        con,
+        "select count(*) as jobs, coalesce(sum(unbilled_hours), 0) as hours, coalesce(sum(unbilled_cost), 0) as cost,"
+        " coalesce(sum(unbilled_price), 0) as price, count(*) filter (where unbilled_price is null) as unpriced"
+        " from fct_unbilled_service_work",
+    )[0]
+    ap = _rows(
+        con,
+        "select "
+        + ", ".join(f"coalesce(sum(trade_{b}), 0) as trade_{b}" for b, _ in BUCKETS)
+        + ", coalesce(sum(trade_balance), 0) as trade, coalesce(sum(retention_payable), 0) as retention"
+        " from fct_ap_aging",
+    )[0]
+    ap_vendors = _rows(
+        con,
+        "select company_code, vendor_code, count(*) as open_invoice_count, sum(trade_balance) as trade_balance,"
+        " sum(retention_payable) as retention_payable, sum(trade_over_90) as trade_over_90 from fct_ap_aging"
+        " group by 1, 2 order by trade_balance desc limit 10",
+    )
+    retainage = _rows(con, "select * from fct_retainage_receivable order by retainage_held desc limit 12")
+    ap_chart = stacked_bar_chart(
+        [label for _, label in BUCKETS],
+        {"trade AP, net of retention": [ap[f"trade_{b}"] for b, _ in BUCKETS]},
+        title=f"Trade AP aged by days past due at {end} (Spectrum)",
+    )
+    return (
+        f"<section><h2>WIP schedule as of {escape(str(end))} (Spectrum)</h2>"
+        '<div class="kpis">'
+        + _kpi(f"{wip_totals['jobs']:,}", "contract jobs open at the period end")
+        + _kpi(money(wip_totals["over"]), "billings in excess of revenue (liability)")
+        + _kpi(money(wip_totals["under"]), "revenue in excess of billings (asset)")
+        + _kpi(money(wip_totals["provision"]), f"loss provision, {wip_totals['loss_jobs']} job(s) projected at a loss")
+        + "</div>"
+        + "<h3>Largest over / under billings</h3>"
+        + _table(
+            wip,
+            [
+                ("company_code", "co"),
+                ("job_number", "job"),
+                ("contract_amount", "contract"),
+                ("projected_cost_at_completion", "projected cost"),
+                ("cost_to_date", "cost to date"),
+                ("unposted_labor_estimate", "of which labor not yet in payroll"),
+                ("percent_complete", "% complete"),
+                ("earned_revenue", "earned"),
+                ("billed_to_date", "billed (Spectrum)"),
+                ("over_under_billing", "over (+) / under (-)"),
+                ("projected_margin_pct", "projected margin %"),
+                ("loss_provision", "loss provision"),
+            ],
+        )
+        + "<h3>Jobs projected at a loss: the whole loss recognised now</h3>"
+        + _table(
+            losses,
+            [
+                ("company_code", "co"),
+                ("job_number", "job"),
+                ("contract_amount", "contract"),
+                ("projected_cost_at_completion", "projected cost"),
+                ("projected_gross_profit", "projected loss"),
+                ("earned_revenue", "earned"),
+                ("cost_to_date", "cost to date"),
+                ("loss_provision", "loss provision"),
+            ],
+        )
+        + "<p class='note'>Contract jobs only (progress-billed or with a contract); cost-to-cost on Spectrum's "
+        "projected cost at completion (JC_PROJ_COST_HISTORY_MC, the estimate where no projection was entered by "
+        "the period end); contract from JC_JOB_PROGRESS_MC; billed to date from Spectrum AR only. Cost to date "
+        f"includes {escape(money(wip_totals['unposted']))} of BuildOps timesheet labor not yet through Spectrum "
+        "payroll, an estimate at Spectrum pay and burden rates (fct_wip.includes_unposted_labor_estimate).</p>"
+        "</section>"
+        + f"<section><h2>Unbilled service work as of {escape(str(end))} (BuildOps, costed at Spectrum rates)</h2>"
+        + f"<p class='note'>{unbilled_totals['jobs']:,} service job(s) with completed visits no invoice covers by "
+        f"the period end: {float(unbilled_totals['hours']):,.2f} hours, cost "
+        f"{escape(money(unbilled_totals['cost']))} (Spectrum pay rate plus burden), price "
+        f"{escape(money(unbilled_totals['price']))} at each job's billed labor rate"
+        f" ({unbilled_totals['unpriced']:,} job(s) have billed no labor yet: price unknown).</p>"
+        + _table(
+            unbilled,
+            [
+                ("company_code", "co"),
+                ("spectrum_job_number", "Spectrum job"),
+                ("buildops_job_number", "BuildOps job"),
+                ("unbilled_visit_count", "visits"),
+                ("first_unbilled_visit_date", "oldest visit"),
+                ("days_unbilled", "days"),
+                ("unbilled_hours", "hours"),
+                ("unbilled_cost", "cost"),
+                ("unbilled_price", "price"),
+            ],
+        )
+        + "</section>"
+        + f"<section><h2>AP aging as of {escape(str(end))} (Spectrum)</h2><p class='note'>Rebuilt from every "
+        "AP invoice entered and the check history to the period end (later invoices and checks are not in it). "
+        f"Retention payable ({escape(money(ap['retention']))}) is owed under the subcontracts, not on the "
+        f"invoices' terms, and is not aged; trade AP {escape(money(ap['trade']))}.</p><div class='grid2'><div>"
+        + ap_chart
+        + "</div><div>"
+        + _table(
+            ap_vendors,
+            [
+                ("company_code", "company"),
+                ("vendor_code", "vendor"),
+                ("open_invoice_count", "open"),
+                ("trade_balance", "trade AP"),
+                ("retention_payable", "retention"),
+                ("trade_over_90", "trade 90+"),
+            ],
+        )
+        + "</div></div></section>"
+        + f"<section><h2>Retainage receivable as of {escape(str(end))} (Spectrum)</h2>"
+        + _table(
+            retainage,
+            [
+                ("company_code", "co"),
+                ("job_number", "job"),
+                ("spectrum_customer_code", "customer"),
+                ("invoice_count", "invoices"),
+                ("retainage_held", "retainage held"),
+                ("job_status", "job status"),
+                ("expected_release_date", "expected release"),
+                ("release_basis", "basis"),
+            ],
+        )
+        + "<p class='note'>Apart from trade AR and never aged by due date: it falls due under the contract. "
+        "The expected release is the job's completion plus the var retainage_release_days (UNVERIFIED: each "
+        "contract's term; Spectrum keeps no release date).</p></section>"
+    )
 
 
 def _cfo_answers(con: duckdb.DuckDBPyConnection, period: str) -> str:

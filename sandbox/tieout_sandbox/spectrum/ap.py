@@ -325,7 +325,9 @@ def _invoice(run: Run, rng, po: dict, company: str, balances) -> None:
             Vendor_Invoice_Number=number,
         )
     paid_amount = amount - retention if paid else ZERO
-    run.payables.append((invoice_date, amount, retention, [(check_date, paid_amount)] if paid else []))
+    checks = [(check_date, paid_amount)] if paid else []
+    run.payables.append((invoice_date, amount, retention, checks))
+    run.ap_invoices.append((company, vendor.code, number, invoice_date, due, amount, retention, checks))
     if paid:
         run.tables["VN_PAYMENT_HISTORY_MC"].write(
             {

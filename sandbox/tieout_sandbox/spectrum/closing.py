@@ -3,7 +3,8 @@ AR events as they were generated (Receivables.invoices and .cash), never from th
 
 AR at a period end: invoices dated on or before it, less the cash dated on or before it. Retainage (held on the
 invoice, less retention collected) is kept apart and not aged; trade AR (the rest) is aged by days past due
-at the period end: current (0 or fewer), 1-30, 31-60, 61-90, over 90 (91 or more). DSO, DPO and CCC per
+at the period end: current (0 or fewer), 1-30, 31-60, 61-90, over 90 (91 or more). AP the same way from its
+invoice and check events, retention payable apart (fct_ap_aging.yml). DSO, DPO and CCC per
 closed month, net of retainage in numerator and denominator alike (transforms' cash_conversion_cycle.yml).
 """
 
@@ -70,6 +71,30 @@ def ar_aging(ar: Receivables, end: dt.date) -> dict[str, dict[str, str]]:
     }
 
 
+def ap_aging(invoices: list[tuple], end: dt.date) -> dict[str, dict[str, str]]:
+    """Per 'company|vendor': trade AP by bucket, trade total and retention payable at `end`, as ar_aging does
+    for AR: invoices dated by `end`, less the checks dated by it; retention apart and not aged."""
+    out: dict[str, dict[str, Decimal]] = {}
+    for company, vendor, _, date, due, amount, retention, checks in sorted(invoices, key=lambda i: i[:3]):
+        if date > end:
+            continue
+        paid = sum((p for when, p in checks if when <= end), ZERO)
+        trade, held = amount - retention - paid, retention
+        if trade == 0 and held == 0:
+            continue
+        totals = out.setdefault(f"{company}|{vendor}", {"trade": ZERO, "retention": ZERO, "invoices": 0})
+        totals["trade"] += trade
+        totals["retention"] += held
+        totals["invoices"] += 1
+        if trade != 0:
+            name = bucket((end - (due or date)).days)
+            totals[name] = totals.get(name, ZERO) + trade
+    return {
+        key: {name: value if isinstance(value, int) else format(value, "f") for name, value in totals.items()}
+        for key, totals in out.items()
+    }
+
+
 def _days(numerator: Decimal, days: int, denominator: Decimal) -> Decimal | None:
     return (numerator * days / denominator).quantize(CENT, ROUND_HALF_UP) if denominator else None
 
@@ -121,13 +146,14 @@ def cash_conversion_cycle(ar: Receivables, payables: list[tuple], end: dt.date, 
     return out
 
 
-def truth(ar: Receivables, payables: list[tuple], as_of: dt.date) -> dict[str, dict]:
+def truth(ar: Receivables, payables: list[tuple], as_of: dt.date, ap_invoices: list[tuple]) -> dict[str, dict]:
     periods = {}
     for period in close_periods(as_of):
         end = period_end(period)
         periods[period] = {
             "period_end": end.isoformat(),
             "ar_aging": ar_aging(ar, end),
+            "ap_aging": ap_aging(ap_invoices, end),
             "cash_conversion_cycle": cash_conversion_cycle(ar, payables, end, as_of),
         }
     return periods

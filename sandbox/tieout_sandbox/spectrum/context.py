@@ -79,6 +79,13 @@ class Run:
     posted_invoices: dict[str, dict] = field(default_factory=dict)  # BuildOps invoice id -> posting facts
     # AP events as they happen (closing.py): (invoice date, amount, retention, [(check date, amount paid)]).
     payables: list[tuple] = field(default_factory=list)
+    # The same AP invoices with their keys for the period-end AP aging (closing.py): (company, vendor code,
+    # invoice number, invoice date, due date, amount, retention, [(check date, amount paid)]).
+    ap_invoices: list[tuple] = field(default_factory=list)
+    # For the WIP truth (wip.py): the BuildOps timesheet ids payroll costed, and per (company, job) each grid
+    # phase's estimate with the projections the PM entered, [(date, amount)] in date order.
+    paid_timesheets: set[str] = field(default_factory=set)
+    phase_plans: dict[tuple[str, str], list[tuple]] = field(default_factory=dict)
     # Cost events for the CFO's truth (cfo_truth.py), recorded as they are written, summed per month: job cost
     # per (company, job, phase, cost type, month start, written by payroll?); payroll per (company, job, month
     # start) -> [hours, pay, burden] (time cards on a job of the employee's own company); overhead GL per

@@ -27,6 +27,8 @@ from . import (
     progress,
     retainage,
     unbilled,
+    unbilled_schedule,
+    wip,
 )
 from .ar import POSTING_LAG_DAYS, Receivables, in_scope
 from .context import Job, Run
@@ -145,9 +147,11 @@ def _generate(out_dir: Path, buildops: dict[str, list[dict]], seed: int, scale: 
 
 
 def _period_end_truth(run: Run, ar: Receivables) -> dict:
-    periods = closing.truth(ar, run.payables, run.as_of)
+    periods = closing.truth(ar, run.payables, run.as_of, run.ap_invoices)
     for period, figures in periods.items():
         figures["cfo"] = cfo_truth.answers(run, ar, period)
+        figures["wip"] = wip.schedule(run, ar, period)
+        figures["unbilled_service_work"] = unbilled_schedule.schedule(run, period)
     return periods
 
 

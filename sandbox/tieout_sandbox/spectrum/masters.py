@@ -248,9 +248,34 @@ def write_jobs(run: Run) -> None:
         )
 
 
+def _month_ends(start: dt.date, before: dt.date) -> list[dt.date]:
+    """Every month end from `start`'s month up to, not including, `before`."""
+    out, month = [], start.replace(day=1)
+    while True:
+        following = (month + dt.timedelta(days=32)).replace(day=1)
+        end = following - dt.timedelta(days=1)
+        if end >= before:
+            return out
+        out.append(end)
+        month = following
+
+
+def _monthly_cost(run: Run) -> dict[tuple[str, str, str, str], dict[dt.date, Decimal]]:
+    """(company, job, phase, cost type) -> month start -> job cost posted in that month."""
+    out: dict[tuple[str, str, str, str], dict[dt.date, Decimal]] = {}
+    for (company, job, phase, cost_type, month, _), amount in run.phase_cost_by_month.items():
+        months = out.setdefault((company, job, phase, cost_type), {})
+        months[month] = months.get(month, Decimal(0)) + amount
+    return out
+
+
 def write_phases(run: Run) -> None:
-    """The phase grid (original estimates), one projection per phase with cost or budget, job progress."""
+    """The phase grid (original estimates), job progress, and projections: on projects the PM re-projects each
+    phase at every month end (the estimate, or the cost so far once it passes it) so each close has the
+    projection then in force; every phase with cost or budget gets one more as of the data's day."""
     zero = Decimal("0.00")
+    monthly = _monthly_cost(run)
+    sequence = 0
     for job in _spectrum_jobs(run):
         estimated = projected = cost = zero
         weights = {phase: w for phase, _, _, w in PROJECT_GRIDS[job.company]} if job.kind == "project" else {}
@@ -288,7 +313,38 @@ def write_phases(run: Run) -> None:
                     "Comment": "",
                 }
             )
-            if projection or hours:
+            history: list[tuple[dt.date, Decimal]] = []
+            if job.kind == "project":
+                months, so_far = monthly.get((job.company, job.number.strip(), phase, cost_type), {}), Decimal(0)
+                for month_end in _month_ends(job.start, run.as_of):
+                    so_far += months.get(month_end.replace(day=1), Decimal(0))
+                    amount = max(budget, so_far.quantize(bo.CENT))
+                    if not amount:
+                        continue
+                    sequence += 1
+                    history.append((month_end, amount))
+                    run.tables["JC_PROJ_COST_HISTORY_MC"].write(
+                        {
+                            "Company_Code": job.company,
+                            "Job": job.number,
+                            "Phase": phase,
+                            "Cost_Type": cost_type,
+                            "Type": "",
+                            "System_Key": f"PJ{sequence:010d}",
+                            "Transaction_Date": month_end,
+                            "Operator": "PM",
+                            "Amount": amount,
+                            "Variance": amount - budget,
+                            "Projected_Quantity": Decimal("0.0000"),
+                            "Projected_Hours": Decimal("0.0000"),
+                            "Note": "Month-end projection",
+                        }
+                    )
+            entered = bool(projection or hours)
+            if entered:
+                history.append((run.as_of, projection))
+            run.phase_plans.setdefault((job.company, job.number.strip()), []).append((budget, history))
+            if entered:
                 run.tables["JC_PROJ_COST_HISTORY_MC"].write(
                     {
                         "Company_Code": job.company,

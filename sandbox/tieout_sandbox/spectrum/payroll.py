@@ -75,6 +75,7 @@ def _write_week(run: Run, employee_id: str, period_end: dt.date, sheets: list[di
     paid = check_date(period_end)
     gross = burden_total = Decimal("0.00")
     for sheet in sorted(sheets, key=lambda s: (str(s.get("workDate")), s.get("id", ""))):
+        run.paid_timesheets.add(sheet.get("id", ""))
         hours = _hours(sheet)
         overtime = str(sheet.get("payrollHourType", "")).lower().startswith("over")
         rate = (employee.rate * (Decimal("1.5") if overtime else 1)).quantize(HOURS)

@@ -1,6 +1,7 @@
--- Job cost to date per job from the ledger of record: labor and its burden from Spectrum payroll
--- (PR time cards), everything else from job cost history by the cost type's category. Labor-category
--- job cost rows are payroll's own postings, so they are not counted twice.
+-- Job cost to date per job at the close (the last day of var('close_period')) from the ledger of record:
+-- labor and its burden from Spectrum payroll (PR time cards, by the day worked), everything else from job cost
+-- history by the cost type's category. Labor-category job cost rows are payroll's own postings, so they are
+-- not counted twice. Cost dated after the period end belongs to a later close.
 with time_cards as (
     select
         company_code, job_number,
@@ -8,7 +9,7 @@ with time_cards as (
         sum(burden_amount) as burden_cost,
         sum(hours) as payroll_hours
     from {{ ref('stg_spectrum__payroll_time_cards') }}
-    where job_number is not null and work_date <= {{ as_of_date() }}
+    where job_number is not null and work_date <= {{ close_period_end() }}
     group by company_code, job_number
 ),
 
@@ -26,7 +27,7 @@ other_costs as (
                  then t.tran_amount else 0 end) as other_cost
     from {{ ref('stg_spectrum__job_cost_transactions') }} as t
     left join cost_types as ct on ct.company_code = t.company_code and ct.cost_type = t.cost_type
-    where t.tran_date <= {{ as_of_date() }}
+    where t.tran_date <= {{ close_period_end() }}
     group by t.company_code, t.job_number
 ),
 

@@ -1,9 +1,10 @@
 -- Labor worked in the field (BuildOps timesheets) that Spectrum payroll has not costed yet, per job,
--- employee and work date up to var('as_of_date'). The cost is an estimate: hours x the employee's Spectrum
+-- employee and work date up to the close (the last day of var('close_period')): work of the period still
+-- missing from payroll belongs in the period's cost, later work in a later close's. The cost is an estimate: hours x the employee's Spectrum
 -- pay rate x (1 + burden rate), because payroll has not run for these hours.
 with timesheets as (
     select * from {{ ref('stg_buildops__timesheets') }}
-    where not is_deleted and job_id is not null and work_date <= {{ as_of_date() }}
+    where not is_deleted and job_id is not null and work_date <= {{ close_period_end() }}
 ),
 
 employees as (

@@ -15,6 +15,7 @@ renamed as (
         {{ money('original_contract') }} as original_contract,
         {{ iso_date('start_date') }} as start_date,
         {{ iso_date('complete_date') }} as complete_date,
+        {{ iso_date('est_complete_date') }} as est_complete_date,
         {{ iso_date('create_date') }} as create_date
     from source
 )
