@@ -3,8 +3,15 @@ import threading
 import time
 
 import pytest
-from tieout_core import ConfigError, TransientError
-from tieout_core import BearerTokenAuth, HttpClient, RetryPolicy, ordered_map, page_number_pages
+from tieout_core import (
+    BearerTokenAuth,
+    ConfigError,
+    HttpClient,
+    RetryPolicy,
+    TransientError,
+    ordered_map,
+    page_number_pages,
+)
 from tieout_core.testing import Reply, scripted_server
 
 FAST = RetryPolicy(attempts=4, backoff_factor=0.01, backoff_max=0.05, jitter=0.0)

@@ -7,8 +7,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import trustme
-from tieout_core import ConfigError
-from tieout_core import HttpClient, RetryPolicy
+from tieout_core import ConfigError, HttpClient, RetryPolicy
 from tieout_core._tls import check_ca_bundle
 
 FAST = RetryPolicy(attempts=3, backoff_factor=0.01, backoff_max=0.05, jitter=0.0)
