@@ -33,7 +33,6 @@ NAME_ABBREVIATIONS = {
     "International": "Intl",
     "Management": "Mgmt",
     "Health": "Hlth",
-    "Logistics": "Logis",
     "District": "Dist",
     "Association": "Assn",
 }
