@@ -9,8 +9,11 @@ from tieout_demo.report_mapping import mapping_section
 
 TABLES = """
 create table int_invoice_lines_mapped as select * from (values
-  ('mapped', 120.37::decimal(18,2)), ('mapped', 80.13::decimal(18,2)), ('mapped', 41.09::decimal(18,2)),
-  ('unmapped', 57.11::decimal(18,2)), ('phase_not_on_job', 13.29::decimal(18,2))) t(mapping_status, amount);
+  ('mapped', 120.37::decimal(18,2), 'buildops_service'), ('mapped', 80.13::decimal(18,2), 'buildops_service'),
+  ('mapped', 41.09::decimal(18,2), 'ambiguous'), ('unmapped', 57.11::decimal(18,2), 'buildops_service'),
+  ('phase_not_on_job', 13.29::decimal(18,2), 'buildops_service'),
+  ('unmapped', 9041.77::decimal(18,2), 'spectrum_progress'), ('mapped', 512.03::decimal(18,2), 'spectrum_progress'))
+  t(mapping_status, amount, billing_route);
 create table int_customer_xref as select * from (values
   ('MEC', 'ACME01', 'crosswalk'), ('MEC', 'BETA01', 'crosswalk'), ('FPR', 'GAMMA01', 'name'),
   ('FPR', 'DELTA01', 'unmatched')) t(company_code, customer_code, match_method);
@@ -37,11 +40,11 @@ def _row(html: str, label: str) -> str:
 def test_given_the_warehouse_when_rendering_then_coverage_counts_lines_customers_and_vendors(con):
     html = mapping_section(con, None)
     assert html.startswith("<section><h2>Mapping and crosswalks</h2>")
-    lines = _row(html, "BuildOps invoice lines")
-    # 3 of 5 lines; $241.59 of $311.99 billed = 77.4%.
+    lines = _row(html, "BuildOps-billed invoice lines")
+    # 3 of 5 lines; $241.59 of $311.99 billed = 77.4%; the two progress-billed lines are not counted.
     assert ">3<" in lines and ">5<" in lines and "60.0%" in lines
     assert "$242 of $312 billed (77.4%)" in lines  # whole dollars, as the report states money
-    assert "phase_not_on_job: 1, unmapped: 1" in lines
+    assert "phase_not_on_job: 1, unmapped: 1; 2 line(s) of progress-billed jobs left out" in lines
     customers = _row(html, "Spectrum customers tied")
     assert ">3<" in customers and ">4<" in customers and "75.0%" in customers
     assert "by crosswalk: 2, by name: 1; unmatched: 1" in customers

@@ -51,23 +51,32 @@ def coverage(con: duckdb.DuckDBPyConnection) -> list[list[str]]:
     """Rows of (what, tied, of, share, detail) for invoice lines, customers and vendors."""
     rows = []
     if _has(con, "int_invoice_lines_mapped"):
+        # Lines of progress-billed jobs (AIA draws) are billed in Spectrum, not posted through the mapping.
         lines = con.execute(
-            "select mapping_status, count(*), coalesce(sum(amount), 0) from int_invoice_lines_mapped "
-            "group by mapping_status"
+            "select mapping_status, billing_route = 'spectrum_progress', count(*), coalesce(sum(amount), 0) "
+            "from int_invoice_lines_mapped group by all"
         ).fetchall()
-        by_status = {s: (n, amount) for s, n, amount in lines}
+        by_status: dict[str, tuple[int, float]] = {}
+        progress = 0
+        for status, is_progress, n, amount in lines:
+            if is_progress:
+                progress += n
+                continue
+            had_n, had_amount = by_status.get(status, (0, 0))
+            by_status[status] = (had_n + n, had_amount + amount)
         total_n = sum(n for n, _ in by_status.values())
         total_amount = sum(a for _, a in by_status.values())
         mapped_n, mapped_amount = by_status.get("mapped", (0, 0))
         detail = ", ".join(f"{s}: {n:,}" for s, (n, _) in sorted(by_status.items()) if s != "mapped")
         rows.append(
             [
-                "BuildOps invoice lines whose item maps to a cell on its job's grid",
+                "BuildOps-billed invoice lines whose item maps to a cell on its job's grid",
                 f"{mapped_n:,}",
                 f"{total_n:,}",
                 _pct(mapped_n, total_n),
                 f"{money(mapped_amount)} of {money(total_amount)} billed ({_pct(mapped_amount, total_amount)}); "
-                + (detail or "nothing else"),
+                + (detail or "nothing else")
+                + f"; {progress:,} line(s) of progress-billed jobs left out (billed in Spectrum)",
             ]
         )
     if _has(con, "int_customer_xref"):
