@@ -180,6 +180,29 @@ def evaluate(truth: dict, found: list[dict], billed: set[tuple[str, str]]) -> di
     }
 
 
+def by_variant(truth: dict, found: list[dict]) -> dict:
+    """Recall (any band but none) and top-band recall of the links whose Spectrum name or street line the twin
+    keyed differently (truth `mapping.customer_variants`) and the written crosswalk lacks, per kind of difference
+    and in all."""
+    top = {(s["company_code"], s["spectrum_code"]): s for s in found if s["kind"] == "customer" and s["band"] != "none"}
+    crosswalk = truth["mapping"]["customer_crosswalk"]
+    written = {(r["company_code"], r["customer_code"]) for r in crosswalk["rows"]} - {
+        (r["company_code"], r["customer_code"]) for r in crosswalk["withheld"]
+    }
+    out: dict[str, dict] = {}
+    for v in truth["mapping"].get("customer_variants", []):
+        if (v["company_code"], v["customer_code"]) in written:
+            continue  # still in the crosswalk file: nothing to suggest
+        s = top.get((v["company_code"], v["customer_code"]))
+        for kind in ["all", *v["kinds"]]:
+            slot = out.setdefault(kind, {"links": 0, "correct": 0, "correct_high": 0})
+            slot["links"] += 1
+            if s and s["key"] == v["buildops_customer_id"]:
+                slot["correct"] += 1
+                slot["correct_high"] += s["band"] == "high"
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scales", default="1", help="comma-separated (scale 5 lands for ~20 min on 2 cores)")
@@ -205,6 +228,7 @@ def main() -> None:
             fuzzy_s, fuzzy = fuzzy_only(warehouse, data_dir)
             result["customers_fuzzy_only"] = evaluate(truth, fuzzy, set())["customers"]
             result["customers_fuzzy_only_s"] = round(fuzzy_s, 2)
+            result["customers_varied_fuzzy_only"] = by_variant(truth, fuzzy)
             results.append(result)
             _print(result)
     print(f"targets: {TARGETS}")
@@ -221,6 +245,11 @@ def _print(r: dict) -> None:
             for bands in ("high", "high+medium", "high+medium+low")
         )
         print(f"  {population:<20} wanted {p['wanted']:>5}  {cells}  unscored {p['unscored_no_true_row']}")
+    varied = "  ".join(
+        f"{kind} {v['correct']}/{v['links']} (high {v['correct_high']})"
+        for kind, v in sorted(r["customers_varied_fuzzy_only"].items())
+    )
+    print(f"  keyed differently, fuzzy alone, right / links: {varied}")
 
 
 def _pct(value: float | None) -> str:

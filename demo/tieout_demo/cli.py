@@ -102,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     progress.step("Rendering the close report")
     from tieout_demo.report import render_report
 
-    summary = render_report(warehouse, out / "close-report.html")
+    summary = render_report(warehouse, out / "close-report.html", data_dir)
     print()
     print(f"Close report : {out / 'close-report.html'}")
     print(f"Warehouse    : {warehouse}")

@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 
 from tieout_demo.charts import horizontal_bar_chart, line_chart, money, stacked_bar_chart
+from tieout_demo.report_mapping import mapping_section
 
 BUCKETS = [("current", "Current"), ("1_30", "1-30"), ("31_60", "31-60"), ("61_90", "61-90"), ("over_90", "90+")]
 
@@ -66,18 +67,19 @@ def _kpi(value: str, label: str) -> str:
     return f'<div class="kpi"><b>{escape(value)}</b><span>{escape(label)}</span></div>'
 
 
-def render_report(warehouse: Path, out_file: Path) -> str:
-    """Writes the HTML report and returns the short terminal summary (exception counts by type)."""
+def render_report(warehouse: Path, out_file: Path, data_dir: Path | None = None) -> str:
+    """Writes the HTML report and returns the short terminal summary (exception counts by type); `data_dir`
+    (the contractor's DATA folder) adds tieout-map's open suggestions to the mapping section."""
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        html, summary = _render(con)
+        html, summary = _render(con, data_dir)
     finally:
         con.close()
     out_file.write_text(html, encoding="utf-8")
     return summary
 
 
-def _render(con: duckdb.DuckDBPyConnection) -> tuple[str, str]:
+def _render(con: duckdb.DuckDBPyConnection, data_dir: Path | None = None) -> tuple[str, str]:
     checklist = _rows(con, "select * from close_checklist order by step_order")
     period = checklist[0]["close_period"] if checklist else ""
     # close_checklist counts the exceptions dated through the period's last day (and undated ones); those
@@ -262,6 +264,7 @@ def _render(con: duckdb.DuckDBPyConnection) -> tuple[str, str]:
     parts.append(_period_end_schedules(con, period))
 
     parts.append(_cfo_answers(con, period))
+    parts.append(mapping_section(con, data_dir))
     parts.append("</main></body></html>")
 
     lines = [

@@ -147,8 +147,9 @@ def _add_customers(contractor, buildops, spectrum):
     con.close()
 
 
-def test_given_an_abbreviated_name_and_a_typo_when_matching_then_the_link_is_found_but_left_for_review(contractor):
-    # As real customer masters drift: "Prop Mgmt" for "Property Management", "Inc." dropped, a typo in the street.
+def test_given_an_abbreviated_name_and_a_suite_when_matching_then_the_forms_fold_and_the_link_is_high(contractor):
+    # As real customer masters drift: "Prop Mgmt" for "Property Management", "Inc." dropped, "Road" for "Rd"
+    # and a suite written into the street line.
     _add_customers(
         contractor,
         [
@@ -161,7 +162,28 @@ def test_given_an_abbreviated_name_and_a_typo_when_matching_then_the_link_is_fou
                 "300 Coit Rd",
             )
         ],
-        [("GAMMA01", "GAMMA PROP MGMT", "300 COIT RD.", "75080", "9725550303", "ap@gamma.example.com")],
+        [("GAMMA01", "GAMMA PROP MGMT", "300 COIT ROAD STE. 210", "75080", "9725550303", "ap@gamma.example.com")],
+    )
+    s = suggest(contractor)[("customer", "c-gamma")]
+    assert (s["spectrum_code"], s["source"], s["band"]) == ("GAMMA01", "fuzzy", "high")
+    assert "agreeing on name, address, phone, email" in s["evidence"]
+
+
+def test_given_a_mistyped_first_word_when_matching_then_word_order_does_not_halve_the_name_score():
+    from tieout_map.parties import name_score
+
+    # Sorted, "GNOCERS" goes before "GRANITE" while "GROCERS" goes after it: compared sorted only, 47.
+    assert name_score("Granite Gnocers", "Granite Grocers") > 90
+    assert name_score("Harbor Water Distirct", "Harbor Water District") > 90  # folding alone would make it DIST
+    assert name_score("Stonebridge Dist, LLC", "STONEBRIDGE DISTRIBUTION") == 100
+    assert name_score("Cushman and Wakefield", "Cushman & Wakefield") == 100
+
+
+def test_given_a_name_that_only_partly_agrees_when_matching_then_the_link_is_left_for_review(contractor):
+    _add_customers(
+        contractor,
+        [("c-gamma", "Gamma Property Mgmt", "(972) 555-0303", "75080", "ap@gamma.example.com", "300 Coit Rd")],
+        [("GAMMA01", "GAMMA ACCTS PAYABLE", "300 COIT RD.", "75080", "9725550303", "ap@gamma.example.com")],
     )
     s = suggest(contractor)[("customer", "c-gamma")]
     assert (s["spectrum_code"], s["source"]) == ("GAMMA01", "fuzzy")

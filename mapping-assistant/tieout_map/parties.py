@@ -16,12 +16,87 @@ from rapidfuzz import fuzz
 
 from .suggestions import Suggestion
 
-_LEGAL = re.compile(r"\b(INC|LLC|LTD|CORP|CORPORATION|CO|COMPANY|LP|LLP|PLLC|THE)\b\.?")
+_LEGAL = re.compile(r"\b(INC|LLC|LTD|CORP|CORPORATION|CO|COMPANY|LP|LLP|PLLC|THE|AND)\b")
+
+# One spelling per word two offices abbreviate differently (the long and the short form both map to the short
+# one), so "Stonebridge Distribution" and "STONEBRIDGE DIST" compare equal. Common US business abbreviations,
+# not a copy of the twin's list: a real master drifts the same way.
+_NAME_WORDS = {
+    "MECHANICAL": "MECH",
+    "PROPERTIES": "PROP",
+    "PROPERTY": "PROP",
+    "PROPS": "PROP",
+    "MANUFACTURING": "MFG",
+    "SERVICES": "SVCS",
+    "SVC": "SVCS",
+    "SERVICE": "SVCS",
+    "PARTNERS": "PTNRS",
+    "PTNR": "PTNRS",
+    "MEDICAL": "MED",
+    "CENTER": "CTR",
+    "CENTRE": "CTR",
+    "DISTRIBUTION": "DIST",
+    "DISTRICT": "DIST",
+    "HOLDINGS": "HLDGS",
+    "GROUP": "GRP",
+    "INTERNATIONAL": "INTL",
+    "MANAGEMENT": "MGMT",
+    "HEALTH": "HLTH",
+    "ASSOCIATION": "ASSN",
+    "ASSOCIATES": "ASSOC",
+    "BROTHERS": "BROS",
+    "ENGINEERING": "ENGR",
+    "CONSTRUCTION": "CONSTR",
+    "DEPARTMENT": "DEPT",
+    "UNIVERSITY": "UNIV",
+    "INDEPENDENT": "IND",
+}
+# USPS street suffixes and directions, and the suite written into the street line by one side only.
+_STREET_WORDS = {
+    "STREET": "ST",
+    "ROAD": "RD",
+    "DRIVE": "DR",
+    "BOULEVARD": "BLVD",
+    "FREEWAY": "FWY",
+    "LANE": "LN",
+    "AVENUE": "AVE",
+    "AV": "AVE",
+    "PARKWAY": "PKWY",
+    "HIGHWAY": "HWY",
+    "EXPRESSWAY": "EXPY",
+    "COURT": "CT",
+    "PLACE": "PL",
+    "CIRCLE": "CIR",
+    "TRAIL": "TRL",
+    "NORTH": "N",
+    "SOUTH": "S",
+    "EAST": "E",
+    "WEST": "W",
+}
+_SUITE = re.compile(r"(\b(STE|SUITE|UNIT|APT|BLDG|FL|FLOOR|RM|ROOM)\b|#)\s*(\d[A-Z0-9-]*|[A-Z])?\s*$")
 
 
-def name_key(name: str) -> str:
-    upper = re.sub(r"[^A-Z0-9 ]", " ", name.upper())
-    return " ".join(_LEGAL.sub(" ", upper).split())
+def name_key(name: str, abbreviate: bool = True) -> str:
+    """Upper case, punctuation and legal suffixes ("Inc.", "LLC", "The", "and") gone, abbreviations one way."""
+    words = _LEGAL.sub(" ", re.sub(r"[^A-Z0-9 ]", " ", name.upper())).split()
+    return " ".join(_NAME_WORDS.get(w, w) for w in words) if abbreviate else " ".join(words)
+
+
+def name_score(a: str, b: str) -> float:
+    """The better of the names compared with abbreviations folded and as written: folding makes "Distribution"
+    and "Dist" equal, but would turn a mistyped "Distirct" against "District" (folded to DIST) into a poor
+    match, so both readings are scored. Each in word order too: sorting the words first (for "Wakefield,
+    Cushman &") puts a mistyped first letter ("Gnocers") on the other side of its neighbour and halves the score.
+    """
+    pairs = ((name_key(a), name_key(b)), (name_key(a, abbreviate=False), name_key(b, abbreviate=False)))
+    return max(max(fuzz.token_sort_ratio(x, y), fuzz.ratio(x, y)) for x, y in pairs)
+
+
+def address_key(line: str) -> str:
+    """A street line compared on what both systems would agree on: no suite, street types abbreviated."""
+    upper = " ".join(re.sub(r"[^A-Z0-9# -]", " ", (line or "").upper()).split())
+    upper = _SUITE.sub("", upper)
+    return " ".join(_STREET_WORDS.get(w, w) for w in upper.replace("#", " ").split())
 
 
 def digits(text: str) -> str:
@@ -55,16 +130,15 @@ class Party:
 def party(key: str, name, address, zipcode, phone, email) -> Party:
     """A Party from raw column values (None where a system leaves a field empty), normalised."""
     return Party(
-        key, name or "", (address or "").upper(), (zipcode or "").strip(), digits(phone), (email or "").lower()
+        key, name or "", address_key(address or ""), (zipcode or "").strip(), digits(phone), (email or "").lower()
     )
 
 
 def compare(a: Party, b: Party) -> tuple[float, list[str]]:
     """Weighted field agreement 0-100 and the fields that matched; a field empty on either side is left out."""
     parts: list[tuple[float, float, str]] = []
-    name_a, name_b = name_key(a.name[:30]), name_key(b.name[:30])
-    if name_a and name_b:
-        parts.append((0.4, fuzz.token_sort_ratio(name_a, name_b), "name"))
+    if name_key(a.name[:30]) and name_key(b.name[:30]):
+        parts.append((0.4, name_score(a.name[:30], b.name[:30]), "name"))
     if a.address and b.address:
         parts.append((0.2, fuzz.ratio(a.address, b.address), "address"))
     if a.phone and b.phone:

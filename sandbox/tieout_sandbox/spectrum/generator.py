@@ -124,6 +124,7 @@ def _generate(out_dir: Path, buildops: dict[str, list[dict]], seed: int, scale: 
     job_crosswalk.unmatched_truth(run)
     crosswalk = mapping.build_crosswalk(run)
     mapping.bill_a_customer_spectrum_lacks(run)
+    variants = masters.vary_customer_names(run, crosswalk)
     retainage.withhold_in_buildops_only(run)
     masters.customers(run, ar.balances)
     masters.write_jobs(run)
@@ -142,7 +143,7 @@ def _generate(out_dir: Path, buildops: dict[str, list[dict]], seed: int, scale: 
         },
         "anomalies": run.anomalies,
         "period_end": _period_end_truth(run, ar),
-        "mapping": {"customer_links": mapping.customer_links(run)},
+        "mapping": {"customer_links": mapping.customer_links(run), "customer_variants": variants},
     }
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from decimal import Decimal
 
+from .. import name_variants
 from . import bo
 from .catalog import COMPANIES, COST_GL, COST_TYPE_ROWS, COST_TYPES, PROJECT_GRIDS, SERVICE_GRIDS, trade_of_department
 from .context import Employee, Job, Run, Vendor
@@ -149,6 +150,46 @@ def register_customer(run: Run, company: str, customer_id: str | None) -> str:
     return code
 
 
+# One customer in three keyed differently in Spectrum than in BuildOps (issue 15 section 4), each with one or
+# two of name_variants.KINDS. Only customers the crosswalk links vary: dbt ties the others by their exact
+# normalised name (int_customer_xref), and a variant there would be an unplanted customer_unmatched.
+NAME_VARIANT_SHARE = 0.35
+
+
+def vary_customer_names(run: Run, crosswalk: list[dict]) -> list[dict]:
+    """Give a seeded share of the crosswalk-linked Spectrum customers a name / street line that differs from
+    BuildOps the way real masters do; return what changed (truth.json `mapping.customer_variants`)."""
+    rng = run.rng("name_variants")
+    index = run_customers(run)
+    out = []
+    for row in sorted(crosswalk, key=lambda r: (r["company_code"], r["customer_code"])):
+        if rng.random() >= NAME_VARIANT_SHARE:
+            continue
+        key = (row["company_code"], row["customer_code"])
+        record = index.get(row["buildops_customer_id"], {})
+        old_name = str(bo.pick(record, "name", default="")).strip()
+        old_street = bo.text(bo.pick(_first_address(record), "addressLine1"), 60)
+        name, street, kinds = name_variants.vary(old_name, old_street, rng, 2 if rng.random() < 0.3 else 1)
+        run.customer_names[key] = name[:30]
+        run.__dict__.setdefault("_customer_streets", {})[key] = street[:30]
+        out.append(
+            {
+                **row,
+                "kinds": kinds,
+                "buildops_name": old_name,
+                "spectrum_name": name[:30],
+                "buildops_address_1": old_street,
+                "spectrum_address_1": street[:30],
+            }
+        )
+    return out
+
+
+def _first_address(rec: dict) -> dict:
+    addresses = bo.pick(rec, "addresses.items", default=None) or bo.pick(rec, "addresses", default=[]) or [{}]
+    return addresses[0] if isinstance(addresses, list) and addresses else {}
+
+
 def run_customers(run: Run) -> dict[str, dict]:
     cache = run.__dict__.setdefault("_customer_index", None)
     if cache is None:
@@ -163,8 +204,8 @@ def customers(run: Run, balances: dict[tuple[str, str], dict]) -> None:
     by_code = {(company, code): cid for (company, cid), code in run.customer_codes.items()}
     for (company, code), cid in sorted(by_code.items()):
         rec = index.get(cid, {})
-        addresses = bo.pick(rec, "addresses.items", default=None) or bo.pick(rec, "addresses", default=[]) or [{}]
-        address = addresses[0] if isinstance(addresses, list) and addresses else {}
+        address = _first_address(rec)
+        streets = run.__dict__.get("_customer_streets", {})
         status = str(bo.pick(rec, "status", default="active")).lower()
         facts = balances.get((company, code), {})
         zero = Decimal("0.00")
@@ -173,7 +214,7 @@ def customers(run: Run, balances: dict[tuple[str, str], dict]) -> None:
                 "Company_Code": company,
                 "Customer_Code": code,
                 "Name": run.customer_names[(company, code)],
-                "Address_1": bo.text(bo.pick(address, "addressLine1"), 30),
+                "Address_1": streets.get((company, code)) or bo.text(bo.pick(address, "addressLine1"), 30),
                 "Address_2": bo.text(bo.pick(address, "addressLine2"), 30),
                 "City": bo.text(bo.pick(address, "city"), 20),
                 "State": bo.text(bo.pick(address, "state"), 3),
