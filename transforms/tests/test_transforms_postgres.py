@@ -32,6 +32,8 @@ def test_given_both_warehouses_when_reading_the_money_marts_then_they_agree_to_t
         "cfo_q1": "select company_code, customer_key, revenue, labor_burden, overhead_allocated, profit_after_overhead "
         "from {s}.customer_profitability",
         "cfo_q4": "select company_code, job_number, project_origin, margin from {s}.fct_project_origins",
+        "cfo_q2": "select company_code, job_number, phase_code, cost_type, cost_to_date, trend_cost_at_completion, "
+        "forecast_overrun, forecast_overrun_pct, overrun_status, overrun_alert from {s}.fct_cost_code_overruns",
     }
     for name, sql in queries.items():
         on_postgres = sorted(
