@@ -69,9 +69,19 @@ create table customer_profitability as select 'MEC' as company_code, 'Acme' as c
   1000.00::decimal(18,2) as revenue, 300.00::decimal(18,2) as labor_cost, 102.00::decimal(18,2) as labor_burden,
   500.00::decimal(18,2) as other_direct_cost, 148.00::decimal(18,2) as overhead_allocated,
   -50.00::decimal(18,2) as profit_after_overhead, -0.0500::decimal(9,4) as margin_pct;
-create table cost_code_budget_variance as select 'MEC' as company_code, '40001' as job_number,
-  '230500' as phase_code, 'L' as cost_type, 100.00::decimal(18,2) as budget, 150.00::decimal(18,2) as actual_cost,
-  80.00::decimal(18,2) as projected_overrun, true as is_over_budget;
+create table fct_cost_code_overruns as select * from (values
+  ('MEC', '40001', '1234', '230500', 'L', 12345.67::decimal(18,2), 13456.78::decimal(18,2), 14000.00::decimal(18,2),
+   543.22::decimal(18,2), 4485.59::decimal(18,2), 26913.55::decimal(18,2), 14567.88::decimal(18,2),
+   1.1800::decimal(9,4), 'locked_in', false),
+  ('MEC', '40001', '1234', '230600', 'M', 40123.45::decimal(18,2), 30987.65::decimal(18,2), 43210.98::decimal(18,2),
+   12223.33::decimal(18,2), 3662.55::decimal(18,2), 41975.30::decimal(18,2), 3087.53::decimal(18,2),
+   0.0770::decimal(9,4), 'alert', true),
+  ('FPR', '26-5001', null, '211000', 'L01', 2011.79::decimal(18,2), 1067.00::decimal(18,2), 2011.79::decimal(18,2),
+   944.79::decimal(18,2), 0.00::decimal(18,2), 1067.00::decimal(18,2), 0.00::decimal(18,2), 0.0000::decimal(9,4),
+   'on_budget', false))
+  t(company_code, job_number, buildops_job_number, phase_code, cost_type, budget, cost_to_date,
+    projected_cost_at_completion, cost_to_complete, trend_monthly_cost, trend_cost_at_completion, forecast_overrun,
+    forecast_overrun_pct, overrun_status, overrun_alert);
 create table fct_project_insurance_checks as select * from (values
   ('MEC', '40001', 'V10012', 'PO1', 'additional_insured', 'required', 'no', date '2027-01-31', false,
    date '2026-10-31'),
@@ -162,6 +172,22 @@ def test_given_the_cfo_marts_when_rendered_then_each_answer_names_its_close_wind
     assert "(lineage: BuildOps; figures: Spectrum)" in html
     assert "Subs short of the customer's insurance requirements, checked as of 2026-10-31 (Spectrum)" in html
     assert "<td>additional_insured</td>" in html and "<td>gl_aggregate</td>" not in html
+
+
+def test_given_the_overruns_mart_when_rendered_then_q2_shows_alerts_before_locked_in_overruns_from_spectrum(
+    warehouse, tmp_path
+):
+    render_report(warehouse, tmp_path / "r.html")
+    html = (tmp_path / "r.html").read_text()
+
+    assert "Cost codes heading over budget at 2026-10: alerts before the overrun is locked in (Spectrum)" in html
+    assert "1 cost codes alerted, forecast $3,088 over budget while still under it" in html
+    assert "1 already over budget (locked in), forecast $14,568 over" in html
+    q2 = html.split("Cost codes heading over budget")[1].split("</table>")[0]
+    # The alert (preventable) comes before the locked-in overrun, though the locked-in one is larger.
+    assert q2.index("<td>alert</td>") < q2.index("<td>locked_in</td>")
+    assert "<td>230600</td>" in q2 and "7.7%" in q2
+    assert "<td>on_budget</td>" not in q2 and "26-5001" not in q2
 
 
 def test_given_the_period_end_marts_when_rendered_then_wip_unbilled_ap_and_retainage_show_their_source(

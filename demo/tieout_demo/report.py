@@ -42,7 +42,7 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict]:
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
 
-PERCENT_COLUMNS = ("percent_complete", "margin_pct", "projected_margin_pct")
+PERCENT_COLUMNS = ("percent_complete", "margin_pct", "projected_margin_pct", "forecast_overrun_pct")
 
 
 def _cell(value, key: str = "") -> str:
@@ -424,9 +424,20 @@ def _cfo_answers(con: duckdb.DuckDBPyConnection, period: str) -> str:
     profit = _rows(con, "select * from customer_profitability order by profit_after_overhead asc limit 10")
     window = f"{profit[0]['window_start']} to {profit[0]['window_end']}" if profit else period
     base = profit[0]["allocation_base"].replace("_", " ") if profit else ""
+    # Q2: the alerts first (still preventable), then the overruns already locked in, the largest first.
     overruns = _rows(
-        con, "select * from cost_code_budget_variance where is_over_budget order by projected_overrun desc limit 10"
+        con,
+        "select * from fct_cost_code_overruns where overrun_status in ('alert', 'locked_in') "
+        "order by overrun_alert desc, forecast_overrun desc, company_code, job_number, phase_code, cost_type limit 15",
     )
+    overrun_totals = _rows(
+        con,
+        "select count(*) filter (where overrun_alert) as alerts,"
+        " coalesce(sum(forecast_overrun) filter (where overrun_alert), 0) as alert_amount,"
+        " count(*) filter (where overrun_status = 'locked_in') as locked_in,"
+        " coalesce(sum(forecast_overrun) filter (where overrun_status = 'locked_in'), 0) as locked_in_amount"
+        " from fct_cost_code_overruns",
+    )[0]
     conversion = _rows(con, "select * from service_to_project_conversion order by project_origin")
     insurance = _rows(
         con,
@@ -457,20 +468,35 @@ def _cfo_answers(con: duckdb.DuckDBPyConnection, period: str) -> str:
         )
         + f"<p class='note'>Segment from BuildOps' customer type (policy.yml cfo.segments); revenue, payroll labor "
         f"and burden, job cost and the GL overhead accounts from Spectrum; overhead allocated by {escape(base)}."
-        "</p>"
-        + "<h3>Cost codes over budget on active projects (Spectrum)</h3>"
+        "</p>" + f"<h3>Cost codes heading over budget at {escape(period)}: alerts before the overrun is locked in "
+        "(Spectrum)</h3>" + f"<p>{overrun_totals['alerts']:,} cost codes alerted, forecast "
+        f"{escape(money(overrun_totals['alert_amount']))} over budget while still under it; "
+        f"{overrun_totals['locked_in']:,} already over budget (locked in), forecast "
+        f"{escape(money(overrun_totals['locked_in_amount']))} over.</p>"
         + _table(
             overruns,
             [
+                ("overrun_status", "status"),
                 ("company_code", "co"),
                 ("job_number", "job"),
+                ("buildops_job_number", "BuildOps job"),
                 ("phase_code", "phase"),
                 ("cost_type", "cost type"),
                 ("budget", "budget"),
-                ("actual_cost", "actual"),
-                ("projected_overrun", "projected overrun"),
+                ("cost_to_date", "cost to date"),
+                ("projected_cost_at_completion", "projected (Spectrum)"),
+                ("cost_to_complete", "cost to complete"),
+                ("trend_monthly_cost", "trend / month"),
+                ("trend_cost_at_completion", "trend at completion"),
+                ("forecast_overrun", "forecast overrun"),
+                ("forecast_overrun_pct", "over %"),
             ],
         )
+        + "<p class='note'>Budget: the phase's original estimate (JC_PHASE_MASTER_MC); cost to date: Spectrum job "
+        "cost to the period end; projected: the PM's projection in force at the period end (JC_PROJ_COST_HISTORY_MC)"
+        ", else the estimate; trend: the last three closed months' average cost, extrapolated to the job's "
+        "estimated completion. Alert: forecast overrun at least policy.yml cfo.overruns.min_amount and min_percent "
+        "of budget while cost to date is still under budget; locked in: cost to date has reached the budget.</p>"
         + f"<h3>Projects by origin, margin to date at {escape(period)} (lineage: BuildOps; figures: Spectrum)</h3>"
         + _table(
             conversion,

@@ -217,3 +217,50 @@ def test_given_visits_and_invoices_around_the_close_when_scheduling_unbilled_wor
         "bo-90002": {"company_code": "MEC", "job_number": "90002", "visits": 1, "hours": "1.5000", "cost": "80.40",
                      "price": None},
     }  # fmt: skip
+
+
+def test_given_phases_over_projected_over_and_on_budget_when_answering_q2_then_only_preventable_overruns_alert():
+    """The case of fct_cost_code_overruns' dbt unit test, stated by the twin's own rule (cfo_truth)."""
+    from tieout_sandbox.spectrum import cfo_truth
+
+    job = _job("MEC", "41007", "120000.00")
+    job.planned_end = dt.date(2027, 1, 15)  # 3 months after the 2026-10 close
+    service = _job("MEC", "90001", "0")
+    service.planned_end = None
+    month = {m: dt.date(2026, m, 1) for m in (6, 9, 10, 11)}
+    run = SimpleNamespace(
+        jobs={"bo-41007": job, "bo-90001": service},
+        revised_contracts={},
+        umbrella_jobs=set(),
+        policy={"cfo": {"overruns": {"min_amount": 1000.0, "min_percent": 0.05}}},
+        phase_cost_by_month={
+            ("MEC", "41007", "01", "L", month[9], True): D("5000.00"),
+            ("MEC", "41007", "01", "L", month[10], True): D("8456.78"),
+            ("MEC", "41007", "01", "L", month[11], True): D("1000.00"),  # after the period end
+            ("MEC", "41007", "01", "M", month[6], False): D("20000.00"),  # before the trend's three months
+            ("MEC", "41007", "01", "M", month[10], False): D("10987.65"),
+            ("MEC", "41007", "02", "L", month[10], True): D("4321.09"),
+            ("MEC", "41007", "02", "S", month[9], False): D("9876.54"),
+            ("MEC", "90001", "01", "L", month[10], True): D("812.34"),  # not a contract job
+        },
+        phase_budgets={
+            ("MEC", "41007", "01", "L"): (D("12345.67"), [(dt.date(2026, 10, 31), D("14000.00"))]),
+            ("MEC", "41007", "01", "M"): (
+                D("40123.45"),
+                [(dt.date(2026, 10, 15), D("43210.98")), (dt.date(2026, 11, 5), D("39000.00"))],  # 11-05: too late
+            ),
+            ("MEC", "41007", "02", "L"): (D("6543.21"), [(dt.date(2026, 10, 31), D("6543.21"))]),
+            ("MEC", "41007", "02", "S"): (D("25678.90"), []),
+        },
+    )
+
+    answer = cfo_truth.cost_code_overruns(run, "2026-10")
+
+    figures = ("budget", "cost_to_date", "projected_cost_at_completion", "trend_monthly_cost",
+               "trend_cost_at_completion", "forecast_overrun", "overrun_status", "overrun_alert")  # fmt: skip
+    assert {k: tuple(v[f] for f in figures) for k, v in answer.items()} == {
+        "MEC|41007|01|L": ("12345.67", "13456.78", "14000.00", "4485.59", "26913.55", "14567.88", "locked_in", False),
+        "MEC|41007|01|M": ("40123.45", "30987.65", "43210.98", "3662.55", "41975.30", "3087.53", "alert", True),
+        "MEC|41007|02|L": ("6543.21", "4321.09", "6543.21", "1440.36", "8642.17", "2098.96", "alert", True),
+        "MEC|41007|02|S": ("25678.90", "9876.54", "25678.90", "3292.18", "19753.08", "0.00", "on_budget", False),
+    }

@@ -35,3 +35,20 @@
   end, '{{ p.default_segment }}')
   {%- endif -%}
 {%- endmacro %}
+
+{#- Q2's alert thresholds (policy.yml cfo.overruns): a cost code is alerted when its forecast overrun is at least
+    min_amount dollars AND at least min_percent of its budget (a fraction: 0.05 = 5%), so that pennies on a large
+    phase or a few dollars on a tiny one do not page the CFO. Defaults 1000.00 and 0.05. -#}
+{% macro cfo_overrun_policy() -%}
+  {%- set overruns = (policy_document().get('cfo') or {}).get('overruns') or {} -%}
+  {%- set out = {} -%}
+  {%- for key, default in [('min_amount', '1000.00'), ('min_percent', '0.05')] -%}
+    {%- set value = overruns.get(key, default) -%}
+    {%- set text = value | string | trim -%}
+    {%- if value is none or not text.replace('.', '', 1).isdigit() -%}
+      {{ exceptions.raise_compiler_error("policy.yml cfo.overruns." ~ key ~ " is '" ~ value ~ "'; use a number not below zero, e.g. " ~ key ~ ": " ~ default) }}
+    {%- endif -%}
+    {%- do out.update({key: text}) -%}
+  {%- endfor -%}
+  {{ return(out) }}
+{%- endmacro %}

@@ -21,7 +21,10 @@ CFO_MARTS = [
     "fct_project_origins",
     "service_to_project_conversion",
     "fct_project_insurance_checks",
+    "fct_cost_code_overruns",
 ]
+# Q2 covers the WIP schedule's jobs: rebuilding it at another close rebuilds these (stated at the close) first.
+WIP_AT_CLOSE = ["int_job_costs", "int_unposted_labor", "fct_job_profitability", "fct_wip"]
 PROFIT_COLUMNS = (
     "revenue",
     "labor_hours",
@@ -90,9 +93,34 @@ def _insurance(rows: list[dict]) -> dict[str, list[str]]:
     return {key: sorted(checks) for key, checks in failed.items()}
 
 
+OVERRUN_MONEY = (
+    "budget",
+    "cost_to_date",
+    "projected_cost_at_completion",
+    "trend_monthly_cost",
+    "trend_cost_at_completion",
+    "forecast_overrun",
+)
+OVERRUNS_SQL = f"""
+    select company_code, job_number, phase_code, cost_type, {", ".join(OVERRUN_MONEY)}, overrun_status, overrun_alert
+    from main.fct_cost_code_overruns"""
+
+
+def _overruns(rows: list[dict]) -> dict[str, dict]:
+    return {
+        f"{r['company_code']}|{r['job_number']}|{r['phase_code']}|{r['cost_type']}": {
+            **{c: format(r[c], "f") for c in OVERRUN_MONEY},
+            "overrun_status": r["overrun_status"],
+            "overrun_alert": r["overrun_alert"],
+        }
+        for r in rows
+    }
+
+
 def _assert_cfo_answers(warehouse: Path, truth: dict, period: str) -> None:
     cfo = truth["period_end"][period]["cfo"]
     _assert_equal(_profit(_query(warehouse, PROFIT_SQL)), cfo["customer_profitability"])
+    _assert_equal(_overruns(_query(warehouse, OVERRUNS_SQL)), cfo["cost_code_overruns"])
     _assert_equal(_origins(_query(warehouse, ORIGINS_SQL)), cfo["project_origins"])
     _assert_equal(_conversion(_query(warehouse, CONVERSION_SQL)), cfo["service_to_project_conversion"])
     checks = _query(warehouse, INSURANCE_SQL)
@@ -141,13 +169,26 @@ def test_given_the_close_period_when_answering_q4_then_project_origins_follow_th
     assert {"converted_from_quote", "converted_after_visit", "de_novo"} <= set(cfo["service_to_project_conversion"])
 
 
+def test_given_the_close_period_when_answering_q2_then_cost_code_overruns_and_alerts_equal_the_generators_truth(
+    duckdb_build,
+):
+    period = duckdb_build.truth["spectrum"]["as_of"][:7]
+    expected = duckdb_build.truth["period_end"][period]["cfo"]["cost_code_overruns"]
+
+    _assert_equal(_overruns(duckdb_build.query(OVERRUNS_SQL)), expected)
+    # Every outcome of the rule occurs, so the alert is told apart from a locked-in overrun and from none.
+    statuses = {figures["overrun_status"] for figures in expected.values()}
+    assert {"alert", "locked_in", "on_budget"} <= statuses, statuses
+    assert all(f["overrun_alert"] == (f["overrun_status"] == "alert") for f in expected.values())
+
+
 def test_given_the_month_before_as_close_period_when_rebuilding_the_answers_then_they_move_with_the_close(
     duckdb_build, scratch_warehouse, tmp_path, dbt_tools
 ):
     period = _previous_period(duckdb_build.truth)
 
     dbt_tools.run(
-        ["run", "--select", *CFO_MARTS],
+        ["run", "--select", *WIP_AT_CLOSE, *CFO_MARTS],
         env=dbt_tools.env(scratch_warehouse, duckdb_build.data_dir / "mapping"),
         workdir=tmp_path,
         dbt_vars={**dbt_tools.vars(duckdb_build.data_dir, duckdb_build.truth), "close_period": period},
@@ -187,11 +228,12 @@ def second_scale(tmp_path_factory, dbt_tools):
     return warehouse, truth
 
 
-def test_given_a_second_scale_when_answering_q1_then_the_mart_equals_the_generators_truth(second_scale):
+def test_given_a_second_scale_when_answering_q1_and_q2_then_the_marts_equal_the_generators_truth(second_scale):
     warehouse, truth = second_scale
     period = truth["spectrum"]["as_of"][:7]
 
     _assert_equal(_profit(_query(warehouse, PROFIT_SQL)), truth["period_end"][period]["cfo"]["customer_profitability"])
+    _assert_equal(_overruns(_query(warehouse, OVERRUNS_SQL)), truth["period_end"][period]["cfo"]["cost_code_overruns"])
 
 
 def test_given_an_unknown_overhead_base_in_the_policy_when_compiling_then_the_error_names_the_key_and_the_choices(
@@ -211,5 +253,26 @@ def test_given_an_unknown_overhead_base_in_the_policy_when_compiling_then_the_er
     assert result.returncode != 0
     assert (
         "policy.yml cfo.overhead.allocation_base is 'headcount'; use labor_hours, direct_cost or revenue"
+        in result.stdout
+    )
+
+
+def test_given_a_non_numeric_overrun_threshold_in_the_policy_when_compiling_then_the_error_names_the_key_and_the_fix(
+    sandbox_dir, truth, tmp_path, dbt_tools
+):
+    dbt_vars = dbt_tools.vars(sandbox_dir, truth)
+    dbt_vars["policy"]["cfo"]["overruns"]["min_percent"] = "five percent"
+
+    result = dbt_tools.run(
+        ["compile", "--select", "fct_cost_code_overruns"],
+        env=dbt_tools.env(tmp_path / "empty.duckdb", sandbox_dir / "mapping"),
+        workdir=tmp_path,
+        dbt_vars=dbt_vars,
+        check=False,
+    )
+
+    assert result.returncode != 0
+    assert (
+        "policy.yml cfo.overruns.min_percent is 'five percent'; use a number not below zero, e.g. min_percent: 0.05"
         in result.stdout
     )

@@ -13,6 +13,7 @@ from . import bo
 from .ar import Receivables
 from .closing import period_end
 from .context import Run
+from .wip import contract_jobs
 
 CENT = Decimal("0.01")
 HOURS = Decimal("0.0001")
@@ -256,10 +257,75 @@ def insurance_checks(run: Run, period: str) -> dict[str, list[str]]:
     return out
 
 
+def _month_index(day: dt.date) -> int:
+    return day.year * 12 + day.month
+
+
+def cost_code_overruns(run: Run, period: str) -> dict[str, dict[str, str | bool]]:
+    """Q2, per 'company|job|phase|cost type' of each contract job open at the period end (the WIP schedule's jobs)
+    with a budget, a projection or cost: budget (the phase's estimate), cost to date (job cost posted in months up
+    to the period end), the projection in force (the latest the PM entered by the period end, else the budget,
+    never below cost), the trend (the last three months' cost / 3, to the cent) extrapolated to the job's
+    estimated completion month, the forecast overrun (the greater of both, less budget) and the status: locked_in
+    (cost has reached budget with an overrun forecast), alert (still under budget, the overrun at least
+    cfo.overruns.min_amount and min_percent of budget), below_threshold or on_budget."""
+    end = period_end(period)
+    first_trend_month = _month_start(period, 2)
+    thresholds = run.policy["cfo"].get("overruns", {})
+    min_amount = Decimal(str(thresholds.get("min_amount", "1000.00")))
+    min_percent = Decimal(str(thresholds.get("min_percent", "0.05")))
+    jobs = contract_jobs(run, end)
+    # Spectrum's Est_Complete_Date as the twin writes it (masters.write_jobs): none on an umbrella job.
+    completes = {
+        (j.company, j.number.strip()): None if j.buildops_id in run.umbrella_jobs else j.end or j.planned_end
+        for j in run.jobs.values()
+    }
+    cost: dict[tuple[str, str, str, str], Decimal] = defaultdict(Decimal)
+    recent: dict[tuple[str, str, str, str], Decimal] = defaultdict(Decimal)
+    for (company, job, phase, cost_type, month, _), amount in run.phase_cost_by_month.items():
+        key = (company, job.strip(), phase.strip(), cost_type.strip())
+        if key[:2] not in jobs or month > end:
+            continue
+        cost[key] += amount
+        if month >= first_trend_month:
+            recent[key] += amount
+    codes = {k for k in run.phase_budgets if k[:2] in jobs} | set(cost)
+    out: dict[str, dict[str, str | bool]] = {}
+    for key in sorted(codes):
+        budget, history = run.phase_budgets.get(key, (Decimal("0.00"), []))
+        in_force = next((amount for day, amount in reversed(history) if day <= end), None)
+        to_date = cost[key].quantize(CENT)
+        projected = max(budget if in_force is None else in_force, to_date)
+        trend = (recent[key] / 3).quantize(CENT, ROUND_HALF_UP)
+        complete = completes.get(key[:2])
+        months = max(_month_index(complete) - _month_index(end), 0) if complete else 0
+        trend_cost = to_date + max(trend, Decimal(0)) * months
+        overrun = max(projected, trend_cost) - budget
+        alert = overrun > 0 and to_date < budget and overrun >= min_amount and overrun >= min_percent * budget
+        if overrun > 0 and to_date >= budget:
+            status = "locked_in"
+        elif alert:
+            status = "alert"
+        else:
+            status = "below_threshold" if overrun > 0 else "on_budget"
+        out["|".join(key)] = {
+            "budget": format(budget, "f"),
+            "cost_to_date": format(to_date, "f"),
+            "projected_cost_at_completion": format(projected, "f"),
+            "trend_monthly_cost": format(trend, "f"),
+            "trend_cost_at_completion": format(trend_cost, "f"),
+            "forecast_overrun": format(overrun, "f"),
+            "overrun_status": status,
+            "overrun_alert": alert,
+        }
+    return out
+
+
 def answers(run: Run, ar: Receivables, period: str) -> dict[str, dict]:
     projects = project_origins(run, ar, period)
     return {
         "customer_profitability": customer_profitability(run, ar, period),
+        "cost_code_overruns": cost_code_overruns(run, period),
         "project_origins": projects,
         "service_to_project_conversion": conversion_summary(projects),
         "insurance_checks": insurance_checks(run, period),

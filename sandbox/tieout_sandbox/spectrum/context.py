@@ -30,6 +30,9 @@ class Job:
     progress_billed: bool = False
     serviced_by_agreement: bool = False
     buildops_status: str = ""
+    # Spectrum's Est_Complete_Date for a project BuildOps has not completed: the PM's plan (masters.jobs). The
+    # CFO's Q2 extrapolates a cost code's trend to it.
+    planned_end: dt.date | None = None
 
 
 @dataclass
@@ -86,6 +89,9 @@ class Run:
     # phase's estimate with the projections the PM entered, [(date, amount)] in date order.
     paid_timesheets: set[str] = field(default_factory=set)
     phase_plans: dict[tuple[str, str], list[tuple]] = field(default_factory=dict)
+    # The same per cost code for CFO Q2 (cfo_truth.cost_code_overruns): (company, job, phase, cost type), all
+    # trimmed -> (estimate, [(date, projection)] in date order).
+    phase_budgets: dict[tuple[str, str, str, str], tuple] = field(default_factory=dict)
     # Cost events for the CFO's truth (cfo_truth.py), recorded as they are written, summed per month: job cost
     # per (company, job, phase, cost type, month start, written by payroll?); payroll per (company, job, month
     # start) -> [hours, pay, burden] (time cards on a job of the employee's own company); overhead GL per

@@ -78,6 +78,8 @@ def build_policy(run: Run) -> dict:
             # A project counts as converted after a visit when it is created on the visit's property at most
             # this many days after a visit that recommended work.
             "conversion": {"window_days": 180},
+            # Q2 alerts a cost code's forecast overrun of at least this many dollars and this fraction of budget.
+            "overruns": {"min_amount": 1000.00, "min_percent": 0.05},
         },
     }
     return run.policy

@@ -74,6 +74,8 @@ def _status(run: Run, job: dict, end: dt.date | None) -> str:
 
 def jobs(run: Run) -> None:
     rng = run.rng("jobs")
+    # Its own stream, so planning completions leaves every other draw as it was.
+    plans = run.rng("jobs/planned_completion")
     for rec in run.buildops.get("jobs", []):
         if bo.is_deleted(rec) or not bo.pick(rec, "jobNumber"):
             continue
@@ -112,6 +114,8 @@ def jobs(run: Run) -> None:
             buildops_status=str(bo.pick(rec, "status", default="")),
         )
         job.customer_code = register_customer(run, company, customer_id)
+        if kind == "project" and end is None:
+            job.planned_end = start + dt.timedelta(days=plans.randrange(180, 720))
         _grid(job)
         run.jobs[rec["id"]] = job
         run.jobs_by_key[(company, number)] = job
@@ -274,8 +278,8 @@ def write_jobs(run: Run) -> None:
                 "Taxable_Flag": "Y",
                 "Cost_Center": job.company + job.trade[:3].upper(),
                 "Est_Start_Date": job.start,
-                "Est_Complete_Date": None if umbrella else job.end,
-                "Projected_Complete_Date": None if umbrella else job.end,
+                "Est_Complete_Date": None if umbrella else job.end or job.planned_end,
+                "Projected_Complete_Date": None if umbrella else job.end or job.planned_end,
                 "Create_Date": job.start,
                 "Start_Date": job.start,
                 "Complete_Date": job.end if job.status == "C" and not umbrella else None,
@@ -385,6 +389,7 @@ def write_phases(run: Run) -> None:
             if entered:
                 history.append((run.as_of, projection))
             run.phase_plans.setdefault((job.company, job.number.strip()), []).append((budget, history))
+            run.phase_budgets[(job.company, job.number.strip(), phase.strip(), cost_type.strip())] = (budget, history)
             if entered:
                 run.tables["JC_PROJ_COST_HISTORY_MC"].write(
                     {

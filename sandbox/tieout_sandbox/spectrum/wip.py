@@ -56,14 +56,20 @@ def _unposted_labor(run: Run, end: dt.date, jobs: set[tuple[str, str]]) -> dict[
     return out
 
 
-def schedule(run: Run, ar: Receivables, period: str) -> dict[str, dict[str, str]]:
-    """Per 'company|job' of each contract job open at the period end: the WIP schedule's figures."""
-    end = period_end(period)
+def contract_jobs(run: Run, end: dt.date) -> dict[tuple[str, str], Decimal]:
+    """(company, job) -> revised contract, of each contract job (a contract other than zero) open at `end`."""
     contracts = {}
     for job in run.jobs.values():
         contract = run.revised_contracts.get((job.company, job.number), job.contract)
         if contract != 0 and _is_open(job, end):
             contracts[(job.company, job.number.strip())] = contract
+    return contracts
+
+
+def schedule(run: Run, ar: Receivables, period: str) -> dict[str, dict[str, str]]:
+    """Per 'company|job' of each contract job open at the period end: the WIP schedule's figures."""
+    end = period_end(period)
+    contracts = contract_jobs(run, end)
     posted: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     for (company, number, _, _, month, _), amount in run.phase_cost_by_month.items():
         if month <= end and (company, number) in contracts:
