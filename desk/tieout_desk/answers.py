@@ -9,7 +9,13 @@ from tieout_desk.warehouse import Warehouse
 # The CFO's questions and the marts that answer them (transforms/README.md); a mart not built yet is left out.
 CFO_QUESTIONS = (
     ("Which customers make money after overhead?", "customer_profitability", "margin_after_overhead desc", 25),
-    ("Which jobs run over budget, by cost code?", "cost_code_budget_variance", "projected_overrun desc", 25),
+    # Alerts first: an overrun still ahead of the cost can be acted on; a locked-in one is for the record.
+    (
+        "Which cost codes will run over budget, while it can still be acted on?",
+        "fct_cost_code_overruns",
+        "overrun_alert desc, forecast_overrun desc",
+        25,
+    ),
     ("Do projects that start as service work earn more?", "service_to_project_conversion", "project_origin", 10),
     ("How fast does cash come back (DSO, DPO, CCC net of retainage)?", "cash_conversion_cycle", "month_start desc", 12),
     ("Which subs work a job while non-compliant?", "sub_compliance_by_project", "amount_at_risk desc", 25),
