@@ -20,6 +20,7 @@ out); a mutant costs one pytest start plus that kill set, so pick targets with M
     MUTATE_PHASE=python make mutate               # python | dbt | all (default)
     MUTATE_REPORT_ONLY=1 MUTATE_TARGETS=dest-money python scripts/mutate.py   # score an interrupted run
     MUTATE_RETEST_SURVIVORS=1 MUTATE_TARGETS=core-state make mutate   # after adding tests: rerun last survivors
+    MUTATE_TIME_CAP=900 MUTATE_TARGETS=dest-queue make mutate   # stop after 15 min, score what ran (partial)
 
 Writes benchmarks/results/mutation/<target>.txt (each survivor with its diff) and summary.txt, and prints a
 score per target: killed / (mutants - equivalent). Equivalent mutants are listed by name, with the reason,
@@ -33,6 +34,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -278,7 +280,7 @@ def run_target(target: Target, env: dict[str, str], equivalents: list[dict]) -> 
             db.executemany("DELETE FROM work_results WHERE job_id = ?", [(job,) for job in rerun])
         again = len(rerun)
         print(f"==> {target.name}: {again} survivors of the last run again, kill set {baseline_s:.1f} s", flush=True)
-        subprocess.run([cosmic_ray, "exec", str(config), str(session)], cwd=TREE, env=env, check=True)
+        execute([cosmic_ray, "exec", str(config), str(session)], env, current)
         return report(target, session, equivalents, started)
     session.unlink(missing_ok=True)
     sources.write_text(json.dumps(current))
@@ -307,9 +309,34 @@ def run_target(target: Target, env: dict[str, str], equivalents: list[dict]) -> 
                 db.set_result(item.job_id, skipped)
         to_run = len(db.pending_work_items)
     print(f"==> {target.name}: {to_run} mutants, kill set {baseline_s:.1f} s unmutated", flush=True)
-    subprocess.run([cosmic_ray, "exec", str(config), str(session)], cwd=TREE, env=env, check=True)
-
+    execute([cosmic_ray, "exec", str(config), str(session)], env, current)
     return report(target, session, equivalents, started)
+
+
+def execute(command: list[str], env: dict[str, str], modules: dict[str, str]) -> None:
+    """`cosmic-ray exec`, stopped after MUTATE_TIME_CAP seconds (if set) with the mutants run so far kept.
+
+    cosmic-ray records each result as it comes, so a capped run is scored on the mutants that ran and the report
+    says how many did not (a partial figure, not the module's score). Its pytest children share its process group.
+    """
+    cap = float(os.environ.get("MUTATE_TIME_CAP") or 0) or None
+    process = subprocess.Popen(command, cwd=TREE, env=env, start_new_session=True)
+    try:
+        process.wait(timeout=cap)
+    except subprocess.TimeoutExpired:
+        print(f"MUTATE_TIME_CAP={cap:.0f}s reached: stopping; the mutants run so far are scored", flush=True)
+    finally:
+        if process.poll() is None:  # capped, or Ctrl-C: end cosmic-ray and the pytest it started
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+            for module, text in modules.items():  # a killed cosmic-ray may leave its last mutant in the copy
+                (TREE / module).write_text(text)
+    if process.returncode not in (0, -signal.SIGTERM, -signal.SIGKILL):
+        raise SystemExit(f"cosmic-ray exec failed (exit {process.returncode})")
 
 
 def report(target: Target, session: Path, equivalents: list[dict], started: float) -> dict:
@@ -334,10 +361,12 @@ def report(target: Target, session: Path, equivalents: list[dict], started: floa
                 f"#{spec.occurrence} in {spec.definition_name}"
             )
             (equivalent if reason else survived).append((where, reason, result.diff or ""))
+        not_run = len(list(db.pending_work_items))
     counted = killed + len(survived)
     score = 100.0 * killed / counted if counted else 100.0
+    partial = f"; PARTIAL: {not_run} mutants not run (time cap or interrupted)" if not_run else ""
     report = [
-        f"# {target.name}: {score:.1f}% killed ({killed}/{counted}; {len(equivalent)} equivalent excluded)",
+        f"# {target.name}: {score:.1f}% killed ({killed}/{counted}; {len(equivalent)} equivalent excluded{partial})",
         f"# modules: {', '.join(target.modules)}",
         f"# kill set: {' '.join(target.kill_set)}",
         "",
@@ -354,6 +383,7 @@ def report(target: Target, session: Path, equivalents: list[dict], started: floa
         "killed": killed,
         "counted": counted,
         "equivalent": len(equivalent),
+        "not_run": not_run,
         "seconds": time.monotonic() - started,
     }
 
@@ -381,10 +411,13 @@ def main() -> int:
     equivalents = load_equivalents()
     rows = [run_target(target, env, equivalents) for target in targets]
     measured = time.strftime("%Y-%m-%d %H:%M", time.gmtime())
-    header = f"{'target':<22} {'killed':>7} {'mutants':>8} {'equiv':>6} {'score':>7} {'time':>7}  measured (UTC)"
+    header = (
+        f"{'target':<22} {'killed':>7} {'mutants':>8} {'equiv':>6} {'score':>7} {'time':>7} {'not run':>8}"
+        "  measured (UTC)"
+    )
     lines = [
         f"{r['name']:<22} {r['killed']:>7} {r['counted']:>8} {r['equivalent']:>6} {r['score']:>6.1f}% "
-        f"{r['seconds']:>6.0f}s  {measured}"
+        f"{r['seconds']:>6.0f}s {r['not_run']:>8}  {measured}"
         for r in rows
     ]
     print("\n".join([header, *lines]))
