@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 import duckdb
 import pytest
-from destination_spectrum.ledger import Ledger, Outcome
+from destination_spectrum.ledger import Ledger, Outcome, PendingDocument, ledger_path_problem
+from tieout_core import ConfigError
 
 
 @pytest.mark.parametrize("file_name", ["tieout_ledger.duckdb", "ledger.duckdb", "it's mine.duckdb"])
@@ -41,3 +43,65 @@ def test_given_any_ledger_file_name_when_recorded_and_reopened_then_the_outcome_
         assert con.execute("SELECT amount FROM tieout_ledger_file.tieout_ledger.postings").fetchall() == [
             (Decimal("125.50"),)
         ]
+
+
+# Issue 19 (mutation survivors): where a ledger may live, the jobs it remembers, and large batches that are
+# read and cleared in chunks.
+
+
+def test_given_a_ledger_path_that_is_a_folder_or_under_a_file_when_checked_then_the_problem_names_the_fix(tmp_path):
+    assert ledger_path_problem(":memory:") is None
+    assert ledger_path_problem(tmp_path / "new" / "deeper" / "ledger.duckdb") is None  # folders are created
+    assert ledger_path_problem(tmp_path) == (
+        f"ledger_path {tmp_path} is a folder; set ledger_path to a file in a folder this user can write (it is "
+        f"created if missing), e.g. {tmp_path / 'tieout_ledger.duckdb'}"
+    )
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    problem = ledger_path_problem(blocker / "ledger.duckdb")
+    assert problem is not None and f"cannot be created: {blocker} is a file, not a folder" in problem
+    with pytest.raises(ConfigError, match="is a folder"):
+        Ledger(tmp_path, run_id="run-1")
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux /proc: a folder even root cannot write in")
+def test_given_a_folder_no_file_can_be_created_in_when_checked_then_the_os_error_is_named():
+    # The probe file, not os.access: root passes every permission check but still cannot write to /proc (or to a
+    # read-only mount).
+    problem = ledger_path_problem("/proc/tieout/ledger.duckdb")
+    assert problem is not None
+    assert problem.startswith("ledger_path /proc/tieout/ledger.duckdb cannot be written (")
+    assert "in /proc); set ledger_path to a file in a folder this user can write" in problem
+
+
+def test_given_jobs_remembered_when_read_back_then_each_field_is_kept_and_a_missing_one_is_empty(tmp_path):
+    ledger = Ledger(tmp_path / "ledger.duckdb", run_id="run-1")
+    try:
+        ledger.remember_jobs([])  # nothing to remember is not an error
+        ledger.remember_jobs(
+            [("t", "job-1", "J-100", "Service Call", "cust-1", "open"), ("t", "job-2", None, None, None, None)]
+        )
+        assert ledger.jobs() == {
+            ("t", "job-1"): ("J-100", "Service Call", "cust-1", "open"),
+            ("t", "job-2"): ("", "", "", ""),
+        }
+    finally:
+        ledger.close()
+
+
+def test_given_more_records_and_intents_than_one_statement_holds_when_recorded_then_all_are_read_and_cleared(
+    tmp_path,
+):
+    # known() reads in chunks of 500 keys and record() clears intents in chunks of 200: 1201 of each cross both.
+    ledger = Ledger(tmp_path / "ledger.duckdb", run_id="run-1")
+    try:
+        intents = [PendingDocument("AR", "MEC", "", f"D{n:05d}", f"inv-{n}", {"n": n}) for n in range(1201)]
+        ledger.add_pending_many(intents)
+        assert len(ledger.pending()) == 1201
+        outcomes = [Outcome("invoices", f"inv-{n}", "t", "posted", spectrum_document=f"D{n:05d}") for n in range(1201)]
+        ledger.record(outcomes, clear_pending=intents)
+        assert ledger.pending() == []
+        known = ledger.known("invoices", [("t", f"inv-{n}") for n in range(1201)] + [("other", "inv-1")])
+        assert len(known) == 1201 and known[("t", "inv-1200")].spectrum_document == "D01200"
+    finally:
+        ledger.close()
