@@ -7,7 +7,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from destination_spectrum.ledger import Ledger, Outcome, PendingDocument, ledger_path_problem
+from destination_spectrum.ledger import Known, Ledger, Outcome, PendingDocument, ledger_path_problem
 from tieout_core import ConfigError
 
 
@@ -103,5 +103,45 @@ def test_given_more_records_and_intents_than_one_statement_holds_when_recorded_t
         assert ledger.pending() == []
         known = ledger.known("invoices", [("t", f"inv-{n}") for n in range(1201)] + [("other", "inv-1")])
         assert len(known) == 1201 and known[("t", "inv-1200")].spectrum_document == "D01200"
+    finally:
+        ledger.close()
+
+
+def test_given_an_outcome_with_every_field_when_recorded_then_the_ledger_gives_each_back(tmp_path):
+    ledger = Ledger(tmp_path / "ledger.duckdb", run_id="run-1")
+    try:
+        ledger.record(
+            [
+                Outcome(
+                    "invoices",
+                    "inv-7",
+                    "t",
+                    "changed_after_posting",
+                    reason="edited in BuildOps after posting: 1,204.17 -> 1,240.71",
+                    company_code="MEC",
+                    spectrum_batch="B-0042",
+                    spectrum_document="000777",
+                    posting_mode="daily_summary",
+                    summary_key="MEC|ACME|J-100|2026-11-20",
+                    amount=Decimal("1240.71"),
+                    content_fingerprint="fp-1",
+                    posted_amount=Decimal("1204.17"),
+                    posted_document='{"Invoice_Number": "000777"}',
+                )
+            ]
+        )
+        assert ledger.known("invoices", [("t", "inv-7")])[("t", "inv-7")] == Known(
+            state="changed_after_posting",
+            spectrum_document="000777",
+            company_code="MEC",
+            spectrum_batch="B-0042",
+            posting_mode="daily_summary",
+            summary_key="MEC|ACME|J-100|2026-11-20",
+            amount=Decimal("1240.71"),
+            content_fingerprint="fp-1",
+            posted_amount=Decimal("1204.17"),
+            posted_document='{"Invoice_Number": "000777"}',
+            reason="edited in BuildOps after posting: 1,204.17 -> 1,240.71",
+        )
     finally:
         ledger.close()
