@@ -90,7 +90,7 @@ TARGETS = (
     Target(
         "dest-queue",
         (f"{DEST}/postings.py", f"{DEST}/receivables.py"),
-        dest_tests("engine", "protocols", "messages"),
+        dest_tests("postings", "engine", "protocols", "messages"),
         definitions=(
             "recover",
             "drain",
