@@ -21,6 +21,7 @@ out); a mutant costs one pytest start plus that kill set, so pick targets with M
     MUTATE_REPORT_ONLY=1 MUTATE_TARGETS=dest-money python scripts/mutate.py   # score an interrupted run
     MUTATE_RETEST_SURVIVORS=1 MUTATE_TARGETS=core-state make mutate   # after adding tests: rerun last survivors
     MUTATE_TIME_CAP=900 MUTATE_TARGETS=dest-queue make mutate   # stop after 15 min, score what ran (partial)
+    MUTATE_CONTINUE=1 MUTATE_TIME_CAP=900 MUTATE_TARGETS=dest-queue make mutate   # run what a capped run left
 
 Writes benchmarks/results/mutation/<target>.txt (each survivor with its diff) and summary.txt, and prints a
 score per target: killed / (mutants - equivalent). Equivalent mutants are listed by name, with the reason,
@@ -258,29 +259,45 @@ def run_target(target: Target, env: dict[str, str], equivalents: list[dict]) -> 
     sources = WORK / f"{target.name}.sources.json"
     current = {module: (ROOT / module).read_text() for module in target.modules}
     cosmic_ray = str(ROOT / ".venv" / "bin" / "cosmic-ray")
-    if os.environ.get("MUTATE_RETEST_SURVIVORS") and session.exists():
+    retest, carry_on = bool(os.environ.get("MUTATE_RETEST_SURVIVORS")), bool(os.environ.get("MUTATE_CONTINUE"))
+    if (retest or carry_on) and session.exists():
         # After adding tests: the mutants killed last time stay killed (tests were added, none taken away), so
-        # only last run's survivors run again, against the kill set as it is now. Only valid while the mutated
-        # modules are byte for byte what that run mutated (the same mutants, at the same places).
+        # only last run's survivors run again, against the kill set as it is now (MUTATE_RETEST_SURVIVORS); the
+        # mutants a capped run never reached stay unrun unless MUTATE_CONTINUE asks for them (then the score
+        # is of a bigger sample). Only valid while the mutated modules are byte for byte what that run mutated
+        # (the same mutants, at the same places).
         if not sources.exists() or json.loads(sources.read_text()) != current:
             raise SystemExit(
                 f"{target.name}: its modules changed since its last run (or that run did not record them), so the"
-                " mutants are not the same ones; run it whole, without MUTATE_RETEST_SURVIVORS"
+                " mutants are not the same ones; run it whole, without MUTATE_RETEST_SURVIVORS or MUTATE_CONTINUE"
             )
-        from cosmic_ray.work_db import WorkDB, use_db
-
         with use_db(str(session), WorkDB.Mode.open) as db:  # equivalent ones cannot be killed: not rerun
             rerun = [
                 item.job_id
                 for item, result in db.completed_work_items
-                if result.test_outcome == "survived"
+                if retest
+                and result.test_outcome == "survived"
                 and not is_equivalent(item.mutations[0], result.diff or "", equivalents)
             ]
+            # Held back (recorded as skipped for this exec, pending again after it), so a time cap cannot spend
+            # the run on them and leave a survivor untested: an untested survivor would drop out of the score.
+            deferred = [] if carry_on else [item.job_id for item in db.pending_work_items]
+            held = WorkResult(worker_outcome=WorkerOutcome.SKIPPED, output="deferred: not run in this retest")
+            for job in deferred:
+                db.set_result(job, held)
         with sqlite3.connect(session) as db:
             db.executemany("DELETE FROM work_results WHERE job_id = ?", [(job,) for job in rerun])
-        again = len(rerun)
-        print(f"==> {target.name}: {again} survivors of the last run again, kill set {baseline_s:.1f} s", flush=True)
-        execute([cosmic_ray, "exec", str(config), str(session)], env, current)
+        print(
+            f"==> {target.name}: {len(rerun)} survivors of the last run again"
+            + (", and the mutants it did not reach" if carry_on else "")
+            + f", kill set {baseline_s:.1f} s",
+            flush=True,
+        )
+        try:
+            execute([cosmic_ray, "exec", str(config), str(session)], env, current)
+        finally:
+            with sqlite3.connect(session) as db:
+                db.executemany("DELETE FROM work_results WHERE job_id = ?", [(job,) for job in deferred])
         return report(target, session, equivalents, started)
     session.unlink(missing_ok=True)
     sources.write_text(json.dumps(current))
