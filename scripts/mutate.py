@@ -259,6 +259,18 @@ def run_target(target: Target, env: dict[str, str], equivalents: list[dict]) -> 
     sources = WORK / f"{target.name}.sources.json"
     current = {module: (ROOT / module).read_text() for module in target.modules}
     cosmic_ray = str(ROOT / ".venv" / "bin" / "cosmic-ray")
+    # Written on every run, a retest's too: its kill set is the target's as it is now (a test file added since
+    # the first run must be in it, or the retest runs the old tests).
+    modules = ", ".join(f'"{TREE / module}"' for module in target.modules)
+    config.write_text(
+        "[cosmic-ray]\n"
+        f"module-path = [{modules}]\n"
+        f"timeout = {max(30.0, round(baseline_s * 4 + 10))}\n"
+        "excluded-modules = []\n"
+        f'test-command = "{test_command}"\n'
+        "[cosmic-ray.distributor]\n"
+        'name = "local"\n'
+    )
     retest, carry_on = bool(os.environ.get("MUTATE_RETEST_SURVIVORS")), bool(os.environ.get("MUTATE_CONTINUE"))
     if (retest or carry_on) and session.exists():
         # After adding tests: the mutants killed last time stay killed (tests were added, none taken away), so
@@ -301,16 +313,6 @@ def run_target(target: Target, env: dict[str, str], equivalents: list[dict]) -> 
         return report(target, session, equivalents, started)
     session.unlink(missing_ok=True)
     sources.write_text(json.dumps(current))
-    modules = ", ".join(f'"{TREE / module}"' for module in target.modules)
-    config.write_text(
-        "[cosmic-ray]\n"
-        f"module-path = [{modules}]\n"
-        f"timeout = {max(30.0, round(baseline_s * 4 + 10))}\n"
-        "excluded-modules = []\n"
-        f'test-command = "{test_command}"\n'
-        "[cosmic-ray.distributor]\n"
-        'name = "local"\n'
-    )
     subprocess.run([cosmic_ray, "init", str(config), str(session)], cwd=TREE, env=env, check=True)
 
     skipped = WorkResult(worker_outcome=WorkerOutcome.SKIPPED, output="not a realistic slip or outside the target")
