@@ -3,6 +3,7 @@ outcomes it stands for, and a batch counts each document it posts (or would post
 
 from decimal import Decimal
 
+import pytest
 from destination_spectrum.ledger import Outcome, PostedLine
 from destination_spectrum.postings import from_payload, to_payload
 
@@ -101,8 +102,9 @@ def test_given_a_service_ticket_keyed_by_hand_under_its_truncated_number_when_su
     assert (state, document) == ("posted", "0000012345") and reason.startswith("found in Spectrum as 0000012345")
 
 
-def test_given_a_summary_number_another_group_owns_when_summarised_then_the_next_salted_number_is_used(
-    make_engine, spectrum, build, tmp_path
+@pytest.mark.parametrize("owned", [1, 7])  # the first salted number, and all but the last of the 8 tried
+def test_given_summary_numbers_other_groups_own_when_summarised_then_the_next_salted_number_is_used(
+    make_engine, spectrum, build, tmp_path, owned
 ):
     import datetime as dt
 
@@ -111,24 +113,24 @@ def test_given_a_summary_number_another_group_owns_when_summarised_then_the_next
 
     day = dt.date(2026, 11, 20)
     ours = "MEC|ACME|J100|2026-11-20"
-    taken = numbering.summary_invoice_number(ours, day, 0, 0)
     seed = Ledger(tmp_path / "ledger.duckdb", run_id="run-0")  # the engine's ledger file (conftest make_engine)
     seed.record(
         [
             Outcome(
                 "invoices",
-                "t-other",
+                f"t-other-{salt}",
                 "tenant-1",
                 "posted",
                 company_code="MEC",
-                spectrum_document=taken,
+                spectrum_document=numbering.summary_invoice_number(ours, day, 0, salt),
                 posting_mode="daily_summary",
-                summary_key="MEC|OTHER|J9|2026-11-20",
+                summary_key=f"MEC|OTHER{salt}|J9|2026-11-20",
             )
+            for salt in range(owned)
         ]
     )
     seed.close()
     records = [("jobs", build.job("job-s", "J100", "Service Call"))]
     records.append(("invoices", build.invoice("t-1", "501", job_id="job-s")))
     make_engine().process(records)
-    assert [number for _, number in spectrum.ar] == [numbering.summary_invoice_number(ours, day, 0, 1)]
+    assert [number for _, number in spectrum.ar] == [numbering.summary_invoice_number(ours, day, 0, owned)]
