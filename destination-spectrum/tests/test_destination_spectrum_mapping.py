@@ -90,6 +90,18 @@ def test_given_missing_file_or_columns_when_loading_then_error_says_what_to_set(
         CostCodeMapping.load(path)
 
 
+def test_given_a_mapping_file_without_the_optional_note_column_when_loading_then_only_required_columns_are_asked(
+    tmp_path,
+):
+    path = tmp_path / "m.csv"
+    path.write_text("company_code,match_type,match_value,job_type,phase_code,cost_type\nMEC,product_code,X,,100,L\n")
+    assert [(r.phase_code, r.cost_type) for r in CostCodeMapping.load(path).rules] == [("100", "L")]
+    path.write_text("company_code,match_type,note\n")
+    with pytest.raises(MappingFileError) as error:
+        CostCodeMapping.load(path)
+    assert "lacks column(s) match_value, job_type, phase_code, cost_type; expected header" in str(error.value)
+
+
 def test_given_a_phase_on_the_grid_but_not_with_that_cost_type_when_distributing_then_the_pair_is_refused(files):
     # Phase 100 is on J100's grid with cost type L only, and cost type M is on it with phase 200 only: a check of
     # the phase alone (or the cost type alone) would let this line post to a phase x cost type Spectrum lacks.

@@ -108,6 +108,8 @@ def test_given_no_grace_days_when_gating_then_a_coi_that_expired_yesterday_holds
     yesterday = VendorCompliance("V", coi_expiration=DAY - dt.timedelta(days=1))
     for compliance in ({}, {"coi_grace_days": None}, {"coi_grace_days": 0}):
         assert Policy.from_dict({"compliance": compliance}).compliance(yesterday, "V", DAY).status == "H", compliance
+    assert Policy().compliance(yesterday, "V", DAY).status == "H"  # no policy file at all
+    assert Policy().compliance(VendorCompliance("V", coi_expiration=DAY), "V", DAY).status == "O"  # valid today
     assert Policy.from_dict({"compliance": {"grace_days": 1}}).compliance(yesterday, "V", DAY).status == "O"
 
 
