@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 import pytest
-from destination_spectrum.ledger import Known, Ledger, Outcome, PendingDocument, ledger_path_problem
+from destination_spectrum.ledger import Known, Ledger, Outcome, PendingDocument, PostedLine, ledger_path_problem
 from tieout_core import ConfigError
 
 
@@ -145,3 +146,24 @@ def test_given_an_outcome_with_every_field_when_recorded_then_the_ledger_gives_e
         )
     finally:
         ledger.close()
+
+
+def test_given_batch_reports_when_merged_then_every_count_is_the_sum_and_a_fresh_report_counts_nothing():
+    from collections import Counter
+
+    from destination_spectrum.report import BatchReport
+
+    total = BatchReport()
+    total.merge(BatchReport(states=Counter(posted=2), spectrum_calls=3, documents=Counter({"AR detail": 2})))
+    total.merge(BatchReport(states=Counter(held=1), already_posted=1, found_in_spectrum=1))
+    assert (total.states, total.documents) == (Counter(posted=2, held=1), Counter({"AR detail": 2}))
+    assert (total.spectrum_calls, total.already_posted, total.found_in_spectrum) == (3, 1, 1)
+
+
+def test_given_an_intent_or_a_posted_line_when_a_caller_tries_to_change_it_then_it_is_read_only():
+    # What the ledger recorded is what Spectrum was sent: the objects handed to record() are not edited after.
+    intent = PendingDocument("AR", "MEC", "", "D1", "inv-1", {})
+    line = PostedLine("invoices", "inv-1", "t", 1, "MEC", "D1", "100", "L", "Labor", Decimal("1.01"))
+    for made in (intent, line):
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            made.company_code = "FPR"  # type: ignore[misc]
