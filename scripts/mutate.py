@@ -30,6 +30,7 @@ in scripts/mutation/equivalents.toml.
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import json
 import os
@@ -332,6 +333,20 @@ def run_target(target: Target, env: dict[str, str], equivalents: list[dict]) -> 
     return report(target, session, equivalents, started)
 
 
+def descendants(pid: int) -> list[int]:
+    """Every process below `pid` (Linux /proc; elsewhere none are found and only the process group is ended)."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+    found, frontier = [], [pid]
+    while frontier:
+        below = [child for child, parent in parents.items() if parent in frontier]
+        found += below
+        frontier = below
+    return found
+
+
 def execute(command: list[str], env: dict[str, str], modules: dict[str, str]) -> None:
     """`cosmic-ray exec`, stopped after MUTATE_TIME_CAP seconds (if set) with the mutants run so far kept.
 
@@ -346,6 +361,10 @@ def execute(command: list[str], env: dict[str, str], modules: dict[str, str]) ->
         print(f"MUTATE_TIME_CAP={cap:.0f}s reached: stopping; the mutants run so far are scored", flush=True)
     finally:
         if process.poll() is None:  # capped, or Ctrl-C: end cosmic-ray and the pytest it started
+            # cosmic-ray starts each pytest in a session of its own, out of reach of killpg: found by parent pid.
+            for child in descendants(process.pid):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(child, signal.SIGTERM)
             os.killpg(process.pid, signal.SIGTERM)
             try:
                 process.wait(timeout=30)
