@@ -20,6 +20,8 @@ out); a mutant costs one pytest start plus that kill set, so pick targets with M
     MUTATE_PHASE=python make mutate               # python | dbt | all (default)
     MUTATE_REPORT_ONLY=1 MUTATE_TARGETS=dest-money python scripts/mutate.py   # score an interrupted run
     MUTATE_RETEST_SURVIVORS=1 MUTATE_TARGETS=core-state make mutate   # after adding tests: rerun last survivors
+    MUTATE_TIME_CAP=900 MUTATE_TARGETS=dest-queue make mutate   # stop after 15 min, score what ran (partial)
+    MUTATE_CONTINUE=1 MUTATE_TIME_CAP=900 MUTATE_TARGETS=dest-queue make mutate   # run what a capped run left
 
 Writes benchmarks/results/mutation/<target>.txt (each survivor with its diff) and summary.txt, and prints a
 score per target: killed / (mutants - equivalent). Equivalent mutants are listed by name, with the reason,
@@ -28,11 +30,13 @@ in scripts/mutation/equivalents.toml.
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import json
 import os
 import re
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -88,7 +92,7 @@ TARGETS = (
     Target(
         "dest-queue",
         (f"{DEST}/postings.py", f"{DEST}/receivables.py"),
-        dest_tests("engine", "protocols", "messages"),
+        dest_tests("postings", "engine", "protocols", "messages"),
         definitions=(
             "recover",
             "drain",
@@ -256,32 +260,8 @@ def run_target(target: Target, env: dict[str, str], equivalents: list[dict]) -> 
     sources = WORK / f"{target.name}.sources.json"
     current = {module: (ROOT / module).read_text() for module in target.modules}
     cosmic_ray = str(ROOT / ".venv" / "bin" / "cosmic-ray")
-    if os.environ.get("MUTATE_RETEST_SURVIVORS") and session.exists():
-        # After adding tests: the mutants killed last time stay killed (tests were added, none taken away), so
-        # only last run's survivors run again, against the kill set as it is now. Only valid while the mutated
-        # modules are byte for byte what that run mutated (the same mutants, at the same places).
-        if not sources.exists() or json.loads(sources.read_text()) != current:
-            raise SystemExit(
-                f"{target.name}: its modules changed since its last run (or that run did not record them), so the"
-                " mutants are not the same ones; run it whole, without MUTATE_RETEST_SURVIVORS"
-            )
-        from cosmic_ray.work_db import WorkDB, use_db
-
-        with use_db(str(session), WorkDB.Mode.open) as db:  # equivalent ones cannot be killed: not rerun
-            rerun = [
-                item.job_id
-                for item, result in db.completed_work_items
-                if result.test_outcome == "survived"
-                and not is_equivalent(item.mutations[0], result.diff or "", equivalents)
-            ]
-        with sqlite3.connect(session) as db:
-            db.executemany("DELETE FROM work_results WHERE job_id = ?", [(job,) for job in rerun])
-        again = len(rerun)
-        print(f"==> {target.name}: {again} survivors of the last run again, kill set {baseline_s:.1f} s", flush=True)
-        subprocess.run([cosmic_ray, "exec", str(config), str(session)], cwd=TREE, env=env, check=True)
-        return report(target, session, equivalents, started)
-    session.unlink(missing_ok=True)
-    sources.write_text(json.dumps(current))
+    # Written on every run, a retest's too: its kill set is the target's as it is now (a test file added since
+    # the first run must be in it, or the retest runs the old tests).
     modules = ", ".join(f'"{TREE / module}"' for module in target.modules)
     config.write_text(
         "[cosmic-ray]\n"
@@ -292,6 +272,48 @@ def run_target(target: Target, env: dict[str, str], equivalents: list[dict]) -> 
         "[cosmic-ray.distributor]\n"
         'name = "local"\n'
     )
+    retest, carry_on = bool(os.environ.get("MUTATE_RETEST_SURVIVORS")), bool(os.environ.get("MUTATE_CONTINUE"))
+    if (retest or carry_on) and session.exists():
+        # After adding tests: the mutants killed last time stay killed (tests were added, none taken away), so
+        # only last run's survivors run again, against the kill set as it is now (MUTATE_RETEST_SURVIVORS); the
+        # mutants a capped run never reached stay unrun unless MUTATE_CONTINUE asks for them (then the score
+        # is of a bigger sample). Only valid while the mutated modules are byte for byte what that run mutated
+        # (the same mutants, at the same places).
+        if not sources.exists() or json.loads(sources.read_text()) != current:
+            raise SystemExit(
+                f"{target.name}: its modules changed since its last run (or that run did not record them), so the"
+                " mutants are not the same ones; run it whole, without MUTATE_RETEST_SURVIVORS or MUTATE_CONTINUE"
+            )
+        with use_db(str(session), WorkDB.Mode.open) as db:  # equivalent ones cannot be killed: not rerun
+            rerun = [
+                item.job_id
+                for item, result in db.completed_work_items
+                if retest
+                and result.test_outcome == "survived"
+                and not is_equivalent(item.mutations[0], result.diff or "", equivalents)
+            ]
+            # Held back (recorded as skipped for this exec, pending again after it), so a time cap cannot spend
+            # the run on them and leave a survivor untested: an untested survivor would drop out of the score.
+            deferred = [] if carry_on else [item.job_id for item in db.pending_work_items]
+            held = WorkResult(worker_outcome=WorkerOutcome.SKIPPED, output="deferred: not run in this retest")
+            for job in deferred:
+                db.set_result(job, held)
+        with sqlite3.connect(session) as db:
+            db.executemany("DELETE FROM work_results WHERE job_id = ?", [(job,) for job in rerun])
+        print(
+            f"==> {target.name}: {len(rerun)} survivors of the last run again"
+            + (", and the mutants it did not reach" if carry_on else "")
+            + f", kill set {baseline_s:.1f} s",
+            flush=True,
+        )
+        try:
+            execute([cosmic_ray, "exec", str(config), str(session)], env, current)
+        finally:
+            with sqlite3.connect(session) as db:
+                db.executemany("DELETE FROM work_results WHERE job_id = ?", [(job,) for job in deferred])
+        return report(target, session, equivalents, started)
+    session.unlink(missing_ok=True)
+    sources.write_text(json.dumps(current))
     subprocess.run([cosmic_ray, "init", str(config), str(session)], cwd=TREE, env=env, check=True)
 
     skipped = WorkResult(worker_outcome=WorkerOutcome.SKIPPED, output="not a realistic slip or outside the target")
@@ -307,9 +329,52 @@ def run_target(target: Target, env: dict[str, str], equivalents: list[dict]) -> 
                 db.set_result(item.job_id, skipped)
         to_run = len(db.pending_work_items)
     print(f"==> {target.name}: {to_run} mutants, kill set {baseline_s:.1f} s unmutated", flush=True)
-    subprocess.run([cosmic_ray, "exec", str(config), str(session)], cwd=TREE, env=env, check=True)
-
+    execute([cosmic_ray, "exec", str(config), str(session)], env, current)
     return report(target, session, equivalents, started)
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below `pid` (Linux /proc; elsewhere none are found and only the process group is ended)."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+    found, frontier = [], [pid]
+    while frontier:
+        below = [child for child, parent in parents.items() if parent in frontier]
+        found += below
+        frontier = below
+    return found
+
+
+def execute(command: list[str], env: dict[str, str], modules: dict[str, str]) -> None:
+    """`cosmic-ray exec`, stopped after MUTATE_TIME_CAP seconds (if set) with the mutants run so far kept.
+
+    cosmic-ray records each result as it comes, so a capped run is scored on the mutants that ran and the report
+    says how many did not (a partial figure, not the module's score). Its pytest children share its process group.
+    """
+    cap = float(os.environ.get("MUTATE_TIME_CAP") or 0) or None
+    process = subprocess.Popen(command, cwd=TREE, env=env, start_new_session=True)
+    try:
+        process.wait(timeout=cap)
+    except subprocess.TimeoutExpired:
+        print(f"MUTATE_TIME_CAP={cap:.0f}s reached: stopping; the mutants run so far are scored", flush=True)
+    finally:
+        if process.poll() is None:  # capped, or Ctrl-C: end cosmic-ray and the pytest it started
+            # cosmic-ray starts each pytest in a session of its own, out of reach of killpg: found by parent pid.
+            for child in descendants(process.pid):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(child, signal.SIGTERM)
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+            for module, text in modules.items():  # a killed cosmic-ray may leave its last mutant in the copy
+                (TREE / module).write_text(text)
+    if process.returncode not in (0, -signal.SIGTERM, -signal.SIGKILL):
+        raise SystemExit(f"cosmic-ray exec failed (exit {process.returncode})")
 
 
 def report(target: Target, session: Path, equivalents: list[dict], started: float) -> dict:
@@ -334,10 +399,12 @@ def report(target: Target, session: Path, equivalents: list[dict], started: floa
                 f"#{spec.occurrence} in {spec.definition_name}"
             )
             (equivalent if reason else survived).append((where, reason, result.diff or ""))
+        not_run = len(list(db.pending_work_items))
     counted = killed + len(survived)
     score = 100.0 * killed / counted if counted else 100.0
+    partial = f"; PARTIAL: {not_run} mutants not run (time cap or interrupted)" if not_run else ""
     report = [
-        f"# {target.name}: {score:.1f}% killed ({killed}/{counted}; {len(equivalent)} equivalent excluded)",
+        f"# {target.name}: {score:.1f}% killed ({killed}/{counted}; {len(equivalent)} equivalent excluded{partial})",
         f"# modules: {', '.join(target.modules)}",
         f"# kill set: {' '.join(target.kill_set)}",
         "",
@@ -354,6 +421,7 @@ def report(target: Target, session: Path, equivalents: list[dict], started: floa
         "killed": killed,
         "counted": counted,
         "equivalent": len(equivalent),
+        "not_run": not_run,
         "seconds": time.monotonic() - started,
     }
 
@@ -381,10 +449,13 @@ def main() -> int:
     equivalents = load_equivalents()
     rows = [run_target(target, env, equivalents) for target in targets]
     measured = time.strftime("%Y-%m-%d %H:%M", time.gmtime())
-    header = f"{'target':<22} {'killed':>7} {'mutants':>8} {'equiv':>6} {'score':>7} {'time':>7}  measured (UTC)"
+    header = (
+        f"{'target':<22} {'killed':>7} {'mutants':>8} {'equiv':>6} {'score':>7} {'time':>7} {'not run':>8}"
+        "  measured (UTC)"
+    )
     lines = [
         f"{r['name']:<22} {r['killed']:>7} {r['counted']:>8} {r['equivalent']:>6} {r['score']:>6.1f}% "
-        f"{r['seconds']:>6.0f}s  {measured}"
+        f"{r['seconds']:>6.0f}s {r['not_run']:>8}  {measured}"
         for r in rows
     ]
     print("\n".join([header, *lines]))

@@ -5,6 +5,7 @@ Fast, in-process checks (no Singer run); test_target_duckdb.py lands whole strea
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from decimal import Decimal
 
@@ -139,3 +140,12 @@ def test_given_an_object_json_cannot_hold_when_written_then_the_error_names_its_
 def test_given_values_when_written_as_a_csv_line_then_null_is_a_bare_marker_and_text_is_quoted():
     assert _csv_line(["a", None, "", 'say "\\N"', "x,y\nz"]) == f'"a",{NULL},"","say ""\\N""","x,y\nz"\n'
     assert NULL == r"\N"
+
+
+def test_given_a_streams_columns_when_a_caller_tries_to_retype_one_then_it_is_read_only():
+    # The sink builds its CREATE TABLE, its casts and its upsert keys from the same Column objects: a column
+    # retyped in place by one of them would land values the table was not made for (issue 19 mutation survivor).
+    (column,) = columns_for({"properties": {"amount": {"type": "number"}}})
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        column.sql_type = "DOUBLE"  # type: ignore[misc]
+    assert column == Column("amount", "amount", "DECIMAL(38,9)")

@@ -26,14 +26,18 @@ application_vs_invoice as (
 
 -- 2. An AR invoice whose retention amount is not its retention percent of the invoice (before tax, or with
 -- it: either reading ties), by more than rounding. An invoice already caught by (1) is not repeated.
+-- The percent of the invoice is taken as a decimal at 8 places (a 4-place percent times cents, over 100: exact):
+-- DuckDB divides decimals in floating point, where 5% of 1,000.00 less 50.01 is 0.00999999999999801, and a
+-- retention exactly one cent off would not be flagged.
 percent_vs_amount as (
     select
         i.*,
-        cast(round(i.retention_percent * i.invoice_extension / 100, 2) as decimal(18, 2)) as retention_at_percent
+        cast(round(cast(i.retention_percent * i.invoice_extension / 100 as decimal(20, 8)), 2) as decimal(18, 2))
+            as retention_at_percent
     from ar_invoices as i
     where i.retention_percent is not null
-      and abs(i.retention_percent * i.invoice_extension / 100 - i.retention_amount) >= 0.01
-      and abs(i.retention_percent * i.invoice_total / 100 - i.retention_amount) >= 0.01
+      and abs(cast(i.retention_percent * i.invoice_extension / 100 as decimal(20, 8)) - i.retention_amount) >= 0.01
+      and abs(cast(i.retention_percent * i.invoice_total / 100 as decimal(20, 8)) - i.retention_amount) >= 0.01
       and not exists (
           select 1 from applications as b
           where b.company_code = i.company_code and b.customer_code = i.customer_code
