@@ -92,7 +92,8 @@
 {% macro desk_exception_types() -%}
   {{ return(['payment_status_drift', 'changed_after_posting', 'double_billed', 'retainage_mismatch',
              'routing_ambiguous', 'unbilled_work', 'payroll_timing_gap', 'unmapped_pricebook_item',
-             'mapping_to_missing_phase', 'compliance_lapsed_assignment', 'customer_unmatched', 'job_unmatched']) }}
+             'mapping_to_missing_phase', 'compliance_lapsed_assignment', 'customer_unmatched', 'job_unmatched',
+             'mapping_drift']) }}
 {%- endmacro %}
 
 {#- The owner of an exception: the most specific desk.owners rule (type and company, then type, then

@@ -15,6 +15,7 @@ DATED_TYPES = (
     "payroll_timing_gap",
     "unbilled_work",
     "compliance_lapsed_assignment",
+    "mapping_drift",
 )
 
 

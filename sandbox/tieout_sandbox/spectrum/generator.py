@@ -47,6 +47,7 @@ ANOMALY_TYPES = (
     "customer_unmatched",
     "changed_after_posting",
     "job_unmatched",
+    "mapping_drift",
 )
 
 
@@ -129,6 +130,7 @@ def _generate(out_dir: Path, buildops: dict[str, list[dict]], seed: int, scale: 
     masters.customers(run, ar.balances)
     masters.write_jobs(run)
     masters.write_phases(run)
+    mapping.drift_truth(run)
     summary = tables.close()
     mapping.write_files(run, out_dir, crosswalk, (job_crosswalk.COLUMNS, job_crosswalk.rows(run)))
     by_type = {kind: sum(1 for a in run.anomalies if a["type"] == kind) for kind in ANOMALY_TYPES}

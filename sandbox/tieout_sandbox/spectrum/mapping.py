@@ -3,6 +3,7 @@
 Gaps are deliberate and each one has a rule that finds it (SPECTRUM.md "Anomalies"):
 - about 3% of part products have no product_code row (-> unmapped_pricebook_item where nothing else matches);
 - two used products per company map to phase 250, on no job's grid (-> mapping_to_missing_phase);
+- an active product with no row that no live invoice has used yet (-> mapping_drift, before revenue flows);
 - about 20% of customer pairs are not in the crosswalk (matched by name); three are renamed in Spectrum
   and have no crosswalk row (-> customer_unmatched).
 """
@@ -259,6 +260,32 @@ def mapping_truth(run: Run) -> None:
             mapping_rows=sorted(rules),
             buildops_invoice_ids=sorted(invoices),
         )
+
+
+def drift_truth(run: Run) -> None:
+    """mapping_drift: an active pricebook product with no product_code row in any company that no live BuildOps
+    invoice has used yet, one per company it is sold in (product_company, the rule build_mapping maps by);
+    nothing is at stake. Runs after every step that adds or edits BuildOps invoices. Once a live invoice uses
+    the product, unmapped_pricebook_item (mapping_truth) owns it instead."""
+    mapped = {r["match_value"] for r in run.mapping_rows if r["match_type"] == "product_code"}
+    used = {
+        str(bo.pick(item, "product.code")).upper()
+        for invoice in run.buildops.get("invoices", [])
+        if in_scope(invoice)
+        for item in invoice.get("invoiceItems") or []
+        if bo.pick(item, "product.code")
+    }
+    for code in sorted(run.products):
+        product = run.products[code]
+        if not product.get("isActive") or code.strip().upper() in used or code in mapped:
+            continue
+        for company in product_company(code):
+            run.anomaly(
+                "mapping_drift",
+                {"company_code": company, "product_code": code.strip()},
+                Decimal("0.00"),
+                system="mapping",
+            )
 
 
 def normalized_name(name: str) -> str:

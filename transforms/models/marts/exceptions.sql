@@ -16,6 +16,7 @@ with all_exceptions as (
     union all select * from {{ ref('int_exceptions__payroll_timing_gap') }}
     union all select * from {{ ref('int_exceptions__unmapped_pricebook_item') }}
     union all select * from {{ ref('int_exceptions__mapping_to_missing_phase') }}
+    union all select * from {{ ref('int_exceptions__mapping_drift') }}
     union all select * from {{ ref('int_exceptions__compliance_lapsed_assignment') }}
     union all select * from {{ ref('int_exceptions__customer_unmatched') }}
     union all select * from {{ ref('int_exceptions__job_unmatched') }}
@@ -34,6 +35,7 @@ final as (
             when 'unmapped_pricebook_item' then 'mapping_drift_review'
             when 'job_unmatched' then 'mapping_drift_review'
             when 'mapping_to_missing_phase' then 'mapping_drift_review'
+            when 'mapping_drift' then 'mapping_drift_review'
             when 'routing_ambiguous' then 'aia_routing_review'
             when 'retainage_mismatch' then 'retainage_reconciliation'
             when 'compliance_lapsed_assignment' then 'sub_compliance_audit'

@@ -11,7 +11,9 @@ renamed as (
         category,
         {{ rate('unitcost') }} as unit_cost,
         {{ rate('unitprice') }} as unit_price,
-        isactive as is_active
+        isactive as is_active,
+        -- The day the item was added or last changed in BuildOps: the date a drift exception belongs to.
+        {{ iso_date("coalesce(" ~ json_str('audit', 'lastUpdatedDateTime') ~ ", " ~ json_str('audit', 'createdDateTime') ~ ")") }} as updated_date
     from source
 )
 
