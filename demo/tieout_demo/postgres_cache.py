@@ -7,7 +7,12 @@ integer column: phase '010100' lands as '10100', a job number '0042' as '42', a 
 '     40006' as '40006', an amount string '1234.50' as '1234.5'. The table column is still varchar (it follows the
 stream schema), so nothing fails; the text is just different, and every join of a phase code to the phase grid
 or the mapping files misses. The DuckDB cache loads the same files with DuckDB's own JSON reader against the
-declared columns and keeps the text, which is why only PostgreSQL showed it.
+declared columns and keeps the text, which is why only PostgreSQL showed it. Measured on the sandbox (scale
+0.03) against the DuckDB landing, the stock cache changed 16 raw text columns: phase codes ('010100' -> '10100'
+in phases, job_cost_transactions, phase_projections, payroll_time_cards), major/minor group codes ('01' -> '1'),
+GL periods and tran numbers ('0000000001' -> '1'), progress billing items ('001' -> '1'), and a column with
+nulls became float text: vendor invoice, check and employee numbers, BuildOps payment refs ('115187' ->
+'115187.0').
 
 The fix reads the batch with `dtype=False` (no re-inference: a JSON string stays a Python str, a JSON number a
 number); everything else, dates included, is PyAirbyte's own code path. Use `postgres_cache(...)` wherever
