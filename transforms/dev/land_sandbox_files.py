@@ -214,17 +214,10 @@ def caches(warehouse: Path, postgres_dsn: str | None):
             DuckDBCache(db_path=warehouse, schema_name="buildops_raw"),
             DuckDBCache(db_path=warehouse, schema_name="spectrum_raw"),
         )
-    from airbyte.caches import PostgresCache
+    # Not airbyte.caches.PostgresCache: it lands digit-only text ('010100') as a number ('10100').
+    from tieout_demo.postgres_cache import postgres_cache
 
-    params = dict(part.split("=", 1) for part in postgres_dsn.split())
-    common = {
-        "host": params["host"],
-        "port": int(params["port"]),
-        "database": params["dbname"],
-        "username": params["user"],
-        "password": params.get("password", ""),
-    }
-    return PostgresCache(**common, schema_name="buildops_raw"), PostgresCache(**common, schema_name="spectrum_raw")
+    return postgres_cache(postgres_dsn, "buildops_raw"), postgres_cache(postgres_dsn, "spectrum_raw")
 
 
 def main(argv: list[str]) -> None:

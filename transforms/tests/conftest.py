@@ -83,13 +83,12 @@ PYAIRBYTE_SYNC = """
 import json, sys
 from pathlib import Path
 import airbyte as ab
-from airbyte.caches import DuckDBCache, PostgresCache
+from airbyte.caches import DuckDBCache
+from tieout_demo.postgres_cache import postgres_cache
 data_dir, warehouse, bin_dir = Path(sys.argv[1]), json.loads(sys.argv[2]), Path(sys.argv[3])
 def cache(schema):
-    if "postgres" in warehouse:
-        pg = warehouse["postgres"]
-        return PostgresCache(host=pg["host"], port=int(pg["port"]), database=pg["dbname"], username=pg["user"],
-                             password=pg.get("password", ""), schema_name=schema)
+    if "postgres" in warehouse:  # PyAirbyte's PostgresCache would land phase '010100' as '10100'
+        return postgres_cache(warehouse["postgres"], schema)
     return DuckDBCache(db_path=warehouse["duckdb"], schema_name=schema)
 for name, config, schema in (("source-buildops", "source-buildops.json", "buildops_raw"),
                              ("source-spectrum", "source-spectrum.sql.json", "spectrum_raw")):
@@ -103,11 +102,7 @@ for name, config, schema in (("source-buildops", "source-buildops.json", "buildo
 def land_raw_with_hosts(data_dir: Path, warehouse: Path | None = None, *, postgres_dsn: str | None = None) -> None:
     """Serve the sandbox on free ports and sync both sources through PyAirbyte into its DuckDB cache, or into
     its PostgreSQL cache when a DSN is given (the route a contractor takes when it outgrows one machine)."""
-    target = (
-        {"postgres": dict(part.split("=", 1) for part in postgres_dsn.split())}
-        if postgres_dsn
-        else {"duckdb": str(warehouse)}
-    )
+    target = {"postgres": postgres_dsn} if postgres_dsn else {"duckdb": str(warehouse)}
     env = {**os.environ, "DO_NOT_TRACK": "1", "AIRBYTE_OFFLINE_MODE": "1"}
     server = subprocess.Popen(
         [str(BIN / "tieout-sandbox"), "serve", "--data", str(data_dir), "--port", "0", "--spectrum-port", "0"],

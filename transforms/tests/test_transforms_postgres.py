@@ -32,11 +32,8 @@ def test_given_both_warehouses_when_reading_the_money_marts_then_they_agree_to_t
         "cfo_q1": "select company_code, customer_key, revenue, labor_burden, overhead_allocated, profit_after_overhead "
         "from {s}.customer_profitability",
         "cfo_q4": "select company_code, job_number, project_origin, margin from {s}.fct_project_origins",
-        # Per job and status, not per phase: phase codes reach PostgreSQL through the hosts without their leading
-        # zeros ('10100' for '010100'), a landing difference this mart does not cause.
-        "cfo_q2": "select company_code, job_number, cost_type, overrun_status, count(*) as n, sum(cost_to_date) as c, "
-        "sum(trend_cost_at_completion) as t, sum(forecast_overrun) as o from {s}.fct_cost_code_overruns "
-        "group by 1, 2, 3, 4",
+        "cfo_q2": "select company_code, job_number, phase_code, cost_type, overrun_status, cost_to_date, "
+        "trend_cost_at_completion, forecast_overrun from {s}.fct_cost_code_overruns",
     }
     for name, sql in queries.items():
         on_postgres = sorted(
@@ -49,3 +46,55 @@ def test_given_both_warehouses_when_reading_the_money_marts_then_they_agree_to_t
         )
         assert on_postgres == on_duckdb, name
         assert on_duckdb, name
+
+
+def test_given_both_warehouses_when_landing_raw_then_every_text_column_holds_the_same_values(
+    postgres_build, duckdb_build
+):
+    """Text codes land as text on PostgreSQL too: PyAirbyte's own PostgresCache read digit-only strings as
+    numbers ('010100' -> '10100', '0042' -> '42'), which broke every join of a phase code to the phase grid."""
+    text_types = ("character varying", "text", "VARCHAR")
+    columns_sql = (
+        "select table_schema, table_name, column_name, data_type from information_schema.columns "
+        "where table_schema in ('buildops_raw', 'spectrum_raw')"
+        " and table_name not like '\\_airbyte%' escape '\\' and column_name not like '\\_airbyte%' escape '\\'"
+    )
+    on_postgres = {
+        (r["table_schema"], r["table_name"], r["column_name"])
+        for r in postgres_build.query(columns_sql)
+        if r["data_type"] in text_types
+    }
+    on_duckdb = {
+        (r["table_schema"], r["table_name"], r["column_name"])
+        for r in duckdb_build.query(columns_sql)
+        if r["data_type"] in text_types
+    }
+    shared = sorted(on_postgres & on_duckdb)
+    assert ("spectrum_raw", "phases", "phase_code") in shared
+    differ = []
+    for schema, table, column in shared:
+        sql = f'select distinct "{column}" as v from {schema}.{table} where "{column}" is not null'
+        if {r["v"] for r in postgres_build.query(sql)} != {r["v"] for r in duckdb_build.query(sql)}:
+            differ.append(f"{schema}.{table}.{column}")
+    assert differ == []
+
+
+def test_given_postgres_when_built_then_zero_led_phase_codes_keep_their_text_and_join_the_phase_grid(
+    postgres_build, duckdb_build
+):
+    grid = "select distinct phase_code from {s}.stg_spectrum__job_phases"
+    on_postgres = {r["phase_code"] for r in postgres_build.query(grid.format(s="analytics"))}
+    on_duckdb = {r["phase_code"] for r in duckdb_build.query(grid.format(s="main"))}
+    assert "010100" in on_postgres
+    assert on_postgres == on_duckdb
+    # Every cost transaction's phase x cost type is on its job's phase grid, on both warehouses alike.
+    unjoined = (
+        "select count(*) as n from {s}.stg_spectrum__job_cost_transactions t where not exists (select 1 "
+        "from {s}.stg_spectrum__job_phases p where p.company_code = t.company_code and p.job_number = t.job_number "
+        "and p.phase_code = t.phase_code and p.cost_type = t.cost_type)"
+    )
+    assert postgres_build.query(unjoined.format(s="analytics")) == duckdb_build.query(unjoined.format(s="main"))
+    overruns = "select distinct phase_code from {s}.fct_cost_code_overruns"
+    assert {r["phase_code"] for r in postgres_build.query(overruns.format(s="analytics"))} == {
+        r["phase_code"] for r in duckdb_build.query(overruns.format(s="main"))
+    }

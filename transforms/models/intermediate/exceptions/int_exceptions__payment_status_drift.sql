@@ -13,7 +13,7 @@ payment_status_drift as (
              'invoice_or_transaction': 'canonical_invoice_number', 'buildops_invoice_id': 'buildops_invoice_id',
              'buildops_invoice_number': 'buildops_invoice_number'},
             occurred_on='invoice_date',
-            buildops_value=text('greatest(buildops_balance, 0)'), spectrum_value=text('balance')) }}
+            buildops_value=text('greatest(buildops_balance, cast(0 as decimal(18, 2)))'), spectrum_value=text('balance')) }}
     from invoices
     where buildops_invoice_id is not null
       and spectrum_status <> 'not_posted'
