@@ -80,11 +80,14 @@ def test_given_jobs_remembered_when_read_back_then_each_field_is_kept_and_a_miss
     try:
         ledger.remember_jobs([])  # nothing to remember is not an error
         ledger.remember_jobs(
-            [("t", "job-1", "J-100", "Service Call", "cust-1", "open"), ("t", "job-2", None, None, None, None)]
+            [
+                ("t", "job-1", "J-100", "Service Call", "cust-1", "open", "MEC - Service", 2026),
+                ("t", "job-2", None, None, None, None, None, None),
+            ]
         )
         assert ledger.jobs() == {
-            ("t", "job-1"): ("J-100", "Service Call", "cust-1", "open"),
-            ("t", "job-2"): ("", "", "", ""),
+            ("t", "job-1"): ("J-100", "Service Call", "cust-1", "open", "MEC - Service", 2026),
+            ("t", "job-2"): ("", "", "", "", "", None),
         }
     finally:
         ledger.close()
